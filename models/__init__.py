@@ -1,0 +1,1 @@
+"""Statistics on top of the simulator: comparisons between scenarios (more to come)."""

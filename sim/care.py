@@ -1,0 +1,153 @@
+"""Care seeking and bills: who gets care, where, and what it costs (yuan).
+
+Care depends on access and on money. An outpatient visit is forgone more often the farther
+the household lives from the township health centre; an admission (or the start of a major
+disease course) is forgone when a deposit is asked and the household has no cash, unless
+treat-first-pay-later applies to its group. Forgone care costs nothing but loses more
+working time and, for admissions, carries a risk of death.
+
+Bills are log-normal around the mean cost of the facility level, drawn from keyed streams
+(slot 0: seek or not, slot 1: level, slot 2: amount), so a person's bill does not change
+when other people's care changes. Measures act here through ``model.measures``: fee
+exemptions lower outpatient bills, cost control lowers prices, primary care improves
+access, treat-first-pay-later waives deposits, the special-treatment programme decides who
+gets a designated-hospital slot, premium subsidies decide who is insured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.parameters import LEVELS, TB_INDEX
+from sim.payment import Bills
+from sim.rng import lognormal_with_mean
+
+
+@dataclass
+class CareTables:
+    """Care parameters as arrays by level (yuan)."""
+
+    outpatient_seek: float
+    inpatient_seek: float
+    forgo_per_km: float
+    forgo_without_deposit: float
+    deposit: np.ndarray
+    outpatient_levels_cum: np.ndarray
+    inpatient_levels_cum: np.ndarray
+    outpatient_cost: np.ndarray
+    inpatient_cost: np.ndarray
+    cost_log_sd: float
+    forgone_days_multiplier: float
+    forgone_admission_death: float
+
+    @classmethod
+    def from_params(cls, params: dict) -> CareTables:
+        """Compile the ``care`` section."""
+        c = params["care"]
+
+        def lv(table):
+            return np.array([table[k] for k in LEVELS], dtype=float)
+
+        return cls(
+            outpatient_seek=c["outpatient_seek"], inpatient_seek=c["inpatient_seek"],
+            forgo_per_km=c["forgo_per_km"], forgo_without_deposit=c["forgo_without_deposit"],
+            deposit=lv(c["deposit_yuan"]),
+            outpatient_levels_cum=np.cumsum(lv(c["outpatient_levels"])),
+            inpatient_levels_cum=np.cumsum(lv(c["inpatient_levels"])),
+            outpatient_cost=lv(c["outpatient_cost_yuan"]),
+            inpatient_cost=lv(c["inpatient_cost_yuan"]),
+            cost_log_sd=c["cost_log_sd"],
+            forgone_days_multiplier=c["forgone_days_multiplier"],
+            forgone_admission_death=c["forgone_admission_mortality"],
+        )
+
+
+def _pick_level(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1).astype(np.int8)
+
+
+class CareSystem:
+    """Care seeking and billing for one model; reads ``model.care_tables`` each month."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def _bills(self, persons, level, amount, tb) -> Bills:
+        P, H = self.model.pop.persons, self.model.pop.households
+        return Bills(person=persons, group=H.group[P.hh[persons]].astype(np.int64),
+                     level=level.astype(np.int64), amount=amount,
+                     insured=self.model.measures["premium_subsidy"].insured(persons),
+                     tb=tb)
+
+    def deposit_blocks(self, persons: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """True where a deposit is asked, the household has no cash, and care is forgone."""
+        m = self.model
+        H, P, ct = m.pop.households, m.pop.persons, m.care_tables
+        hh = P.hh[persons]
+        asked = m.measures["settlement"].deposit_required(H.group[hh])
+        return asked & ~H.savings[hh] & (u < ct.forgo_without_deposit)
+
+    def outpatient(self, persons: np.ndarray, month: int) -> dict:
+        """Outpatient episodes: seek or forgo, level, bill."""
+        m = self.model
+        ct, H, P = m.care_tables, m.pop.households, m.pop.persons
+        s = m.streams["care_outpatient"]
+        dist = H.distance_km[P.hh[persons]]
+        forgo = np.clip(ct.forgo_per_km * dist * m.measures["primary_care"].access_factor(),
+                        0.0, 1.0)
+        seek = s.keyed(persons, month, 0) < ct.outpatient_seek * (1.0 - forgo)
+        got = persons[seek]
+        level = _pick_level(s.keyed(got, month, 1), ct.outpatient_levels_cum)
+        z = s.keyed_normal(got, month, 2)
+        amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd, z)
+        amount *= m.measures["cost_control"].cost_factor("outpatient")
+        tb = (P.chronic[got] & np.uint8(1 << TB_INDEX)) != 0
+        amount = m.measures["fee_exemption"].outpatient_bill(got, level, amount, tb)
+        return {"bills": self._bills(got, level, amount, tb), "forgone": persons[~seek]}
+
+    def inpatient(self, persons: np.ndarray, month: int) -> dict:
+        """Admissions: admitted or forgone (deposit, access), level, bill; deaths if forgone."""
+        m = self.model
+        ct, P = m.care_tables, m.pop.persons
+        s = m.streams["care_inpatient"]
+        u0 = s.keyed(persons, month, 0)
+        seek = u0 < ct.inpatient_seek
+        blocked = self.deposit_blocks(persons, s.keyed(persons, month, 3))
+        admitted = seek & ~blocked
+        got = persons[admitted]
+        level = _pick_level(s.keyed(got, month, 1), ct.inpatient_levels_cum)
+        z = s.keyed_normal(got, month, 2)
+        amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z)
+        amount *= m.measures["cost_control"].cost_factor("inpatient")
+        tb = (P.chronic[got] & np.uint8(1 << TB_INDEX)) != 0
+        forgone = persons[~admitted]
+        dies = forgone[s.keyed(forgone, month, 4) < ct.forgone_admission_death]
+        return {"bills": self._bills(got, level, amount, tb), "forgone": forgone,
+                "deaths": dies, "deposit_forgone": int(blocked.sum())}
+
+    def chronic(self, disease: int, persons: np.ndarray, amount: np.ndarray) -> Bills:
+        """A monthly chronic-care bill per diagnosed case of one disease."""
+        m = self.model
+        level = np.full(len(persons), m.health.chronic_level[disease], np.int8)
+        amount = amount * m.measures["cost_control"].cost_factor("outpatient")
+        tb = np.full(len(persons), disease == TB_INDEX)
+        return self._bills(persons, level, amount, tb)
+
+    def major(self, persons: np.ndarray, amount: np.ndarray, level: np.ndarray) -> Bills:
+        """Major-disease treatment bills; the special-treatment programme may cap them."""
+        m = self.model
+        amount = amount * m.measures["cost_control"].cost_factor("inpatient")
+        amount = m.measures["special_treatment"].course_bill(persons, amount)
+        return self._bills(persons, level, amount, np.zeros(len(persons), bool))
+
+    def start_major_treatment(self, persons: np.ndarray, disease: np.ndarray,
+                              month: int) -> np.ndarray:
+        """Found cases asking for treatment: money barriers, then hospital capacity."""
+        m = self.model
+        s = m.streams["care_major"]
+        blocked = self.deposit_blocks(persons, s.keyed(persons, month, 0))
+        m.month_counts["major_deposit_forgone"] += int(blocked.sum())
+        return m.measures["special_treatment"].admit(persons[~blocked], disease[~blocked],
+                                                     month)

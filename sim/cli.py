@@ -1,0 +1,193 @@
+"""Command line: ``python -m sim run|check|scenarios|keys``.
+
+``run`` simulates a scenario, prints a summary table and writes ``summary.csv``,
+``monthly.csv``, ``annual.csv``, ``events.csv``, the resolved ``scenario.json`` and PNG
+figures into ``--out``. Bad input (unknown key, value out of range, missing file, bad
+option) prints one line naming the file, the key and what is allowed, and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.schema import ScenarioError
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; use a whole number >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed; use 0 to 4294967295")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for documentation and tests)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m sim",
+        description="Simulate illness-caused return to poverty under health poverty "
+                    "alleviation measures.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="simulate a scenario and write results")
+    run.add_argument("scenario", nargs="?", default=None,
+                     help="scenario file or built-in name (default: transition_2021_2025)")
+    run.add_argument("--households", type=_positive_int, default=None,
+                     help="households to simulate (default: the scenario's)")
+    run.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
+    run.add_argument("--reps", type=_positive_int, default=5,
+                     help="replications with seeds seed..seed+reps-1 (default 5)")
+    run.add_argument("--workers", type=_positive_int, default=1,
+                     help="processes running replications in parallel (default 1)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY=VALUE", help="override a parameter, e.g. "
+                     "payment.assistance.ratio=0.8 (repeatable)")
+    run.add_argument("--out", default="out/run", help="output folder (default out/run)")
+    run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
+    check = sub.add_parser("check", help="validate a scenario without running it")
+    check.add_argument("scenario", nargs="?", default=None)
+    check.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="KEY=VALUE")
+
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+    keys = sub.add_parser("keys", help="list every scenario key with its unit and meaning")
+    keys.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args) -> int:
+    from sim.runner import run
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not args.quiet:
+        tl = scenario.timeline
+        n = args.households or scenario.params["population"]["households"]
+        print(f"{scenario.name}: {n:,} households x {tl.n_months} months "
+              f"({tl.warmup} warm-up), {args.reps} replication(s), seeds "
+              f"{args.seed}..{args.seed + args.reps - 1}", file=sys.stderr)
+    res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
+              workers=args.workers, progress=not args.quiet)
+    written = write_outputs(res, scenario, out, figures=not args.no_figures)
+    if not args.quiet:
+        print(format_summary(res))
+        print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+    return 0
+
+
+def write_outputs(res, scenario, out: Path, figures: bool = True) -> list[Path]:
+    """Write the tables, the resolved scenario and the figures of a run."""
+    paths = []
+    for name, frame in (("summary", res.summary), ("monthly", res.monthly),
+                        ("annual", res.annual), ("events", res.events)):
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        paths.append(path)
+    path = out / "scenario.json"
+    path.write_text(scenario.to_json(), encoding="utf-8")
+    paths.append(path)
+    if figures:
+        from sim.plots import save_figures
+
+        paths += save_figures(res, out)
+    return paths
+
+
+def _fmt(value: float, unit: str) -> str:
+    if value != value:  # NaN
+        return "n/a"
+    if unit.startswith("yuan"):
+        return f"{value / 1e6:,.2f} M"
+    if unit.startswith(("share", "per ", "managed")):
+        return f"{value * 100:.2f}%"
+    return f"{value:,.0f}"
+
+
+def format_summary(res) -> str:
+    """The summary as an aligned text table (values with their 95% range if replicated)."""
+    df = res.summary
+    rows = []
+    for r in df.itertuples():
+        value = _fmt(r.value, r.unit)
+        if "lo" in df:
+            value += f"  [{_fmt(r.lo, r.unit)} - {_fmt(r.hi, r.unit)}]"
+        unit = r.unit.replace("yuan", "yuan (M = million)") if r.unit.startswith("yuan") \
+            else r.unit
+        rows.append((r.indicator, value, unit))
+    w1 = max(len(a) for a, _, _ in rows)
+    w2 = max(len(b) for _, b, _ in rows)
+    head = f"{'indicator':<{w1}}  {'value':>{w2}}  unit"
+    lines = [head, "-" * len(head)]
+    lines += [f"{a:<{w1}}  {b:>{w2}}  {c}" for a, b, c in rows]
+    meta = res.meta
+    lines.append(f"\n{meta['reps']} replication(s) of {meta['households']:,} households, "
+                 f"{meta['start']} to {meta['end']}; counts and money scaled x"
+                 f"{meta['scale']:.2f} to the area; [range] = 2.5-97.5% across replications")
+    return "\n".join(lines)
+
+
+def _check(args) -> int:
+    from sim.scenario import load_scenario
+
+    scn = load_scenario(args.scenario, args.overrides)
+    print(f"{scn.path}: valid ({len(scn.changes)} calendar change(s))")
+    return 0
+
+
+def _scenarios(args) -> int:
+    from sim.scenario import SCENARIO_DIR, load_scenario
+
+    for path in sorted(SCENARIO_DIR.glob("*.toml")):
+        scn = load_scenario(path)
+        print(f"{path.stem:<32} {scn.params['scenario']['description']}")
+    return 0
+
+
+def _keys(args) -> int:
+    from sim.scenario import schema
+    from sim.schema import walk
+
+    for key, node in walk(schema()):
+        if key.startswith(args.prefix):
+            print(f"{key:<58} {node.describe()}")
+            if node.doc:
+                print(f"{'':<58}   {node.doc}")
+    return 0
+
+
+COMMANDS = {"run": _run, "check": _check, "scenarios": _scenarios, "keys": _keys}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""The SimPy environment: the clock, the monthly step of all households, and policy processes.
+
+Time is in months from the first warm-up month. SimPy schedules *what happens when*; the
+state of all persons and households lives in numpy columns and is updated by vectorised
+code. Within month ``m`` events run in a fixed order, set by the fraction of the month at
+which they are scheduled (``PHASE``):
+
+====================  ======  ==========================================================
+event                 phase   what it does
+====================  ======  ==========================================================
+calendar change       0.00    swaps in the parameters of a dated change, recompiles
+new year              0.01    ageing, income shocks, background deaths, insurance year
+measure processes     0.10    campaigns, follow-ups (each measure at its own cadence)
+monthly step          0.50    illness, care, bills, payment, income, poverty
+monitoring sweeps     0.70    find households at risk, send help (delayed)
+record                0.90    the month's indicators are stored
+====================  ======  ==========================================================
+
+Rare individual events (a major-disease patient waiting for a designated-hospital bed) are
+SimPy processes and resources of their own, owned by the measure that needs them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+import simpy
+
+from sim import health
+from sim.care import CareSystem, CareTables
+from sim.health import HealthTables, Sick
+from sim.parameters import GROUPS
+from sim.payment import Ledger, PaymentRules, settle
+from sim.policies import REGISTRY
+from sim.population import build_population
+from sim.poverty import Accounts, hardship, monthly_income, update_income_shocks
+from sim.results import Recorder, Results
+from sim.rng import Streams
+from sim.schema import dated_value
+
+PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0.7,
+         "record": 0.9}
+N_GROUPS = len(GROUPS)
+
+
+class Model:
+    """One replication of one scenario: population, state, SimPy environment, recorder."""
+
+    def __init__(self, scenario, seed: int = 0, households: int | None = None):
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.timeline = scenario.timeline
+        self.streams = Streams(seed)
+        self._schedule = scenario.params_by_month()
+        self.params = self._schedule[0][1]
+        self.pop = build_population(self.params, self.streams, households)
+        P, H = self.pop.persons, self.pop.households
+        self.hh_size0 = H.size.astype(np.int64)
+        self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
+        self.pgroup = H.group[P.hh].astype(np.int64)
+        health.refresh_age(self)
+        self.ledger = Ledger(P.n)
+        self.care = CareSystem(self)
+        self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
+        self._compile()
+        self.accounts = Accounts(monthly_income(self))
+        self.recorder = Recorder(self.timeline, [m.INDICATORS for m in self.measures.values()])
+        self.env = simpy.Environment()
+        self.death_schedule: dict[int, np.ndarray] = {}
+        self.cash: dict[int, list] = defaultdict(list)
+        self.month_counts: dict = defaultdict(float)
+        self.status = None
+        self.current_month = 0
+        self.month_persons = {"outpatient": np.zeros(0, np.int64),
+                              "inpatient": np.zeros(0, np.int64)}
+        self.events: list[dict] = []
+
+    # ---- parameters -----------------------------------------------------------------
+    def _compile(self) -> None:
+        self.health = HealthTables.from_params(self.params)
+        self.care_tables = CareTables.from_params(self.params)
+        self.rules = PaymentRules.from_params(self.params)
+        for measure in self.measures.values():
+            measure.compile()
+
+    def year(self, m: int) -> int:
+        """Calendar year of engine month ``m``."""
+        return self.timeline.year(m)
+
+    def poverty_line(self, m: int) -> float:
+        """Poverty line in force in month ``m`` (yuan per person-year)."""
+        return dated_value(self.params["poverty"]["line_yuan"], self.year(m))
+
+    def reported(self, m: int) -> bool:
+        """Whether month ``m`` lies in the reported window."""
+        return m >= self.timeline.warmup
+
+    def log(self, m: float, what: str, **detail) -> None:
+        """Keep a dated record of a policy event (calendar change, budget exhausted)."""
+        self.events.append({"month": self.timeline.label(int(m)), "event": what, **detail})
+
+    # ---- money arriving later ----------------------------------------------------------
+    def schedule_cash(self, month: int, households: np.ndarray, yuan: np.ndarray,
+                      kind: str) -> None:
+        """Pay ``yuan`` to ``households`` in a later month (reduces their out of pocket)."""
+        if len(households):
+            self.cash[month].append((households, np.asarray(yuan, float), kind))
+
+    # ---- processes ---------------------------------------------------------------------
+    def _at(self, m: int, phase: str) -> float:
+        return m + PHASE[phase]
+
+    def _wait_until(self, t: float):
+        return self.env.timeout(max(t - self.env.now, 0.0))
+
+    def _calendar(self):
+        for month, params in self._schedule[1:]:
+            yield self._wait_until(self._at(month, "calendar"))
+            self.params = params
+            self._compile()
+            self.log(month, "calendar change")
+
+    def _years(self):
+        tl = self.timeline
+        ins_month = self.params["calendar"]["insurance_year_start_month"]
+        for m in range(tl.n_months):
+            yield self._wait_until(self._at(m, "year"))
+            moy = tl.month_of_year(m)
+            if moy == ins_month and m > 0:
+                self.ledger.reset()
+            if moy == 1 or m == 0:
+                if m > 0:
+                    self.pop.persons.age += self.pop.persons.alive
+                    health.refresh_age(self)
+                    update_income_shocks(self, m)
+                    self.accounts.new_year()
+                health.schedule_background_deaths(self, m)
+                self._death_base = m
+            if m == tl.warmup:
+                self.recorder.start_window(self)
+            if self.reported(m) and (moy == 1 or m == tl.warmup):
+                self.recorder.start_year(self)
+
+    def _months(self, progress):
+        for m in range(self.timeline.n_months):
+            yield self._wait_until(self._at(m, "step"))
+            self.step(m)
+            yield self._wait_until(self._at(m, "record"))
+            self._record(m)
+            if progress is not None:
+                progress.update(1)
+
+    def run(self, progress=None) -> Results:
+        """Simulate every month and return the results."""
+        started = time.perf_counter()
+        self.env.process(self._calendar())
+        self.env.process(self._years())
+        for measure in self.measures.values():
+            for proc in measure.processes(self.env):
+                self.env.process(proc)
+        self.env.process(self._months(progress))
+        self.env.run(until=self.timeline.n_months)
+        elapsed = time.perf_counter() - started
+        return self.recorder.results(self, elapsed)
+
+    # ---- the monthly step --------------------------------------------------------------
+    def step(self, m: int) -> None:
+        """Illness, care, bills and payment, income and poverty of all households."""
+        P, H = self.pop.persons, self.pop.households
+        counts = self.month_counts
+        self.current_month = m
+        moy_index = m - self._death_base
+        deaths = [self.death_schedule.get(moy_index, np.zeros(0, np.int64))]
+
+        for k, v in health.onsets(self, m).items():
+            counts[k] += v
+        inpatient, outpatient = health.acute_episodes(self, m)
+        self.month_persons = {"outpatient": outpatient, "inpatient": inpatient}
+        chronic_ill = np.flatnonzero((P.chronic != 0) & P.alive)
+        sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths)
+        major = health.major_course(self, m, deaths)
+        sick += major["sick"]
+        for k, v in major["counts"].items():
+            counts[k] += v
+
+        op = self.care.outpatient(outpatient, m)
+        ip = self.care.inpatient(inpatient, m)
+        deaths.append(ip["deaths"])
+        counts["admissions_forgone_deposit"] += ip["deposit_forgone"]
+        t = self.health
+        days = self.care_tables.forgone_days_multiplier
+        sick += [Sick(op["bills"].person, np.full(len(op["bills"]), t.outpatient_days / 30)),
+                 Sick(op["forgone"], np.full(len(op["forgone"]), days * t.outpatient_days / 30)),
+                 Sick(ip["bills"].person, np.full(len(ip["bills"]), t.inpatient_days / 30)),
+                 Sick(ip["forgone"], np.full(len(ip["forgone"]), days * t.inpatient_days / 30))]
+
+        batches = [("outpatient", op["bills"]), ("inpatient", ip["bills"])]
+        batches += [("chronic", self.care.chronic(d, who, cost))
+                    for d, who, cost in health.chronic_bills(self, chronic_ill)]
+        mp, mb, ml = major["bills"]
+        batches.append(("inpatient", self.care.major(mp, mb, ml)))
+        oop_hh = self._settle(m, batches)
+
+        loss_hh = self._income_loss(sick)
+        income_hh = monthly_income(self) - loss_hh
+        oop_hh += self._cash_arriving(m)
+        died = health.apply_deaths(self, np.concatenate(deaths))
+        self.accounts.push(m, income_hh, oop_hh, loss_hh)
+        self.status = self.accounts.assess(self.poverty_line(m), H.size)
+        self.accounts.flag(self.status)
+
+        counts["deaths"] = self._by_group(died)
+        counts["outpatient_episodes"] = self._by_group(op["bills"].person)
+        counts["outpatient_forgone"] = self._by_group(op["forgone"])
+        counts["admissions"] = self._by_group(ip["bills"].person)
+        counts["admissions_forgone"] = self._by_group(ip["forgone"])
+        counts["income_yuan"] = self._hh_by_group(income_hh)
+        counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
+
+    def _by_group(self, persons: np.ndarray, weights=None) -> np.ndarray:
+        """Count (or sum ``weights``) over persons by their household's target group."""
+        return np.bincount(self.pgroup[persons], weights=weights, minlength=N_GROUPS)
+
+    def _hh_by_group(self, values: np.ndarray) -> np.ndarray:
+        """Sum a per-household array by target group."""
+        return np.bincount(self.pop.households.group, weights=values, minlength=N_GROUPS)
+
+    def _settle(self, m: int, batches) -> np.ndarray:
+        """Pass each batch of bills through the chain; returns out of pocket per household.
+
+        Without one-stop settlement a household pays the whole bill now and receives the
+        reimbursement later (``policies.settlement``).
+        """
+        P, H = self.pop.persons, self.pop.households
+        counts = self.month_counts
+        oop_hh = np.zeros(H.n)
+        settlement = self.measures["settlement"]
+        for kind, bills in batches:
+            if len(bills) == 0:
+                continue
+            paid = settle(kind, bills, self.ledger, self.rules)
+            self.measures["tuberculosis"].topped_up(bills.person, paid.tb_topup)
+            hh = P.hh[bills.person]
+            now = settlement.settled_at_discharge(paid, bills.group, kind)
+            cash = bills.amount - now
+            oop_hh += np.bincount(hh, weights=cash, minlength=H.n)
+            later = paid.total_reimbursed() - now
+            if later.any():
+                settlement.reimburse_later(m, hh, later)
+            g = bills.group
+            counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
+            for payer in ("basic", "critical_illness", "assistance", "supplemental", "oop"):
+                counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
+                                                       minlength=N_GROUPS)
+        return oop_hh
+
+    def _income_loss(self, sick: list[Sick]) -> np.ndarray:
+        """Illness-caused loss of earnings per household this month (yuan)."""
+        P, H = self.pop.persons, self.pop.households
+        who = np.concatenate([s.person for s in sick])
+        share = np.concatenate([s.share for s in sick])
+        hh = P.hh[who]
+        month_earned = H.earned_year / 12.0
+        lost = month_earned[hh] * P.earn_share[who] * np.minimum(share, 1.0)
+        return np.minimum(np.bincount(hh, weights=lost, minlength=H.n), month_earned)
+
+    def _cash_arriving(self, m: int) -> np.ndarray:
+        """Reimbursements and assistance reaching households this month, as negative spend."""
+        H = self.pop.households
+        out = np.zeros(H.n)
+        for hh, yuan, kind in self.cash.pop(m, []):
+            out -= np.bincount(hh, weights=yuan, minlength=H.n)
+            self.month_counts[f"{kind}_arrived_yuan"] += np.bincount(
+                H.group[hh], weights=yuan, minlength=N_GROUPS)
+        return out
+
+    # ---- recording ---------------------------------------------------------------------
+    def _record(self, m: int) -> None:
+        if self.reported(m):
+            self.recorder.record_month(self, m)
+        if self.timeline.month_of_year(m) == 12 or m == self.timeline.n_months - 1:
+            if self.reported(m):
+                self.recorder.record_year(self, m, hardship)
+        self.month_counts = defaultdict(float)

@@ -1,0 +1,396 @@
+"""Illness onset and course: chronic diseases, acute episodes, major diseases and death.
+
+All transitions are vectorised over persons and decided with the model's named random
+streams: ``onset`` and ``acute`` draw one uniform per person per month; the courses of the
+ill draw keyed uniforms (``chronic``, ``major``, ``death``) so that a person's draws do
+not depend on who else is ill. Yearly rates become monthly probabilities as
+``1 - exp(-rate / 12)``.
+
+Each function reads the current parameters compiled in :class:`HealthTables` and returns
+what happened this month (who fell ill, who needs care, who died) for the care, payment and
+income steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.parameters import AGE_BANDS, CHRONIC
+from sim.population import NO_MAJOR, age_band_index
+
+N_CHRONIC = len(CHRONIC)
+DAYS_PER_MONTH = 30.0
+
+
+def monthly(rate) -> np.ndarray:
+    """Monthly probability of an event with the given yearly rate."""
+    return 1.0 - np.exp(-np.asarray(rate, dtype=float) / 12.0)
+
+
+def _band(table: dict) -> np.ndarray:
+    return np.array([table[b] for b in AGE_BANDS], dtype=float)
+
+
+@dataclass
+class HealthTables:
+    """Monthly probabilities and costs compiled from ``health`` parameters."""
+
+    inpatient: np.ndarray  # (band,)
+    outpatient: np.ndarray  # (band,)
+    admission_rr: np.ndarray  # (256,) by chronic mask | managed mask << 4
+    onset_cum: np.ndarray  # (band*2+female, 4 + n_major) cumulative monthly probabilities
+    detect: np.ndarray  # (disease,)
+    manage_on_diagnosis: np.ndarray
+    dropout: np.ndarray
+    resolve: np.ndarray  # (disease, managed)
+    excess_death: np.ndarray  # (disease, managed)
+    work_loss: np.ndarray  # (disease, managed)
+    cost_month: np.ndarray  # (disease, managed) yuan per month for diagnosed cases
+    chronic_level: np.ndarray  # (disease,) level index
+    background_death: np.ndarray  # (band,) yearly probability
+    major: dict  # per-disease arrays
+    outpatient_days: float
+    inpatient_days: float
+
+    @classmethod
+    def from_params(cls, params: dict) -> HealthTables:
+        """Compile the health section into arrays."""
+        from sim.parameters import LEVELS
+
+        h = params["health"]
+        ch = [h["chronic"][d] for d in CHRONIC]
+        rr = np.ones(256)
+        for code in range(256):
+            present, managed = code & 0x0F, code >> 4
+            for d in range(N_CHRONIC):
+                if present >> d & 1:
+                    key = "admission_rr_managed" if managed >> d & 1 else "admission_rr_unmanaged"
+                    rr[code] *= ch[d][key]
+        pair = lambda a, b: np.array([[c[b], c[a]] for c in ch], dtype=float)  # noqa: E731
+        majors = h["major"]
+        return cls(
+            inpatient=monthly(_band(h["acute"]["inpatient_per_year"])),
+            outpatient=monthly(_band(h["acute"]["outpatient_per_year"])),
+            admission_rr=rr,
+            onset_cum=_onset_table(ch, majors),
+            detect=monthly([c["detection_per_year"] for c in ch]),
+            manage_on_diagnosis=np.array([c["manage_on_diagnosis"] for c in ch]),
+            dropout=monthly([c["dropout_per_year"] for c in ch]),
+            resolve=monthly(pair("resolution_per_year_managed",
+                                 "resolution_per_year_unmanaged")),
+            excess_death=monthly(pair("excess_mortality_managed",
+                                      "excess_mortality_unmanaged")),
+            work_loss=pair("work_loss_managed", "work_loss_unmanaged"),
+            cost_month=pair("cost_yuan_per_month_managed", "cost_yuan_per_month_unmanaged"),
+            chronic_level=np.array([LEVELS.index(c["care_level"]) for c in ch]),
+            background_death=1.0 - np.exp(-_band(h["mortality_per_1000"]) / 1000.0),
+            major=_major_table(majors),
+            outpatient_days=h["acute"]["outpatient_days_lost"],
+            inpatient_days=h["acute"]["inpatient_days_lost"],
+        )
+
+
+def _onset_table(chronic: list[dict], majors: list[dict]) -> np.ndarray:
+    """Cumulative monthly onset probabilities by (age band, sex) over all onset kinds."""
+    lower = [0, 15, 45, 60, 70, 80]
+    upper = lower[1:] + [101]
+    rows = []
+    for b, band in enumerate(AGE_BANDS):
+        for female in (0, 1):
+            p = [monthly(c["incidence_per_year"][band]) for c in chronic]
+            for rec in majors:
+                sex_ok = rec["sex"] == "any" or (rec["sex"] == "female") == bool(female)
+                overlap = max(0, min(upper[b], rec["age_max"] + 1) - max(lower[b], rec["age_min"]))
+                share = overlap / (upper[b] - lower[b])
+                rate = rec["incidence_per_100k"] / 1e5 * share if sex_ok else 0.0
+                p.append(monthly(rate))
+            rows.append(np.cumsum(p))
+    return np.array(rows)
+
+
+def _major_table(majors: list[dict]) -> dict:
+    def arr(key, f=float):
+        return np.array([f(r[key]) for r in majors])
+
+    diag = arr("diagnosis_per_year")
+    early = np.clip(arr("early_share"), 1e-6, 1.0)
+    return {
+        "diagnose": monthly(diag),
+        # Progression rate such that the early share at symptomatic diagnosis is `early_share`:
+        # with competing rates d (diagnosis) and r (progression), P(early) = d / (d + r).
+        "progress": monthly(diag * (1.0 - early) / early),
+        "course": arr("course_months", int),
+        "cost_early": arr("cost_yuan_early"), "cost_late": arr("cost_yuan_late"),
+        "cure_early": arr("cure_share_early"), "cure_late": arr("cure_share_late"),
+        "ongoing": arr("ongoing_cost_yuan_per_month"),
+        "death_early": monthly(arr("mortality_early")),
+        "death_late": monthly(arr("mortality_late")),
+        "death_untreated": monthly(arr("mortality_untreated")),
+        "work_loss": arr("work_loss"),
+        "level": np.array([2 if r["care_level"] == "county" else 3 for r in majors]),
+        "rank": arr("list_rank", int),
+        "screen": np.array([r["screen"] for r in majors]),
+        "names": [r["name"] for r in majors],
+    }
+
+
+@dataclass
+class Sick:
+    """Work lost this month: person indices and the share of the month lost by each."""
+
+    person: np.ndarray
+    share: np.ndarray
+
+
+def bit(d: int) -> np.uint8:
+    """The mask bit of chronic disease ``d``."""
+    return np.uint8(1 << d)
+
+
+def onsets(model, m: int) -> dict:
+    """New chronic and major disease cases this month; returns counts for the record."""
+    P, t = model.pop.persons, model.health
+    u = model.streams["onset"].population(m, P.n)
+    row = model.band_sex
+    total = t.onset_cum[:, -1][row]
+    cand = np.flatnonzero((u < total) & P.alive)
+    if len(cand) == 0:
+        return {}
+    kind = (u[cand, None] >= t.onset_cum[row[cand]]).sum(axis=1)
+    chronic_new = []
+    for d in range(N_CHRONIC):
+        who = cand[kind == d]
+        who = who[(P.chronic[who] & bit(d)) == 0]
+        P.chronic[who] |= bit(d)
+        chronic_new.append(who)
+    major_k = kind - N_CHRONIC
+    is_major = major_k >= 0
+    who = cand[is_major]
+    ok = P.major[who] == NO_MAJOR
+    who, k = who[ok], major_k[is_major][ok]
+    P.major[who] = k
+    P.major_late[who] = False
+    P.major_found[who] = False
+    P.major_months[who] = -1
+    return {"chronic_onsets": model._by_group(np.concatenate(chronic_new)),
+            "major_onsets": model._by_group(who)}
+
+
+def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Persons with an admission need and persons with an outpatient episode this month.
+
+    Admission need uses the bottom of the person's uniform and outpatient episodes the top,
+    so a change in admission risk (e.g. management) leaves outpatient episodes unchanged.
+    """
+    P, t = model.pop.persons, model.health
+    u = model.streams["acute"].population(m, P.n)
+    band = model.band
+    code = P.chronic | (P.managed << 4)
+    p_in = t.inpatient[band] * t.admission_rr[code]
+    inpatient = np.flatnonzero((u < p_in) & P.alive)
+    outpatient = np.flatnonzero((u >= 1.0 - t.outpatient[band]) & P.alive)
+    return inpatient, outpatient
+
+
+def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
+    """Detection, management, cure and excess deaths of the chronically ill ``ill``.
+
+    Returns the work lost by the chronically ill. Family-doctor contracts act on the
+    management probabilities through ``model.measures['contracts']``.
+    """
+    P, t = model.pop.persons, model.health
+    stream = model.streams["chronic"]
+    contracts = model.measures["contracts"]
+    detection = model.measures["primary_care"].detection()
+    lost = []
+    for d in range(N_CHRONIC):
+        b = bit(d)
+        who = ill[(P.chronic[ill] & b) != 0]
+        if len(who) == 0:
+            continue
+        diag = (P.diagnosed[who] & b) != 0
+        man = (P.managed[who] & b) != 0
+        # dropping out of management, then routine detection (and entry into management)
+        u3 = stream.keyed(who, m, 8 * d + 2)
+        drops = man & (u3 < contracts.dropout(who, d, t.dropout[d]))
+        P.managed[who[drops]] &= ~b
+        u = stream.keyed(who, m, 8 * d)
+        found = ~diag & (u < t.detect[d] * detection)
+        diagnose_chronic(model, who[found], d, m)
+        man = (P.managed[who] & b) != 0
+        # cure and death
+        m_idx = man.astype(np.int8)
+        u4 = stream.keyed(who, m, 8 * d + 3)
+        cured = u4 < t.resolve[d, m_idx]
+        u5 = stream.keyed(who, m, 8 * d + 4)
+        died = ~cured & (u5 < t.excess_death[d, m_idx])
+        deaths.append(who[died])
+        gone = who[cured]
+        P.chronic[gone] &= ~b
+        P.diagnosed[gone] &= ~b
+        P.managed[gone] &= ~b
+        loss = t.work_loss[d, m_idx]
+        keep = ~cured & (loss > 0)
+        if keep.any():
+            lost.append(Sick(who[keep], loss[keep]))
+    return lost
+
+
+def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
+    """Diagnose disease ``d`` in ``persons``; some start management at once.
+
+    Used by routine detection and by screening. The chance of starting management is
+    ``manage_on_diagnosis``, raised for contracted patients by the contracts measure.
+    """
+    if len(persons) == 0:
+        return
+    P = model.pop.persons
+    b = bit(d)
+    P.diagnosed[persons] |= b
+    base = model.health.manage_on_diagnosis[d]
+    p = model.measures["contracts"].manage_on_diagnosis(persons, d, base)
+    u = model.streams["chronic"].keyed(persons, m, 8 * d + 1)
+    P.managed[persons[u < p]] |= b
+
+
+def chronic_bills(model, ill: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """Monthly outpatient bills of diagnosed cases: (disease, persons, yuan) per disease."""
+    P, t = model.pop.persons, model.health
+    out = []
+    for d in range(N_CHRONIC):
+        b = bit(d)
+        who = ill[(P.diagnosed[ill] & b) != 0]
+        if len(who) == 0:
+            continue
+        managed = ((P.managed[who] & b) != 0).astype(np.int8)
+        cost = t.cost_month[d, managed]
+        keep = cost > 0
+        out.append((d, who[keep], cost[keep]))
+    return out
+
+
+def major_course(model, m: int, deaths: list) -> dict:
+    """Diagnosis, progression, treatment start, course, cure and death of major diseases.
+
+    Returns this month's major-disease bills (persons, yuan, level), the work lost, and
+    counts for the record. Treatment starts through care seeking (money barriers) and,
+    for diseases on the special-treatment list, through designated-hospital capacity.
+    """
+    P, mt = model.pop.persons, model.health.major
+    stream = model.streams["major"]
+    ill = np.flatnonzero((P.major != NO_MAJOR) & P.alive)
+    empty = np.zeros(0, np.int64)
+    if len(ill) == 0:
+        return {"bills": (empty, np.zeros(0), empty), "sick": [], "counts": {}}
+    k = P.major[ill].astype(np.int64)
+    found = P.major_found[ill]
+    treating = P.major_months[ill] >= 0
+
+    # symptomatic diagnosis of undiagnosed cases
+    detection = model.measures["primary_care"].detection()
+    newly = ~found & (stream.keyed(ill, m, 0) < mt["diagnose"][k] * detection)
+    P.major_found[ill[newly]] = True
+    late = P.major_late[ill]
+    by = model._by_group
+    counts = {"major_found_early": by(ill[newly & ~late]),
+              "major_found_late": by(ill[newly & late])}
+    found = found | newly
+
+    # progression while untreated
+    prog = ~treating & ~late & (stream.keyed(ill, m, 1) < mt["progress"][k])
+    P.major_late[ill[prog]] = True
+    late = late | prog
+
+    # start of treatment for found, untreated cases
+    want = found & ~treating
+    if want.any():
+        started = model.care.start_major_treatment(ill[want], k[want], m)
+        P.major_months[started] = 0
+        treating = P.major_months[ill] >= 0
+
+    # the month's bill: course cost spread over its months, then the ongoing cost
+    months = P.major_months[ill].astype(np.int64)
+    course = mt["course"][k]
+    in_course = treating & (months < course)
+    cost = np.where(late, mt["cost_late"][k], mt["cost_early"][k]) / course
+    bill = np.where(in_course, cost, np.where(treating, mt["ongoing"][k], 0.0))
+    billed = bill > 0
+    P.major_months[ill[in_course]] += 1
+
+    # course end: cure or continue
+    ended = in_course & (months + 1 >= course)
+    cure_p = np.where(late, mt["cure_late"][k], mt["cure_early"][k])
+    cured = ended & (stream.keyed(ill, m, 2) < cure_p)
+
+    # deaths
+    p_die = np.where(treating, np.where(late, mt["death_late"][k], mt["death_early"][k]),
+                     mt["death_untreated"][k])
+    died = ~cured & (stream.keyed(ill, m, 3) < p_die)
+    deaths.append(ill[died])
+    counts["major_deaths"] = by(ill[died])
+    counts["major_cured"] = by(ill[cured])
+    counts["major_in_treatment"] = by(ill[treating & ~died])
+    counts["major_untreated"] = by(ill[~treating & ~died])
+
+    gone = ill[cured]
+    P.major[gone] = NO_MAJOR
+    P.major_late[gone] = False
+    P.major_found[gone] = False
+    P.major_months[gone] = -1
+    sick = [Sick(ill[~died], mt["work_loss"][k[~died]])]
+    return {"bills": (ill[billed], bill[billed], mt["level"][k[billed]]), "sick": sick,
+            "counts": counts}
+
+
+def schedule_background_deaths(model, m: int) -> None:
+    """At the start of each year, decide who dies of background causes and in which month."""
+    P, t = model.pop.persons, model.health
+    u = model.streams["death"].population(m, P.n)
+    dies = np.flatnonzero((u < t.background_death[model.band]) & P.alive)
+    month = (model.streams["death"].keyed(dies, m, 0) * 12).astype(np.int64)
+    model.death_schedule = {int(k): dies[month == k] for k in range(12)}
+
+
+def refresh_age(model) -> None:
+    """Recompute age band and (band, sex) row indices after ageing."""
+    P = model.pop.persons
+    model.band = age_band_index(P.age)
+    model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
+
+
+def apply_deaths(model, died: np.ndarray) -> np.ndarray:
+    """Mark persons dead; households lose their earnings share and a member.
+
+    Returns the unique persons who died this month (alive until now).
+    """
+    P, H = model.pop.persons, model.pop.households
+    died = np.unique(died)
+    died = died[P.alive[died]]
+    if len(died) == 0:
+        return died
+    P.alive[died] = False
+    hh = P.hh[died]
+    np.subtract.at(H.size, hh, 1)
+    lost_share = np.bincount(hh, weights=P.earn_share[died], minlength=0)
+    affected = np.unique(hh)
+    lost = lost_share[affected]
+    P.earn_share[died] = 0.0
+    keep = 1.0 - lost
+    H.earned_year[affected] *= np.clip(keep, 0.0, 1.0)
+    # the remaining earners' shares are renormalised to sum to one
+    members = _members(model, affected)
+    scale = np.zeros(H.n)
+    scale[affected] = np.where(keep > 1e-9, 1.0 / np.maximum(keep, 1e-9), 0.0)
+    P.earn_share[members] = (P.earn_share[members] * scale[P.hh[members]]).astype(np.float32)
+    return died
+
+
+def _members(model, households: np.ndarray) -> np.ndarray:
+    """Person indices of the given households (persons of a household are contiguous)."""
+    first = model.hh_first[households]
+    count = model.hh_size0[households]
+    total = int(count.sum())
+    offsets = np.repeat(first - np.concatenate([[0], np.cumsum(count)[:-1]]), count)
+    return offsets + np.arange(total)

@@ -1,0 +1,309 @@
+"""The scenario schema of the engine: every key a scenario file may set, with its unit.
+
+Numbers live in the scenario files (``scenarios/*.toml``), each with its source; this module
+holds only the *shape* of a scenario and the few fixed vocabularies the model is built on
+(target groups, facility levels, age bands, managed chronic diseases). The measures in
+``sim.policies`` add their own sections under ``policies``.
+"""
+
+from __future__ import annotations
+
+from sim.schema import (
+    Bool,
+    Choice,
+    Dated,
+    Dist,
+    Month,
+    Num,
+    Prob,
+    Rate,
+    Records,
+    Section,
+    Str,
+    Table,
+    Yuan,
+)
+
+#: Target groups of the transition period (POLICY.md, seed 000), one per household.
+GROUPS = ("extremely_poor", "minimum_guarantee", "formerly_poor", "marginal", "other")
+GROUP_LABELS = {  # pinyin, so that figures need no CJK font
+    "extremely_poor": "Extremely poor (tekun)",
+    "minimum_guarantee": "Minimum guarantee (dibao)",
+    "formerly_poor": "Formerly poor (tuopin)",
+    "marginal": "Marginal (bianyuan)",
+    "other": "Other rural",
+}
+#: Facility levels a bill is produced at.
+LEVELS = ("village", "township", "county", "city")
+#: Age bands (lower bounds in years) used by prevalence, incidence and mortality tables.
+AGE_BANDS = ("0-14", "15-44", "45-59", "60-69", "70-79", "80+")
+AGE_BAND_LOWER = (0, 15, 45, 60, 70, 80)
+#: The four chronic diseases under family-doctor standardised management (seeds 000, 004).
+CHRONIC = ("hypertension", "diabetes", "tuberculosis", "severe_mental")
+TB_INDEX = CHRONIC.index("tuberculosis")
+HOUSEHOLD_SIZES = ("1", "2", "3", "4", "5", "6")
+
+
+def by_group(item, doc=""):
+    """A value per target group (or one value for all groups)."""
+    return Table(GROUPS, item, doc=doc)
+
+
+def by_level(item, doc=""):
+    """A value per facility level (or one value for all levels)."""
+    return Table(LEVELS, item, doc=doc)
+
+
+def by_age(item, doc=""):
+    """A value per age band (or one value for all bands)."""
+    return Table(AGE_BANDS, item, doc=doc)
+
+
+class _AnyTable(Section):
+    """A free table of dotted keys to values, checked against the schema by the loader."""
+
+    def validate(self, value, key, ctx):
+        """Only the shape is checked here: a table of key = value."""
+        if not isinstance(value, dict) or not value:
+            raise ctx.error(key, "is not a table of changes",
+                            'a table such as { "payment.assistance.ratio" = 0.6 }')
+        return dict(value)
+
+
+CALENDAR = Section({
+    "start": Month(doc="First reported month (after warm-up)."),
+    "end": Month(doc="Last reported month, inclusive."),
+    "step": Choice(("month",), doc="The engine's state step. Policy processes keep their own "
+                   "cadence (weekly sweeps, quarterly follow-ups) within it."),
+    "warmup_months": Num("months", "Months simulated before `start` so that the 12-month "
+                         "income and spending windows are full when reporting begins.",
+                         low=0, high=60, integer=True),
+    "insurance_year_start_month": Num("month of year", "Month in which deductibles and "
+                                      "annual caps reset.", low=1, high=12, integer=True),
+    "changes": Records(Section({
+        "name": Str(required=True, doc="A label for the change."),
+        "date": Month(doc="Month from which the new values apply."),
+        "note": Str(doc="Why: the policy document or the scenario's assumption."),
+        "set": _AnyTable(doc="Dotted keys and their new values, e.g. "
+                         '{ "payment.assistance.ratio" = 0.6 }.'),
+    }), required=False, doc="The policy calendar: dated changes to any parameter."),
+})
+
+POPULATION = Section({
+    "households": Num("households", "Households simulated (the CLI's --households overrides).",
+                      low=1, high=50_000_000, integer=True),
+    "represents_households": Num("households", "Households in the real area the synthetic "
+                                 "population stands for; counts are scaled by "
+                                 "represents/simulated.", low=1, integer=True),
+    "townships": Num("townships", "Townships; each has its own family-doctor teams.",
+                     low=1, high=10_000, integer=True),
+    "household_size": Dist(HOUSEHOLD_SIZES, doc="Shares of households by size (6 = 6 or more)."),
+    "age_bands": Dist(AGE_BANDS, doc="Shares of persons by age band."),
+    "female_share": Prob("Share of persons who are women."),
+    "group_shares": Dist(GROUPS, doc="Shares of households by target group."),
+    "formerly_poor_share": by_group(Prob(), "Share of each group's households that exited "
+                                    "registered poverty before the start (脱贫户)."),
+    "savings_share": by_group(Prob(), "Share of households with cash to pay an admission "
+                              "deposit."),
+    "distance_km_median": Num("km", "Median distance from a household to the township "
+                              "health centre.", low=0),
+    "distance_km_log_sd": Num("log km", "Log-scale spread of that distance.", low=0, high=3),
+    "worker_age_min": Num("years", "Youngest age that earns income.", low=10, high=30,
+                          integer=True),
+    "worker_age_max": Num("years", "Oldest age that earns income.", low=40, high=90,
+                          integer=True),
+})
+
+INCOME = Section({
+    "earned_median_yuan": by_group(Yuan(unit="yuan per person-year"),
+                                   "Median earned income per person at the start."),
+    "earned_log_sd": by_group(Num("log yuan", low=0, high=3),
+                              "Spread of earned income between households."),
+    "transfers_yuan": by_group(Yuan(unit="yuan per person-year"),
+                               "Cash transfers per person (minimum guarantee, support)."),
+    "growth_per_year": Num("share per year", "Nominal growth of earned income.", low=-0.5,
+                           high=0.5),
+    "shock_persistence": Prob("Year-to-year persistence of a household's income shock "
+                              "(AR(1) coefficient on log income).", unit="coefficient"),
+    "shock_sd": Num("log yuan", "Sd of the yearly innovation to log earned income.", low=0,
+                    high=2),
+    "consumption_share": Prob("Household consumption as a share of income (hardship "
+                              "denominator)."),
+})
+
+POVERTY = Section({
+    "line_yuan": Dated(Yuan(unit="yuan per person-year"),
+                       doc="Poverty line by year; per-capita net income below it is poor."),
+})
+
+HARDSHIP = Section({
+    "budget": Choice(("consumption", "income"), doc="Denominator of the SDG 3.8.2 budget "
+                     "shares: household consumption or income."),
+    "societal_poverty_line_yuan": Dated(Yuan(unit="yuan per person-year"),
+                                        doc="Societal poverty line used for the WHO 2025 "
+                                        "discretionary budget."),
+})
+
+ACUTE = Section({
+    "outpatient_per_year": by_age(Rate(unit="episodes per person-year"),
+                                  "Outpatient illness episodes (one bill each)."),
+    "inpatient_per_year": by_age(Rate(unit="admissions per person-year"),
+                                 "Admissions of a person without the managed diseases."),
+    "outpatient_days_lost": Num("days", "Working days lost per outpatient episode.", low=0,
+                                high=30),
+    "inpatient_days_lost": Num("days", "Working days lost per admission (stay and recovery).",
+                               low=0, high=30),
+})
+
+CHRONIC_DISEASE = Section({
+    "prevalence": by_age(Prob(), "Share of persons with the disease at the start."),
+    "incidence_per_year": by_age(Rate(), "New cases among persons without it."),
+    "diagnosed_share": Prob("Share of prevalent cases diagnosed at the start."),
+    "managed_share": Prob("Share of diagnosed cases under standardised management at the "
+                          "start."),
+    "detection_per_year": Rate(unit="per case-year", doc="Routine diagnosis of undiagnosed "
+                               "cases (without screening)."),
+    "manage_on_diagnosis": Prob("Share of new diagnoses that enter management without a "
+                                "family-doctor contract."),
+    "dropout_per_year": Rate(unit="per case-year", doc="Managed cases that stop being "
+                             "managed, without a contract."),
+    "resolution_per_year_managed": Rate(unit="per case-year", doc="Cure while managed "
+                                        "(tuberculosis); 0 for lifelong diseases."),
+    "resolution_per_year_unmanaged": Rate(unit="per case-year", doc="Cure while not managed."),
+    "admission_rr_managed": Num("rate ratio", "Admission rate ratio of a managed case.", low=0),
+    "admission_rr_unmanaged": Num("rate ratio", "Admission rate ratio of an unmanaged case.",
+                                  low=0),
+    "cost_yuan_per_month_managed": Yuan(unit="yuan per month", doc="Outpatient bill of a "
+                                        "managed case (drugs, follow-up care)."),
+    "cost_yuan_per_month_unmanaged": Yuan(unit="yuan per month", doc="Outpatient bill of a "
+                                          "diagnosed but unmanaged case."),
+    "care_level": Choice(LEVELS, doc="Where the monthly outpatient care is given."),
+    "work_loss_managed": Prob("Share of working capacity lost by a managed case."),
+    "work_loss_unmanaged": Prob("Share of working capacity lost by an unmanaged case "
+                                "(diagnosed or not)."),
+    "excess_mortality_managed": Rate(unit="deaths per case-year"),
+    "excess_mortality_unmanaged": Rate(unit="deaths per case-year"),
+})
+
+MAJOR_DISEASE = Section({
+    "name": Str(required=True, doc="Disease (group) name."),
+    "list_rank": Num("rank", "Position on the national special-treatment list: covered when "
+                     "rank <= policies.special_treatment.n_diseases.", low=1, high=100,
+                     integer=True),
+    "sex": Choice(("any", "female", "male"), doc="Who can get it."),
+    "age_min": Num("years", low=0, high=120, integer=True),
+    "age_max": Num("years", low=0, high=120, integer=True),
+    "incidence_per_100k": Rate(unit="cases per 100,000 person-years in the age range"),
+    "early_share": Prob("Share found at an early stage without screening; with "
+                        "diagnosis_per_year it sets the progression rate while untreated."),
+    "diagnosis_per_year": Rate(unit="per case-year", doc="Symptomatic diagnosis of an "
+                               "undiagnosed case."),
+    "course_months": Num("months", "Length of the treatment course.", low=1, high=60,
+                         integer=True),
+    "cost_yuan_early": Yuan(doc="Total bill of a course at an early stage."),
+    "cost_yuan_late": Yuan(doc="Total bill of a course at a late stage."),
+    "cure_share_early": Prob("Share of early-stage courses ending in cure (others continue "
+                             "with the ongoing cost)."),
+    "cure_share_late": Prob("Same, late stage."),
+    "ongoing_cost_yuan_per_month": Yuan(unit="yuan per month", doc="Bill per month after a "
+                                        "course that did not cure (e.g. dialysis)."),
+    "mortality_early": Rate(unit="deaths per case-year", doc="Treated, early stage."),
+    "mortality_late": Rate(unit="deaths per case-year", doc="Treated, late stage."),
+    "mortality_untreated": Rate(unit="deaths per case-year"),
+    "work_loss": Prob("Share of working capacity lost while ill."),
+    "care_level": Choice(("county", "city"), doc="Where the course is given."),
+    "screen": Choice(("none", "cervical", "breast", "health_check"),
+                     doc="The screening that can find it early."),
+})
+
+HEALTH = Section({
+    "mortality_per_1000": by_age(Rate(unit="deaths per 1,000 person-years"),
+                                 "Background mortality."),
+    "acute": ACUTE,
+    "chronic": Section({d: CHRONIC_DISEASE for d in CHRONIC}),
+    "major": Records(MAJOR_DISEASE, doc="The special-treatment major diseases."),
+})
+
+CARE = Section({
+    "outpatient_seek": Prob("Share of outpatient episodes for which care is sought (at zero "
+                            "distance)."),
+    "inpatient_seek": Prob("Share of needed admissions that happen, before money barriers."),
+    "forgo_per_km": Prob("Added chance of forgoing an outpatient visit per km of distance.",
+                         unit="share per km"),
+    "forgo_without_deposit": Prob("Chance an admission is forgone when a deposit is required "
+                                  "and the household has no cash."),
+    "deposit_yuan": by_level(Yuan(unit="yuan per admission"), "Deposit asked at admission "
+                             "when treat-first-pay-later does not apply."),
+    "outpatient_levels": Dist(LEVELS, doc="Where outpatient episodes are treated."),
+    "inpatient_levels": Dist(LEVELS, doc="Where admissions happen."),
+    "outpatient_cost_yuan": by_level(Yuan(unit="yuan per episode"), "Mean outpatient bill."),
+    "inpatient_cost_yuan": by_level(Yuan(unit="yuan per admission"), "Mean admission bill."),
+    "cost_log_sd": Num("log yuan", "Spread of bills around their mean.", low=0, high=3),
+    "in_scope_share": by_level(Prob(), "Share of a bill inside the insurance catalogue "
+                               "(政策范围内)."),
+    "forgone_days_multiplier": Num("ratio", "Working days lost when care is forgone, "
+                                   "relative to treated.", low=1, high=10),
+    "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death.",
+                                        unit="per forgone admission"),
+})
+
+PAYMENT = Section({
+    "enrolled_share": by_group(Prob(), "Share of persons enrolled in resident basic insurance "
+                               "(without premium subsidies)."),
+    "basic": Section({
+        "inpatient_deductible_yuan": by_level(Yuan(unit="yuan per admission")),
+        "inpatient_ratio": by_level(Prob(unit="share of in-scope cost")),
+        "annual_cap_yuan": Yuan(unit="yuan per person-year"),
+        "ratio_bonus": by_group(Num("share", low=0, high=1), "Added inpatient ratio."),
+        "deductible_factor": by_group(Num("factor", low=0, high=1)),
+        "outpatient_ratio": Prob(unit="share of in-scope cost"),
+        "outpatient_cap_yuan": Yuan(unit="yuan per person-year"),
+        "chronic_ratio": Prob(unit="share of in-scope cost", doc="Chronic and special disease "
+                              "outpatient care (门诊慢特病)."),
+        "chronic_cap_yuan": Yuan(unit="yuan per person-year"),
+    }, doc="Resident basic medical insurance (城乡居民基本医疗保险)."),
+    "critical_illness": Section({
+        "deductible_yuan": Yuan(unit="yuan per person-year", doc="Annual in-scope out-of-"
+                                "pocket above which the layer pays."),
+        "ratio": Prob(unit="share of in-scope cost above the deductible"),
+        "annual_cap_yuan": Yuan(unit="yuan per person-year"),
+        "deductible_factor": by_group(Num("factor", low=0, high=1)),
+        "ratio_bonus": by_group(Num("share", low=0, high=1)),
+        "uncapped": by_group(Bool()),
+    }, doc="Critical illness insurance (大病保险)."),
+    "assistance": Section({
+        "eligible": by_group(Bool()),
+        "ratio": by_group(Prob(unit="share of remaining in-scope cost")),
+        "deductible_yuan": by_group(Yuan(unit="yuan per person-year")),
+        "annual_cap_yuan": by_group(Yuan(unit="yuan per person-year")),
+        "covers_chronic_outpatient": Bool(doc="Whether assistance also pays chronic "
+                                          "outpatient bills."),
+    }, doc="Medical assistance (医疗救助)."),
+    "supplemental": Section({
+        "eligible": by_group(Bool()),
+        "target_share": Prob(unit="share of the whole inpatient bill", doc="All layers "
+                             "together reach this share."),
+        "annual_cap_yuan": Yuan(unit="yuan per person-year"),
+    }, doc="Supplemental insurance for the deeply poor (补充医疗保险)."),
+})
+
+SCENARIO_META = Section({
+    "name": Str(required=True, doc="Short name of the scenario."),
+    "description": Str(doc="What the scenario represents."),
+    "base": Str(doc="A scenario file this one inherits from (path relative to this file)."),
+})
+
+
+def engine_sections() -> dict:
+    """The top-level sections of the engine, in the order they appear in scenario files."""
+    return {
+        "scenario": SCENARIO_META,
+        "calendar": CALENDAR,
+        "population": POPULATION,
+        "income": INCOME,
+        "poverty": POVERTY,
+        "hardship": HARDSHIP,
+        "health": HEALTH,
+        "care": CARE,
+        "payment": PAYMENT,
+    }

@@ -1,0 +1,270 @@
+"""The "3+1" reimbursement chain as pure, vectorised functions of bills (seed 002).
+
+A batch of bills (one per person) passes, in order, through basic medical insurance,
+critical illness insurance, medical assistance and supplemental insurance; what is left is
+out of pocket. Annual deductibles and caps are tracked per person in a :class:`Ledger` of
+year-to-date amounts (yuan), which the engine resets at the start of each insurance year.
+
+Rules per layer (from ``payment`` in the scenario, compiled into :class:`PaymentRules`):
+
+* Basic insurance pays ``ratio(level) + bonus(group)`` of the in-scope part of an inpatient
+  bill above a per-admission deductible, within an annual cap; outpatient and chronic
+  outpatient bills have their own ratio and annual cap, without deductible.
+* Critical illness insurance pays ``ratio + bonus(group)`` of the in-scope cost left after
+  basic insurance, once a person's year-to-date amount of it passes the deductible
+  (times ``deductible_factor(group)``), within a cap unless the group is uncapped.
+* Medical assistance pays ``ratio(group)`` of the in-scope cost still left, above a yearly
+  deductible and within a yearly cap, for eligible groups.
+* Supplemental insurance tops the total paid up to ``target_share`` of the whole bill for
+  eligible groups, within a yearly cap.
+* Tuberculosis bills are paid by basic insurance up to at least the TB share of the bill
+  (outpatient 100%, inpatient 90% in seed 002) while ``policies.tuberculosis`` is on; the
+  top-up is part of basic insurance and also reported as ``tb_topup``.
+
+Every function returns new year-to-date amounts instead of changing its inputs, so it can be
+tested against hand-computed bills. Accounting identity: for every bill,
+``amount == basic + critical_illness + assistance + supplemental + oop``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.parameters import GROUPS, LEVELS
+
+PAYERS = ("basic", "critical_illness", "assistance", "supplemental", "oop")
+LEDGER_FIELDS = ("basic", "outpatient", "chronic", "ci_base", "ci", "as_base", "assistance",
+                 "supplemental")
+
+
+@dataclass(frozen=True)
+class PaymentRules:
+    """The chain's parameters as arrays indexed by group (5) or level (4)."""
+
+    in_scope: np.ndarray
+    basic_deductible: np.ndarray  # (group, level) yuan per admission
+    basic_ratio: np.ndarray  # (group, level)
+    basic_cap: float
+    outpatient_ratio: float
+    outpatient_cap: float
+    chronic_ratio: float
+    chronic_cap: float
+    ci_deductible: np.ndarray  # (group,)
+    ci_ratio: np.ndarray
+    ci_cap: np.ndarray
+    as_eligible: np.ndarray
+    as_ratio: np.ndarray
+    as_deductible: np.ndarray
+    as_cap: np.ndarray
+    as_chronic: bool
+    sup_eligible: np.ndarray
+    sup_target: float
+    sup_cap: float
+    tb_outpatient: float
+    tb_inpatient: float
+
+    @classmethod
+    def from_params(cls, params: dict) -> PaymentRules:
+        """Compile the ``payment`` and ``care.in_scope_share`` sections."""
+        pay = params["payment"]
+        b, ci, a, s = pay["basic"], pay["critical_illness"], pay["assistance"], pay[
+            "supplemental"]
+        tb = params["policies"]["tuberculosis"]
+
+        def g(table):
+            return np.array([table[k] for k in GROUPS], dtype=float)
+
+        def lv(table):
+            return np.array([table[k] for k in LEVELS], dtype=float)
+
+        return cls(
+            in_scope=lv(params["care"]["in_scope_share"]),
+            basic_deductible=np.outer(g(b["deductible_factor"]),
+                                      lv(b["inpatient_deductible_yuan"])),
+            basic_ratio=np.minimum(1.0, g(b["ratio_bonus"])[:, None]
+                                   + lv(b["inpatient_ratio"])[None, :]),
+            basic_cap=b["annual_cap_yuan"],
+            outpatient_ratio=b["outpatient_ratio"], outpatient_cap=b["outpatient_cap_yuan"],
+            chronic_ratio=b["chronic_ratio"], chronic_cap=b["chronic_cap_yuan"],
+            ci_deductible=ci["deductible_yuan"] * g(ci["deductible_factor"]),
+            ci_ratio=np.minimum(1.0, ci["ratio"] + g(ci["ratio_bonus"])),
+            ci_cap=np.where(g(ci["uncapped"]) > 0, np.inf, ci["annual_cap_yuan"]),
+            as_eligible=g(a["eligible"]) > 0, as_ratio=g(a["ratio"]),
+            as_deductible=g(a["deductible_yuan"]), as_cap=g(a["annual_cap_yuan"]),
+            as_chronic=a["covers_chronic_outpatient"],
+            sup_eligible=g(s["eligible"]) > 0, sup_target=s["target_share"],
+            sup_cap=s["annual_cap_yuan"],
+            tb_outpatient=tb["outpatient_share"] if tb["enabled"] else 0.0,
+            tb_inpatient=tb["inpatient_share"] if tb["enabled"] else 0.0,
+        )
+
+
+@dataclass
+class Bills:
+    """A batch of bills, at most one per person; ``amount`` in yuan."""
+
+    person: np.ndarray
+    group: np.ndarray
+    level: np.ndarray
+    amount: np.ndarray
+    insured: np.ndarray
+    tb: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.person)
+
+
+@dataclass
+class Paid:
+    """What each payer paid of each bill (yuan); ``tb_topup`` is part of ``basic``."""
+
+    basic: np.ndarray
+    critical_illness: np.ndarray
+    assistance: np.ndarray
+    supplemental: np.ndarray
+    oop: np.ndarray
+    tb_topup: np.ndarray
+
+    def total_reimbursed(self) -> np.ndarray:
+        """Everything but out of pocket."""
+        return self.basic + self.critical_illness + self.assistance + self.supplemental
+
+    def sums(self) -> dict[str, float]:
+        """Total per payer."""
+        return {k: float(getattr(self, k).sum()) for k in PAYERS}
+
+
+class Ledger:
+    """Year-to-date amounts per person (yuan) that deductibles and caps are checked against.
+
+    ``basic``/``outpatient``/``chronic``/``ci``/``assistance``/``supplemental`` hold what each
+    layer has paid; ``ci_base`` and ``as_base`` hold the in-scope cost each of those layers
+    has seen, which is what their annual deductibles apply to.
+    """
+
+    def __init__(self, n_persons: int):
+        self.arrays = {f: np.zeros(n_persons, np.float32) for f in LEDGER_FIELDS}
+
+    def take(self, persons: np.ndarray) -> dict[str, np.ndarray]:
+        """Year-to-date rows of some persons, as float64 copies."""
+        return {k: v[persons].astype(np.float64) for k, v in self.arrays.items()}
+
+    def put(self, persons: np.ndarray, rows: dict[str, np.ndarray]) -> None:
+        """Write back updated rows."""
+        for k, v in rows.items():
+            self.arrays[k][persons] = v
+
+    def reset(self) -> None:
+        """Start a new insurance year."""
+        for v in self.arrays.values():
+            v.fill(0.0)
+
+    def nbytes(self) -> int:
+        """Memory held."""
+        return sum(v.nbytes for v in self.arrays.values())
+
+
+def _capped(amount, used, cap):
+    """Pay ``amount`` without letting ``used`` exceed ``cap``."""
+    return np.minimum(amount, np.maximum(cap - used, 0.0))
+
+
+def _above(before, add, deductible):
+    """The part of ``add`` that lies above ``deductible``, counting from ``before``."""
+    return np.maximum(before + add - np.maximum(before, deductible), 0.0)
+
+
+def _tb_gap(total, amount, tb, share):
+    """What basic insurance adds to bring a TB bill's reimbursement up to ``share``."""
+    return np.where(tb, np.maximum(share * amount - total, 0.0), 0.0)
+
+
+def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """Admissions and major-disease treatment: all four layers in order."""
+    g, lv, amount = bills.group, bills.level, bills.amount
+    ins = bills.insured
+    scope = amount * rules.in_scope[lv]
+    new = {k: v.copy() for k, v in ytd.items()}
+
+    ratio = rules.basic_ratio[g, lv]
+    basic = ratio * np.maximum(scope - rules.basic_deductible[g, lv], 0.0)
+    basic = np.where(ins, _capped(basic, ytd["basic"], rules.basic_cap), 0.0)
+    left = scope - basic
+
+    ci_add = np.where(ins, left, 0.0)
+    ci = rules.ci_ratio[g] * _above(ytd["ci_base"], ci_add, rules.ci_deductible[g])
+    ci = _capped(ci, ytd["ci"], rules.ci_cap[g])
+    new["ci_base"] = ytd["ci_base"] + ci_add
+    left = left - ci
+
+    elig = rules.as_eligible[g]
+    as_add = np.where(elig, left, 0.0)
+    assist = rules.as_ratio[g] * _above(ytd["as_base"], as_add, rules.as_deductible[g])
+    assist = np.where(elig, _capped(assist, ytd["assistance"], rules.as_cap[g]), 0.0)
+    new["as_base"] = ytd["as_base"] + as_add
+
+    paid = basic + ci + assist
+    sup = np.maximum(rules.sup_target * amount - paid, 0.0)
+    sup = np.where(rules.sup_eligible[g] & ins, _capped(sup, ytd["supplemental"],
+                                                         rules.sup_cap), 0.0)
+    paid = paid + sup
+    topup = np.where(ins, _tb_gap(paid, amount, bills.tb, rules.tb_inpatient), 0.0)
+    basic = basic + topup
+
+    new["basic"] = ytd["basic"] + basic
+    new["ci"] = ytd["ci"] + ci
+    new["assistance"] = ytd["assistance"] + assist
+    new["supplemental"] = ytd["supplemental"] + sup
+    oop = amount - basic - ci - assist - sup
+    return Paid(basic, ci, assist, sup, oop, topup), new
+
+
+def settle_outpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """General outpatient episodes: outpatient pooling of basic insurance only."""
+    scope = bills.amount * rules.in_scope[bills.level]
+    basic = _capped(rules.outpatient_ratio * scope, ytd["outpatient"], rules.outpatient_cap)
+    basic = np.where(bills.insured, basic, 0.0)
+    topup = np.where(bills.insured, _tb_gap(basic, bills.amount, bills.tb,
+                                            rules.tb_outpatient), 0.0)
+    basic = basic + topup
+    zero = np.zeros_like(basic)
+    new = {k: v.copy() for k, v in ytd.items()}
+    new["outpatient"] = ytd["outpatient"] + basic
+    return Paid(basic, zero, zero, zero.copy(), bills.amount - basic, topup), new
+
+
+def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """Chronic and special disease outpatient care: basic insurance, then assistance."""
+    g = bills.group
+    scope = bills.amount * rules.in_scope[bills.level]
+    basic = _capped(rules.chronic_ratio * scope, ytd["chronic"], rules.chronic_cap)
+    basic = np.where(bills.insured, basic, 0.0)
+    new = {k: v.copy() for k, v in ytd.items()}
+    assist = np.zeros_like(basic)
+    if rules.as_chronic:
+        elig = rules.as_eligible[g]
+        as_add = np.where(elig, scope - basic, 0.0)
+        assist = rules.as_ratio[g] * _above(ytd["as_base"], as_add, rules.as_deductible[g])
+        assist = np.where(elig, _capped(assist, ytd["assistance"], rules.as_cap[g]), 0.0)
+        new["as_base"] = ytd["as_base"] + as_add
+        new["assistance"] = ytd["assistance"] + assist
+    topup = np.where(bills.insured, _tb_gap(basic + assist, bills.amount, bills.tb,
+                                            rules.tb_outpatient), 0.0)
+    basic = basic + topup
+    new["chronic"] = ytd["chronic"] + basic
+    zero = np.zeros_like(basic)
+    return Paid(basic, zero, assist, zero.copy(), bills.amount - basic - assist, topup), new
+
+
+SETTLE = {"outpatient": settle_outpatient, "chronic": settle_chronic,
+          "inpatient": settle_inpatient}
+
+
+def settle(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> Paid:
+    """Settle a batch against the ledger and record the new year-to-date amounts."""
+    ytd = ledger.take(bills.person)
+    paid, new = SETTLE[kind](bills, ytd, rules)
+    ledger.put(bills.person, new)
+    return paid

@@ -1,0 +1,90 @@
+"""What every measure has: its parameters, its SimPy processes, its effect hooks, its cost.
+
+A measure is always present in a model; when ``enabled`` is false (now, or from a date of
+the policy calendar) its processes do nothing, its hooks return the neutral answer and it
+records no activity and no cost. Parameters are read through :attr:`Measure.p` every time,
+so a calendar change takes effect at its date.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from sim.parameters import GROUPS
+from sim.results import Indicator
+from sim.schema import Bool, Section
+
+
+def enabled_flag() -> Bool:
+    """The on/off switch every measure has."""
+    return Bool(doc="Whether the measure is in force.")
+
+
+def group_array(table: dict, dtype=float) -> np.ndarray:
+    """A by-group table as an array indexed by group code."""
+    return np.array([table[g] for g in GROUPS], dtype=dtype)
+
+
+class Measure:
+    """Base class; subclasses set ``name``, ``title``, ``PARAMS`` and ``INDICATORS``."""
+
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    PARAMS: ClassVar[Section]
+    INDICATORS: ClassVar[tuple[Indicator, ...]] = ()
+
+    def __init__(self, model):
+        self.model = model
+
+    @property
+    def p(self) -> dict:
+        """The measure's parameters now in force."""
+        return self.model.params["policies"][self.name]
+
+    @property
+    def on(self) -> bool:
+        """Whether the measure is in force now."""
+        return self.p["enabled"]
+
+    def compile(self) -> None:
+        """Rebuild arrays derived from parameters (at start and at calendar changes)."""
+
+    def processes(self, env) -> list:
+        """Generators to run as SimPy processes for the whole simulation."""
+        return []
+
+    def every_month(self, action, when_off: bool = False):
+        """A SimPy process calling ``action(m)`` at the measures phase of each month.
+
+        The action runs only while the measure is on, unless ``when_off``.
+        """
+        model = self.model
+        for m in range(model.timeline.n_months):
+            yield model._wait_until(model._at(m, "measures"))
+            if self.on or when_off:
+                action(m)
+
+    def charge_households(self, yuan_per_household_year: float) -> None:
+        """Add one month of a per-household yearly cost to this measure's cost."""
+        H = self.model.pop.households
+        alive = np.bincount(H.group[H.size > 0], minlength=len(GROUPS))
+        self.count(self.cost_indicator(), alive * yuan_per_household_year / 12.0)
+
+    def count(self, name: str, value) -> None:
+        """Add to one of this measure's indicators for the current month."""
+        self.model.month_counts[name] += value
+
+    def by_group(self, persons: np.ndarray, weights=None) -> np.ndarray:
+        """Count (or sum ``weights``) over persons by their household's group."""
+        return self.model._by_group(persons, weights)
+
+    def cost_indicator(self) -> str:
+        """Name of this measure's cost indicator."""
+        return f"{self.name}_cost_yuan"
+
+
+def cost(name: str, what: str) -> Indicator:
+    """The cost indicator of a measure."""
+    return Indicator(f"{name}_cost_yuan", "yuan", f"Cost of {what}.")

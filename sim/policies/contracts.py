@@ -1,0 +1,200 @@
+"""Family-doctor contracts (家庭医生签约) and management of the four chronic diseases.
+
+Signing: each person holds one fixed uniform; a person is contracted while it lies below
+the coverage target of their group (``coverage_chronic`` for diagnosed patients of the four
+diseases, who are signed first), scaled by a ramp from ``initial_share_of_target`` to 1
+over ``signing_months``. Targets: coverage >90% of the rural low-income population (seed
+004), full coverage with informed consent (seeds 003, 004).
+
+Follow-ups: a contracted patient is due every ``followup_interval_months`` (quarterly by
+the basic public-health standard), every ``abnormal_interval_months`` while a disease is
+not under control (seed 003). Each township's teams can serve ``followups_per_10k_month``
+follow-ups per 10,000 residents a month, a SimPy ``Container`` refilled monthly; the
+longest-waiting are served first, the rest wait, and a follow-up not served within
+``max_wait_months`` is missed.
+
+Effect pathway: a served follow-up brings an unmanaged patient into management with
+probability ``followup_manage_share``; a managed patient followed up on time drops out of
+management ``dropout_factor`` times as often; contracted patients diagnosed anew start
+management with probability ``manage_on_diagnosis``. Managed patients have fewer
+admissions, less lost work and lower excess mortality (``health.chronic``).
+
+Cost: the contract fee per contracted person-year plus the cost of each follow-up served.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from sim.parameters import by_group
+from sim.policies.base import Measure, cost, enabled_flag, group_array
+from sim.results import Indicator
+from sim.schema import Num, Prob, Section, Yuan
+
+NEVER = -32000
+
+
+class Contracts(Measure):
+    """Signing, follow-ups under team capacity, and their effect on management."""
+
+    name = "contracts"
+    title = "Family-doctor contracts"
+    STATIC = ("followups_per_10k_month",)
+    PARAMS = Section({
+        "enabled": enabled_flag(),
+        "coverage": by_group(Prob(), "Target share of persons with a contract."),
+        "coverage_chronic": by_group(Prob(), "Target share among diagnosed patients of the "
+                                     "four diseases."),
+        "initial_share_of_target": Prob("Share of the targets already reached at the first "
+                                        "simulated month."),
+        "signing_months": Num("months", "Months to reach the targets.", low=1, high=120,
+                              integer=True),
+        "followup_interval_months": Num("months", low=1, high=12, integer=True),
+        "abnormal_interval_months": Num("months", "Interval while a disease is not under "
+                                        "management.", low=1, high=12, integer=True),
+        "followups_per_10k_month": Num("follow-ups per 10,000 population per month",
+                                       "Team capacity; each township's share follows its "
+                                       "population.", low=0),
+        "max_wait_months": Num("months", "A due follow-up not served within this is "
+                               "missed.", low=0, high=12, integer=True),
+        "manage_on_diagnosis": Prob("Contracted patients diagnosed anew who start "
+                                    "management."),
+        "followup_manage_share": Prob("Unmanaged patients brought into management by a "
+                                      "follow-up."),
+        "dropout_factor": Num("factor", "Dropout of a managed patient followed up on time, "
+                              "relative to no contract.", low=0, high=1),
+        "fee_yuan_per_contract_year": Yuan(unit="yuan per contracted person-year"),
+        "cost_yuan_per_followup": Yuan(unit="yuan per follow-up"),
+    })
+    INDICATORS = (
+        Indicator("contracts_persons", "persons", "Persons with a contract.", "last"),
+        Indicator("contracts_patients", "persons", "Contracted diagnosed patients of the "
+                  "four diseases.", "last"),
+        Indicator("contracts_signed", "persons", "New contracts."),
+        Indicator("followups_due", "follow-ups", "Follow-ups due (incl. waiting)."),
+        Indicator("followups_served", "follow-ups", "Follow-ups served."),
+        Indicator("followups_missed", "follow-ups", "Follow-ups missed after waiting."),
+        Indicator("followups_brought_into_management", "persons", "Unmanaged patients "
+                  "managed after a follow-up."),
+        cost("contracts", "contract fees and follow-ups"),
+    )
+
+    def __init__(self, model):
+        super().__init__(model)
+        P = model.pop.persons
+        self.u = model.streams["contracts"].keyed(np.arange(P.n), 0)
+        self.contracted = np.zeros(P.n, bool)
+        self.due = np.full(P.n, NEVER, np.int32)
+        self.last_served = np.full(P.n, NEVER, np.int32)
+        self.teams: list[simpy.Container] = []
+
+    def compile(self) -> None:
+        """Targets by group."""
+        self.cov = group_array(self.p["coverage"])
+        self.cov_chronic = group_array(self.p["coverage_chronic"])
+        self._everyone = True  # targets changed: re-evaluate every person once
+
+    # ---- hooks used by the health module -------------------------------------------------
+    def manage_on_diagnosis(self, persons, disease: int, base: float) -> np.ndarray:
+        """Chance that a new diagnosis starts management."""
+        if not self.on:
+            return np.full(len(persons), base)
+        return np.where(self.contracted[persons], max(base, self.p["manage_on_diagnosis"]),
+                        base)
+
+    def dropout(self, persons, disease: int, base: float) -> np.ndarray:
+        """Monthly chance that a managed patient stops being managed."""
+        if not self.on:
+            return np.full(len(persons), base)
+        m = self.model.current_month
+        on_time = self.contracted[persons] & (
+            m - self.last_served[persons] <= self.p["followup_interval_months"])
+        return np.where(on_time, base * self.p["dropout_factor"], base)
+
+    # ---- the process ---------------------------------------------------------------------
+    def processes(self, env):
+        """Monthly signing and follow-ups, with township team capacity as containers."""
+        model = self.model
+        n_town = model.params["population"]["townships"]
+        residents = np.bincount(model.pop.households.township,
+                                weights=model.pop.households.size, minlength=n_town)
+        caps = self.p["followups_per_10k_month"] * residents / 1e4
+        self.teams = [simpy.Container(env, capacity=max(c, 1e-9), init=c) for c in caps]
+        return [self.every_month(self._month)]
+
+    def _sign(self, m: int) -> None:
+        model = self.model
+        P = model.pop.persons
+        ramping = m + 1 < self.p["signing_months"]
+        if ramping or self._everyone:
+            idx = np.flatnonzero(P.alive)
+            self._everyone = False
+        else:  # only a new diagnosis can change a person's target now
+            idx = np.flatnonzero((P.diagnosed != 0) & P.alive)
+        p0 = self.p["initial_share_of_target"]
+        ramp = min(1.0, p0 + (1.0 - p0) * (m + 1) / self.p["signing_months"])
+        g = model.pgroup[idx]
+        target = np.where(P.diagnosed[idx] != 0, self.cov_chronic[g], self.cov[g]) * ramp
+        now = self.u[idx] < target
+        new = idx[now & ~self.contracted[idx]]
+        self.contracted[idx] = now
+        self.count("contracts_signed", self.by_group(new))
+
+    def _month(self, m: int) -> None:
+        model = self.model
+        P = model.pop.persons
+        self._sign(m)
+        contracted = np.flatnonzero(self.contracted & P.alive)
+        self.count("contracts_persons", self.by_group(contracted))
+        self.count("contracts_cost_yuan", self.by_group(contracted)
+                   * self.p["fee_yuan_per_contract_year"] / 12.0)
+        patients = contracted[P.diagnosed[contracted] != 0]
+        self.count("contracts_patients", self.by_group(patients))
+        fresh = patients[self.due[patients] == NEVER]
+        self.due[fresh] = m  # sign, serve, record at once (seed 003)
+        due = patients[self.due[patients] <= m]
+        self.count("followups_due", self.by_group(due))
+        if len(due) == 0:
+            return
+        served = self._serve(m, due)
+        self._follow_up(m, served)
+        waiting = due[~np.isin(due, served, assume_unique=True)]
+        missed = waiting[m - self.due[waiting] >= self.p["max_wait_months"]]
+        self.due[missed] = m + self.p["followup_interval_months"]
+        self.count("followups_missed", self.by_group(missed))
+
+    def _serve(self, m: int, due: np.ndarray) -> np.ndarray:
+        """Serve, township by township, up to the capacity left in its container."""
+        model = self.model
+        town = model.pop.households.township[model.pop.persons.hh[due]]
+        tie = model.streams["contracts"].keyed(due, m, 1)
+        order = np.lexsort((tie, self.due[due], town))
+        due, town = due[order], town[order]
+        starts = np.searchsorted(town, np.arange(len(self.teams)))
+        rank = np.arange(len(due)) - starts[town]
+        for c in self.teams:  # this month's capacity
+            if c.capacity - c.level > 0:
+                c.put(c.capacity - c.level)
+        available = np.array([int(c.level) for c in self.teams])
+        ok = rank < available[town]
+        used = np.bincount(town[ok], minlength=len(self.teams))
+        for c, n in zip(self.teams, used, strict=True):
+            if n:
+                c.get(int(n))
+        return due[ok]
+
+    def _follow_up(self, m: int, served: np.ndarray) -> None:
+        """A follow-up keeps managed patients on track and brings others into management."""
+        P = self.model.pop.persons
+        self.count("followups_served", self.by_group(served))
+        self.count("contracts_cost_yuan", self.by_group(served) * self.p["cost_yuan_per_followup"])
+        self.last_served[served] = m
+        unmanaged = (P.diagnosed[served] & ~P.managed[served]) != 0
+        u = self.model.streams["contracts"].keyed(served, m, 2)
+        bring = served[unmanaged & (u < self.p["followup_manage_share"])]
+        P.managed[bring] |= P.diagnosed[bring]
+        self.count("followups_brought_into_management", self.by_group(bring))
+        still_abnormal = (P.diagnosed[served] & ~P.managed[served]) != 0
+        self.due[served] = m + np.where(still_abnormal, self.p["abnormal_interval_months"],
+                                        self.p["followup_interval_months"])

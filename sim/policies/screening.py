@@ -1,0 +1,201 @@
+"""Screening: annual health checks and two-cancer screening of rural women (seeds 000-004).
+
+Each year two campaigns run, each from ``campaign_start_month`` for ``campaign_months``:
+
+* the **health check** invites a share of persons aged ``min_age`` and over (by group:
+  the free annual check of contract services and Xinjiang's universal checks, seeds 002,
+  004); it finds undiagnosed chronic diseases with a per-disease sensitivity, and major
+  diseases marked ``screen = "health_check"`` with ``major_sensitivity``;
+* **two-cancer screening** invites women of ``cancer.age_min``-``cancer.age_max`` and finds
+  cervical and breast cancers with their sensitivities.
+
+Invited persons are given a month of the campaign at random; each month the campaign
+serves at most its capacity (persons per 10,000 population per month) in order of
+invitation, the rest wait, and those not reached by the end of the campaign are missed.
+
+Effect pathway: a case found by screening is diagnosed at its current stage, usually
+earlier than it would have been found from symptoms, so major diseases are more often
+treated early (cheaper, more cures, fewer deaths) and chronic diseases enter management
+sooner. False positives cost a confirmation test.
+
+Cost: per person screened, plus per confirmation (true and false positives).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.health import diagnose_chronic
+from sim.parameters import CHRONIC, by_group
+from sim.policies.base import Measure, cost, enabled_flag, group_array
+from sim.population import NO_MAJOR
+from sim.results import Indicator
+from sim.schema import Num, Prob, Section, Table, Yuan
+
+SCREEN_KINDS = ("health_check", "cervical", "breast")
+
+
+@dataclass
+class Campaign:
+    """One year's campaign: who is invited, in which month, and who has been served."""
+
+    persons: np.ndarray
+    month: np.ndarray
+    served: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self):
+        self.served = np.zeros(len(self.persons), bool)
+
+
+class Screening(Measure):
+    """Health checks and two-cancer screening as capacity-limited annual campaigns."""
+
+    name = "screening"
+    title = "Health checks and screening"
+    PARAMS = Section({
+        "enabled": enabled_flag(),
+        "campaign_start_month": Num("month of year", low=1, high=12, integer=True),
+        "campaign_months": Num("months", low=1, high=12, integer=True),
+        "capacity_per_10k_month": Num("persons per 10,000 population per month",
+                                      "What the health-check teams can see.", low=0),
+        "health_check": Section({
+            "coverage": by_group(Prob(unit="share invited per year")),
+            "min_age": Num("years", low=0, high=100, integer=True),
+            "sensitivity": Table(CHRONIC, Prob(), doc="Share of undiagnosed cases found."),
+            "major_sensitivity": Prob("Share of major diseases marked health_check found."),
+            "specificity": Prob("Share of persons without a finding who test negative."),
+            "cost_yuan": Yuan(unit="yuan per person checked"),
+        }),
+        "cancer": Section({
+            "coverage": Prob(unit="share of eligible women invited per year"),
+            "age_min": Num("years", low=0, high=100, integer=True),
+            "age_max": Num("years", low=0, high=100, integer=True),
+            "cervical_sensitivity": Prob(),
+            "breast_sensitivity": Prob(),
+            "specificity": Prob(),
+            "cost_yuan": Yuan(unit="yuan per woman screened (both cancers)"),
+        }),
+        "confirmation_cost_yuan": Yuan(unit="yuan per positive screen confirmed"),
+    })
+    INDICATORS = (
+        Indicator("screening_invited", "persons", "Persons invited this month."),
+        Indicator("screening_checked", "persons", "Health checks done."),
+        Indicator("screening_cancer_screened", "persons", "Women screened for two cancers."),
+        Indicator("screening_missed", "persons", "Invited persons not reached by the end of "
+                  "the campaign."),
+        Indicator("screening_chronic_found", "persons", "Chronic cases found by screening."),
+        Indicator("screening_major_found_early", "persons", "Major diseases found early by "
+                  "screening."),
+        Indicator("screening_major_found_late", "persons", "Major diseases found late by "
+                  "screening."),
+        Indicator("screening_false_positives", "persons", "Positive screens without disease."),
+        cost("screening", "screening and confirmation"),
+    )
+
+    def __init__(self, model):
+        super().__init__(model)
+        self.campaigns: dict[str, Campaign] = {}
+
+    def processes(self, env):
+        """Invite at the campaign start; serve each month within capacity."""
+        return [self.every_month(self._month)]
+
+    def _month(self, m: int) -> None:
+        model = self.model
+        moy = model.timeline.month_of_year(m)
+        if moy == self.p["campaign_start_month"]:
+            self._invite(m)
+        if not self.campaigns:
+            return
+        capacity = self.p["capacity_per_10k_month"] * model.pop.persons.alive.sum() / 1e4
+        left = capacity
+        for kind in ("health_check", "cancer"):
+            camp = self.campaigns.get(kind)
+            if camp is None:
+                continue
+            ready = np.flatnonzero(~camp.served & (camp.month <= m))
+            take = ready[: int(max(left, 0))]
+            left -= len(take)
+            camp.served[take] = True
+            self._screen(kind, camp.persons[take], m)
+        last = (moy - self.p["campaign_start_month"]) % 12 == self.p["campaign_months"] - 1
+        if last:
+            for camp in self.campaigns.values():
+                self.count("screening_missed", self.by_group(camp.persons[~camp.served]))
+            self.campaigns = {}
+
+    def _invite(self, m: int) -> None:
+        model = self.model
+        P = model.pop.persons
+        s = model.streams["screening"]
+        everyone = np.arange(P.n)
+        hc = self.p["health_check"]
+        ca = self.p["cancer"]
+        cov = group_array(hc["coverage"])[model.pgroup]
+        invited = {
+            "health_check": P.alive & (P.age >= hc["min_age"]) & (s.keyed(everyone, m, 0) < cov),
+            "cancer": P.alive & P.female & (P.age >= ca["age_min"]) & (P.age <= ca["age_max"])
+            & (s.keyed(everyone, m, 1) < ca["coverage"]),
+        }
+        for slot, (kind, mask) in enumerate(invited.items()):
+            who = np.flatnonzero(mask)
+            months = m + (s.keyed(who, m, 2 + slot) * self.p["campaign_months"]).astype(int)
+            order = np.argsort(months, kind="stable")
+            self.campaigns[kind] = Campaign(who[order], months[order])
+            self.count("screening_invited", self.by_group(who))
+
+    def _screen(self, kind: str, who: np.ndarray, m: int) -> None:
+        """Apply one screening to ``who``: findings, false positives, costs."""
+        if len(who) == 0:
+            return
+        model = self.model
+        P = model.pop.persons
+        s = model.streams["screening"]
+        alive = who[P.alive[who]]
+        found_any = np.zeros(len(alive), bool)
+        if kind == "health_check":
+            hc = self.p["health_check"]
+            self.count("screening_checked", self.by_group(alive))
+            self.count("screening_cost_yuan", self.by_group(alive) * hc["cost_yuan"])
+            for d, disease in enumerate(CHRONIC):
+                b = np.uint8(1 << d)
+                hidden = ((P.chronic[alive] & b) != 0) & ((P.diagnosed[alive] & b) == 0)
+                hit = hidden & (s.keyed(alive, m, 10 + d) < hc["sensitivity"][disease])
+                diagnose_chronic(model, alive[hit], d, m)
+                self.count("screening_chronic_found", self.by_group(alive[hit]))
+                found_any |= hit
+            found_any |= self._find_major(alive, m, "health_check", hc["major_sensitivity"])
+            specificity = hc["specificity"]
+        else:
+            ca = self.p["cancer"]
+            self.count("screening_cancer_screened", self.by_group(alive))
+            self.count("screening_cost_yuan", self.by_group(alive) * ca["cost_yuan"])
+            found_any |= self._find_major(alive, m, "cervical", ca["cervical_sensitivity"])
+            found_any |= self._find_major(alive, m, "breast", ca["breast_sensitivity"])
+            specificity = ca["specificity"]
+        false_pos = ~found_any & (s.keyed(alive, m, 20) >= specificity)
+        self.count("screening_false_positives", self.by_group(alive[false_pos]))
+        confirmed = alive[found_any | false_pos]
+        self.count("screening_cost_yuan", self.by_group(confirmed)
+                   * self.p["confirmation_cost_yuan"])
+
+    def _find_major(self, who: np.ndarray, m: int, screen: str, sensitivity: float
+                    ) -> np.ndarray:
+        """Find undiagnosed major diseases that this screening can detect."""
+        model = self.model
+        P = model.pop.persons
+        k = P.major[who]
+        kinds = model.health.major["screen"]
+        has = (k != NO_MAJOR) & ~P.major_found[who]
+        detectable = np.zeros(len(who), bool)
+        detectable[has] = kinds[k[has]] == screen
+        hit = detectable & (model.streams["screening"].keyed(who, m, 30 + SCREEN_KINDS.index(
+            screen)) < sensitivity)
+        found = who[hit]
+        P.major_found[found] = True
+        late = P.major_late[found]
+        self.count("screening_major_found_early", self.by_group(found[~late]))
+        self.count("screening_major_found_late", self.by_group(found[late]))
+        return hit

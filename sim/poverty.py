@@ -1,0 +1,184 @@
+"""Income, out-of-pocket spending, poverty state and its attribution to illness.
+
+Definitions (fixed in DESIGN.md, "What the numbers mean"):
+
+* A household is **poor** in a month when its per-capita net income over the last 12 months
+  (income, after illness-caused income loss, minus out-of-pocket medical spending after all
+  reimbursement and assistance) is below that year's poverty line.
+* It is **poor due to illness** when it is poor but would not be with the out-of-pocket
+  spending and the illness-caused income loss of the same 12 months removed.
+* A **return to poverty** in a year: a formerly-poor household is poor in some month of the
+  year. It is **due to illness** when, with its illness costs and income loss removed, it
+  would not have been poor in any month of that year. The same for households that are not
+  formerly poor is **new poverty due to illness**. Cumulative rates over the reported
+  window count households with such a year in the window. Monthly flows of households
+  *entering* poverty (not poor the month before) are reported as well.
+* **Financial hardship** is judged on each calendar year's totals: SDG 3.8.2 (out of pocket
+  above 10% and 25% of the household budget), WHO 2025 (above 40% of the budget left after
+  the societal poverty line; any spending when nothing is left), and the
+  Wagstaff-Eozenou classes.
+
+Earned income follows a household-specific AR(1) shock in logs, updated each January, and
+grows at a nominal rate; transfers are paid per living member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Threshold of the original SDG 3.8.2 indicator and of the Wagstaff-Eozenou
+#: catastrophic class (share of the household budget).
+SDG_THRESHOLDS = (0.10, 0.25)
+WE_CATASTROPHIC = 0.10
+#: WHO 2025 SDG 3.8.2: share of the discretionary budget.
+WHO_DISCRETIONARY = 0.40
+WE_CLASSES = ("immiserizing", "impoverishing", "catastrophic", "non_catastrophic", "none")
+
+
+@dataclass
+class PovertyStatus:
+    """The month's poverty classification of every household (bool arrays)."""
+
+    poor: np.ndarray
+    poor_illness: np.ndarray
+    poor_without_illness: np.ndarray
+    entered: np.ndarray
+    entered_illness: np.ndarray
+
+
+class Accounts:
+    """Per-household money flows (yuan): 12-month windows, year totals and poverty flags."""
+
+    def __init__(self, monthly_income: np.ndarray):
+        n = len(monthly_income)
+        self.ring_income = np.repeat(monthly_income[None, :].astype(np.float32), 12, axis=0)
+        self.ring_oop = np.zeros((12, n), np.float32)
+        self.ring_loss = np.zeros((12, n), np.float32)
+        self.sum_income = monthly_income.astype(np.float64) * 12
+        self.sum_oop = np.zeros(n)
+        self.sum_loss = np.zeros(n)
+        self.year_income = np.zeros(n)
+        self.year_oop = np.zeros(n)
+        self.year_loss = np.zeros(n)
+        self.poor = np.zeros(n, bool)
+        self.year_flags = {k: np.zeros(n, bool) for k in
+                           ("ever_poor", "ever_poor_illness", "ever_poor_without_illness")}
+        self.window_flags = {k: np.zeros(n, bool) for k in ("poor", "poor_illness")}
+
+    def push(self, m: int, income, oop, loss) -> None:
+        """Add month ``m``'s income, out-of-pocket spending and illness income loss."""
+        slot = m % 12
+        for ring, total, new in ((self.ring_income, self.sum_income, income),
+                                 (self.ring_oop, self.sum_oop, oop),
+                                 (self.ring_loss, self.sum_loss, loss)):
+            new32 = np.asarray(new, dtype=np.float32)
+            total += new32.astype(np.float64) - ring[slot]
+            ring[slot] = new32
+        self.year_income += income
+        self.year_oop += oop
+        self.year_loss += loss
+
+    def assess(self, line: float, size: np.ndarray) -> PovertyStatus:
+        """Classify households against the poverty line (yuan per person-year)."""
+        alive = size > 0
+        members = np.maximum(size, 1)
+        net = (self.sum_income - self.sum_oop) / members
+        without_illness = (self.sum_income + self.sum_loss) / members
+        poor = alive & (net < line)
+        poor_without_illness = alive & (without_illness < line)
+        poor_illness = poor & ~poor_without_illness
+        entered = poor & ~self.poor
+        status = PovertyStatus(poor, poor_illness, poor_without_illness, entered,
+                               entered & poor_illness)
+        self.poor = poor
+        return status
+
+    def flag(self, status: PovertyStatus) -> None:
+        """Accumulate this year's 'ever poor' flags."""
+        f = self.year_flags
+        f["ever_poor"] |= status.poor
+        f["ever_poor_illness"] |= status.poor_illness
+        f["ever_poor_without_illness"] |= status.poor_without_illness
+
+    def year_outcomes(self) -> dict[str, np.ndarray]:
+        """Per household this year: poor at all, and poor due to illness.
+
+        Due to illness (DESIGN's test): poor in some month, and in no month once the
+        illness costs and loss are removed.
+        """
+        f = self.year_flags
+        return {"poor": f["ever_poor"].copy(),
+                "poor_illness": f["ever_poor"] & ~f["ever_poor_without_illness"]}
+
+    def close_year(self) -> dict[str, np.ndarray]:
+        """The year's outcomes, which also join the window flags (reported years only)."""
+        out = self.year_outcomes()
+        for k, v in out.items():
+            self.window_flags[k] |= v
+        return out
+
+    def new_year(self) -> None:
+        """Reset the calendar-year totals and flags."""
+        self.year_income.fill(0.0)
+        self.year_oop.fill(0.0)
+        self.year_loss.fill(0.0)
+        for v in self.year_flags.values():
+            v.fill(False)
+
+    def nbytes(self) -> int:
+        """Memory held."""
+        arrays = [self.ring_income, self.ring_oop, self.ring_loss, self.sum_income,
+                  self.sum_oop, self.sum_loss, self.year_income, self.year_oop,
+                  self.year_loss, self.poor, *self.year_flags.values(),
+                  *self.window_flags.values()]
+        return sum(a.nbytes for a in arrays)
+
+
+def hardship(income: np.ndarray, oop: np.ndarray, size: np.ndarray, line: float,
+             spl: float, consumption_share: float, budget: str) -> dict[str, np.ndarray]:
+    """Financial hardship flags of households over one year (all arrays per household).
+
+    ``income`` is the year's income after illness-caused loss and before out-of-pocket
+    spending; ``line`` the poverty line and ``spl`` the societal poverty line (yuan per
+    person-year).
+    """
+    total = income * consumption_share if budget == "consumption" else income
+    alive = size > 0
+    spent = alive & (oop > 0)
+    share = np.where(total > 0, oop / np.where(total > 0, total, 1.0), np.inf)
+    out = {f"sdg_{int(t * 100)}": spent & (share > t) for t in SDG_THRESHOLDS}
+    discretionary = total - spl * size
+    out["who_hardship"] = spent & ((discretionary <= 0) | (oop > WHO_DISCRETIONARY
+                                                            * discretionary))
+    out["who_further_impoverished"] = spent & (discretionary <= 0)
+    out["who_impoverished"] = spent & (discretionary > 0) & (oop > discretionary)
+    members = np.maximum(size, 1)
+    pre_poor = income / members < line
+    post_poor = (income - oop) / members < line
+    immiserizing = spent & pre_poor
+    impoverishing = spent & ~pre_poor & post_poor
+    catastrophic = spent & ~pre_poor & ~post_poor & (share > WE_CATASTROPHIC)
+    out["we_immiserizing"] = immiserizing
+    out["we_impoverishing"] = impoverishing
+    out["we_catastrophic"] = catastrophic
+    out["we_non_catastrophic"] = spent & ~immiserizing & ~impoverishing & ~catastrophic
+    out["we_none"] = alive & ~spent
+    return out
+
+
+def update_income_shocks(model, m: int) -> None:
+    """January: advance each household's AR(1) income shock and apply nominal growth."""
+    H = model.pop.households
+    inc = model.params["income"]
+    eps = model.streams["income"].generator(m).standard_normal(H.n)
+    new = inc["shock_persistence"] * H.shock + inc["shock_sd"] * eps
+    H.earned_year *= (1.0 + inc["growth_per_year"]) * np.exp(new - H.shock)
+    H.shock = new.astype(np.float32)
+
+
+def monthly_income(model) -> np.ndarray:
+    """Income at full working capacity this month: earnings plus transfers (yuan)."""
+    H = model.pop.households
+    return H.earned_year / 12.0 + H.transfer_pp_year.astype(np.float64) * H.size / 12.0

@@ -1,0 +1,484 @@
+"""Outputs: indicators declared in one place, recorded each month, returned as tidy frames.
+
+Every indicator has a name, a unit, a meaning and a yearly aggregation (``sum`` for flows,
+``last`` for stocks). Most are recorded per target group (households of the group, or
+persons living in them); a few are area-level (e.g. a measure's remaining budget).
+
+:class:`Results` holds three frames:
+
+* ``monthly`` -- one row per reported month and group (plus ``all``), every indicator;
+* ``annual`` -- one row per year and group: flows summed, stocks at year end, the
+  "ever in the year" poverty counts, financial hardship, and rates per household;
+* ``summary`` -- ``indicator, value, unit`` (with ``lo, hi`` across replications).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.parameters import CHRONIC, GROUPS
+from sim.population import NO_MAJOR
+from sim.schema import dated_value
+from sim.timeline import month_label
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One recorded quantity."""
+
+    name: str
+    unit: str
+    doc: str
+    agg: str = "sum"  # how months make a year: sum, last, mean, max
+    by_group: bool = True
+
+
+def _i(name, unit, doc, agg="sum", by_group=True):
+    return Indicator(name, unit, doc, agg, by_group)
+
+
+HEALTH_STATES = ("healthy", "chronic_managed", "chronic_unmanaged", "outpatient", "inpatient",
+                 "major_early", "major_late", "dead")
+
+ENGINE_INDICATORS: tuple[Indicator, ...] = (
+    _i("households", "households", "Households with living members.", "last"),
+    _i("persons", "persons", "Living persons.", "last"),
+    _i("formerly_poor_households", "households", "Formerly-poor households (脱贫户).", "last"),
+    _i("formerly_poor_persons", "persons", "Persons in formerly-poor households.", "last"),
+    _i("poor_households", "households", "Poor households (12-month net income below the "
+       "line).", "last"),
+    _i("poor_persons", "persons", "Persons in poor households.", "last"),
+    _i("poor_illness_households", "households", "Poor due to illness (因病致贫 stock).", "last"),
+    _i("poor_illness_persons", "persons", "Persons poor due to illness.", "last"),
+    _i("formerly_poor_poor_households", "households", "Formerly-poor households now poor.",
+       "last"),
+    _i("formerly_poor_poor_illness_households", "households", "Formerly-poor households now "
+       "poor due to illness.", "last"),
+    _i("entered_poverty_households", "households", "Households entering poverty this month "
+       "(not poor the month before)."),
+    _i("entered_poverty_persons", "persons", "Persons in them."),
+    _i("entered_poverty_illness_households", "households", "... entering poverty due to "
+       "illness."),
+    _i("entered_poverty_illness_persons", "persons", "Persons in them."),
+    _i("formerly_poor_entered_households", "households", "Formerly-poor households entering "
+       "poverty this month."),
+    _i("formerly_poor_entered_illness_households", "households", "... due to illness."),
+    *[_i(f"state_{s}", "persons", f"Persons whose main health state is {s} (one state each; "
+         "precedence dead > major > inpatient > outpatient > chronic > healthy).", "last")
+      for s in HEALTH_STATES],
+    *[_i(f"{d}_{k}", "persons", f"{d.replace('_', ' ').title()}: {k} cases.", "last")
+      for d in CHRONIC for k in ("cases", "diagnosed", "managed")],
+    _i("insured_persons", "persons", "Living persons enrolled in basic insurance.", "last"),
+    _i("deaths", "persons", "Deaths this month."),
+    _i("chronic_onsets", "persons", "New cases of the four managed chronic diseases."),
+    _i("major_onsets", "persons", "New cases of major diseases."),
+    _i("major_found_early", "persons", "Major-disease cases diagnosed at an early stage."),
+    _i("major_found_late", "persons", "Major-disease cases diagnosed at a late stage."),
+    _i("major_cured", "persons", "Major-disease courses ending in cure."),
+    _i("major_deaths", "persons", "Deaths from major diseases."),
+    _i("major_in_treatment", "persons", "Major-disease cases in treatment.", "last"),
+    _i("major_untreated", "persons", "Major-disease cases not (yet) treated.", "last"),
+    _i("major_deposit_forgone", "persons", "Major-disease treatment starts forgone for want "
+       "of a deposit."),
+    _i("outpatient_episodes", "episodes", "Outpatient episodes treated."),
+    _i("outpatient_forgone", "episodes", "Outpatient episodes without care."),
+    _i("admissions", "admissions", "Admissions (acute; major courses excluded)."),
+    _i("admissions_forgone", "admissions", "Needed admissions that did not happen."),
+    _i("admissions_forgone_deposit", "admissions", "Of which for want of a deposit."),
+    _i("bills_yuan", "yuan", "All medical bills."),
+    _i("basic_yuan", "yuan", "Paid by basic medical insurance."),
+    _i("critical_illness_yuan", "yuan", "Paid by critical illness insurance."),
+    _i("assistance_yuan", "yuan", "Paid by medical assistance."),
+    _i("supplemental_yuan", "yuan", "Paid by supplemental insurance."),
+    _i("oop_yuan", "yuan", "Left out of pocket after the chain (before later assistance)."),
+    _i("income_yuan", "yuan", "Household income after illness-caused loss."),
+    _i("income_loss_yuan", "yuan", "Earnings lost to illness."),
+)
+
+#: Counts made once a year from household flags and yearly totals.
+ANNUAL_INDICATORS: tuple[Indicator, ...] = (
+    _i("households_start", "households", "Households at the start of the year.", "last"),
+    _i("formerly_poor_households_start", "households", "Formerly-poor households at the "
+       "start of the year.", "last"),
+    _i("other_households_start", "households", "Households not formerly poor, start of year.",
+       "last"),
+    _i("ever_poor_households", "households", "Poor in at least one month of the year."),
+    _i("ever_poor_persons", "persons", "Persons in them."),
+    _i("poor_illness_year_households", "households", "Poor in some month, and in no month "
+       "without illness costs and loss (poor due to illness that year)."),
+    _i("poor_illness_year_persons", "persons", "Persons in them."),
+    _i("returned_households", "households", "Return to poverty (返贫): formerly-poor "
+       "households poor in some month of the year."),
+    _i("returned_persons", "persons", "Persons in them."),
+    _i("returned_illness_households", "households", "Return to poverty due to illness "
+       "(因病返贫): ... and due to illness that year."),
+    _i("returned_illness_persons", "persons", "Persons in them."),
+    _i("new_poor_illness_households", "households", "New poverty due to illness (因病致贫): "
+       "other households poor due to illness that year."),
+    _i("new_poor_illness_persons", "persons", "Persons in them."),
+    _i("oop_households", "households", "Households with any out-of-pocket spending."),
+    _i("sdg_10_households", "households", "Out of pocket above 10% of the budget (SDG 3.8.2, "
+       "original)."),
+    _i("sdg_25_households", "households", "Above 25% of the budget."),
+    _i("who_hardship_households", "households", "Above 40% of the discretionary budget, or "
+       "any when none is left (SDG 3.8.2, WHO 2025)."),
+    _i("who_further_impoverished_households", "households", "Spending with nothing left "
+       "above the societal poverty line."),
+    _i("who_impoverished_households", "households", "Spending above the whole "
+       "discretionary budget."),
+    *[_i(f"we_{c}_households", "households", f"Wagstaff-Eozenou class: {c}.")
+      for c in ("immiserizing", "impoverishing", "catastrophic", "non_catastrophic", "none")],
+)
+
+#: Rates added to the annual frame: (name, numerator, denominator, meaning).
+RATES = (
+    ("return_rate", "returned_households", "formerly_poor_households_start",
+     "Return to poverty, per formerly-poor household-year."),
+    ("return_illness_rate", "returned_illness_households",
+     "formerly_poor_households_start", "Return to poverty due to illness, per formerly-poor "
+     "household-year."),
+    ("new_poor_illness_rate", "new_poor_illness_households", "other_households_start",
+     "New poverty due to illness, per other household-year."),
+    ("ever_poor_rate", "ever_poor_households", "households_start", "Poor in some month, per "
+     "household."),
+    ("sdg_10_rate", "sdg_10_households", "households_start", "SDG 3.8.2 at 10%."),
+    ("sdg_25_rate", "sdg_25_households", "households_start", "SDG 3.8.2 at 25%."),
+    ("who_hardship_rate", "who_hardship_households", "households_start", "WHO 2025 hardship."),
+    ("impoverishing_rate", "we_impoverishing_households", "households_start",
+     "Impoverishing out-of-pocket spending."),
+)
+
+
+class Recorder:
+    """Pre-allocated arrays for the reported months and years of one run."""
+
+    def __init__(self, timeline, measure_indicators=()):
+        self.timeline = timeline
+        self.indicators = list(ENGINE_INDICATORS)
+        for group in measure_indicators:
+            self.indicators += list(group)
+        self.col = {ind.name: i for i, ind in enumerate(self.indicators)}
+        self.data = np.zeros((timeline.n_reported, len(GROUPS), len(self.indicators)))
+        self.years = timeline.reported_years()
+        self.annual = np.zeros((len(self.years), len(GROUPS), len(ANNUAL_INDICATORS)))
+        self.annual_col = {ind.name: i for i, ind in enumerate(ANNUAL_INDICATORS)}
+        self.window: dict[str, np.ndarray] = {}
+        self._year_start: dict | None = None
+
+    def _put(self, row, name, value) -> None:
+        if name not in self.col:
+            raise KeyError(f"indicator {name!r} is recorded but not declared")
+        value = np.asarray(value, dtype=float)
+        if value.ndim == 0:
+            self.data[row, 0, self.col[name]] += float(value)
+        else:
+            self.data[row, :, self.col[name]] += value
+
+    def record_month(self, model, m: int) -> None:
+        """Store the month's stocks and the flows accumulated in ``model.month_counts``."""
+        row = m - self.timeline.warmup
+        P, H = model.pop.persons, model.pop.households
+        st = model.status
+        g, size = H.group, H.size.astype(float)
+        fp = H.formerly_poor
+
+        def hh(mask):
+            idx = np.flatnonzero(mask)
+            return (np.bincount(g[idx], minlength=len(GROUPS)),
+                    np.bincount(g[idx], weights=size[idx], minlength=len(GROUPS)))
+
+        put = lambda name, v: self._put(row, name, v)  # noqa: E731
+        alive_hh = H.size > 0
+        for name, mask in (("", alive_hh), ("formerly_poor_", alive_hh & fp),
+                           ("poor_", st.poor), ("poor_illness_", st.poor_illness)):
+            n_hh, n_p = hh(mask)
+            put(f"{name}households" if name else "households", n_hh)
+            put(f"{name}persons" if name else "persons", n_p)
+        put("formerly_poor_poor_households", hh(st.poor & fp)[0])
+        put("formerly_poor_poor_illness_households", hh(st.poor_illness & fp)[0])
+        for name, mask in (("entered_poverty", st.entered),
+                           ("entered_poverty_illness", st.entered_illness)):
+            n_hh, n_p = hh(mask)
+            put(f"{name}_households", n_hh)
+            put(f"{name}_persons", n_p)
+        put("formerly_poor_entered_households", hh(st.entered & fp)[0])
+        put("formerly_poor_entered_illness_households", hh(st.entered_illness & fp)[0])
+
+        code = health_state_codes(model)
+        n_states = len(HEALTH_STATES)
+        counts = np.bincount(model.pgroup * n_states + code,
+                             minlength=len(GROUPS) * n_states).reshape(len(GROUPS), n_states)
+        for s, name in enumerate(HEALTH_STATES):
+            put(f"state_{name}", counts[:, s])
+        ill = np.flatnonzero((P.chronic != 0) & P.alive)
+        for d, name in enumerate(CHRONIC):
+            b = np.uint8(1 << d)
+            level = ((P.chronic[ill] & b) != 0).astype(np.int64) + (
+                (P.diagnosed[ill] & b) != 0) + ((P.managed[ill] & b) != 0)
+            c = np.bincount(model.pgroup[ill] * 4 + level, minlength=4 * len(GROUPS))
+            c = c.reshape(len(GROUPS), 4)
+            put(f"{name}_cases", c[:, 1:].sum(axis=1))
+            put(f"{name}_diagnosed", c[:, 2:].sum(axis=1))
+            put(f"{name}_managed", c[:, 3])
+        put("insured_persons", model._by_group(
+            np.flatnonzero(P.alive & model.measures["premium_subsidy"].insured_all())))
+        for name, value in model.month_counts.items():
+            put(name, value)
+
+    def start_year(self, model) -> None:
+        """Remember the denominators at the start of a calendar year."""
+        H = model.pop.households
+        alive = H.size > 0
+        self._year_start = {
+            "households_start": np.bincount(H.group[alive], minlength=len(GROUPS)),
+            "formerly_poor_households_start": np.bincount(H.group[alive & H.formerly_poor],
+                                                          minlength=len(GROUPS)),
+            "other_households_start": np.bincount(H.group[alive & ~H.formerly_poor],
+                                                  minlength=len(GROUPS)),
+        }
+
+    def record_year(self, model, m: int, hardship_fn) -> None:
+        """Yearly household counts: ever poor, returns, hardship (calendar-year totals)."""
+        H, acc = model.pop.households, model.accounts
+        year = self.timeline.year(m)
+        row = self.years.index(year)
+        g, size = H.group, H.size.astype(float)
+        fp = H.formerly_poor
+        out = dict(self._year_start or {})
+
+        def count(name, mask, persons=None):
+            idx = np.flatnonzero(mask)
+            out[name] = np.bincount(g[idx], minlength=len(GROUPS))
+            if persons:
+                out[persons] = np.bincount(g[idx], weights=size[idx], minlength=len(GROUPS))
+
+        outcome = acc.close_year()
+        count("ever_poor_households", outcome["poor"], "ever_poor_persons")
+        count("poor_illness_year_households", outcome["poor_illness"],
+              "poor_illness_year_persons")
+        count("returned_households", outcome["poor"] & fp, "returned_persons")
+        count("returned_illness_households", outcome["poor_illness"] & fp,
+              "returned_illness_persons")
+        count("new_poor_illness_households", outcome["poor_illness"] & ~fp,
+              "new_poor_illness_persons")
+        hp = model.params["hardship"]
+        flags = hardship_fn(acc.year_income, acc.year_oop, H.size.astype(float),
+                            model.poverty_line(m),
+                            dated_value(hp["societal_poverty_line_yuan"], year),
+                            model.params["income"]["consumption_share"], hp["budget"])
+        count("oop_households", (acc.year_oop > 0) & (H.size > 0))
+        for name, mask in flags.items():
+            count(f"{name}_households", mask)
+        for name, value in out.items():
+            self.annual[row, :, self.annual_col[name]] = value
+
+    def finish(self, model) -> None:
+        """Window-level counts for cumulative rates over the reported period."""
+        H = model.pop.households
+        fp = H.formerly_poor
+        w = model.accounts.window_flags
+        self.window = {
+            "formerly_poor_households": self._window_base["formerly_poor"],
+            "other_households": self._window_base["other"],
+            "returned": np.bincount(H.group[w["poor"] & fp], minlength=len(GROUPS)),
+            "returned_illness": np.bincount(H.group[w["poor_illness"] & fp],
+                                            minlength=len(GROUPS)),
+            "new_poor_illness": np.bincount(H.group[w["poor_illness"] & ~fp],
+                                            minlength=len(GROUPS)),
+        }
+
+    def start_window(self, model) -> None:
+        """Denominators of the cumulative rates: households alive when reporting starts."""
+        H = model.pop.households
+        alive = H.size > 0
+        self._window_base = {
+            "formerly_poor": np.bincount(H.group[alive & H.formerly_poor],
+                                         minlength=len(GROUPS)),
+            "other": np.bincount(H.group[alive & ~H.formerly_poor], minlength=len(GROUPS)),
+        }
+
+    def results(self, model, elapsed: float) -> Results:
+        """Assemble the frames of this run."""
+        self.finish(model)
+        return Results.from_run(self, model, elapsed)
+
+
+def health_state_codes(model) -> np.ndarray:
+    """One health state per person this month, by precedence (see HEALTH_STATES)."""
+    P = model.pop.persons
+    code = np.zeros(P.n, np.int64)
+    ill = np.flatnonzero(P.chronic != 0)
+    all_managed = (P.managed[ill] & P.chronic[ill]) == P.chronic[ill]
+    code[ill] = np.where(all_managed, 1, 2)
+    episodes = model.month_persons
+    code[episodes["outpatient"]] = 3
+    code[episodes["inpatient"]] = 4
+    major = np.flatnonzero(P.major != NO_MAJOR)
+    code[major] = np.where(P.major_late[major], 6, 5)
+    code[~P.alive] = 7
+    return code
+
+
+class Results:
+    """Tidy frames of one run or of several replications (column ``rep``)."""
+
+    def __init__(self, monthly: pd.DataFrame, annual: pd.DataFrame, summary: pd.DataFrame,
+                 meta: dict, events: pd.DataFrame | None = None):
+        self.monthly = monthly
+        self.annual = annual
+        self.summary = summary
+        self.meta = meta
+        self.events = events if events is not None else pd.DataFrame()
+
+    # ---- construction ------------------------------------------------------------------
+    @classmethod
+    def from_run(cls, rec: Recorder, model, elapsed: float) -> Results:
+        """Frames of one run."""
+        tl = rec.timeline
+        names = [i.name for i in rec.indicators]
+        months = [month_label(tl.start + r) for r in range(tl.n_reported)]
+        groups = [*GROUPS, "all"]
+        # (month, group, indicator): the groups, then their sum; area-level indicators
+        # are recorded once and belong to "all" only
+        cube = np.concatenate([rec.data, rec.data.sum(axis=1, keepdims=True)], axis=1)
+        area = [k for k, ind in enumerate(rec.indicators) if not ind.by_group]
+        cube[:, :-1, area] = np.nan
+        n_m, n_g = len(months), len(groups)
+        index = pd.DataFrame({
+            "month": np.repeat(months, n_g),
+            "year": np.repeat([int(mo[:4]) for mo in months], n_g),
+            "group": np.tile(groups, n_m),
+        })
+        values = pd.DataFrame(cube.reshape(n_m * n_g, len(names)), columns=names)
+        monthly = pd.concat([index, values], axis=1)
+
+        annual = _annual_frame(rec, monthly)
+        n_hh = model.pop.households.n
+        meta = {
+            "scenario": model.scenario.name, "seed": model.seed, "households": n_hh,
+            "persons": model.pop.persons.n, "months": tl.n_months,
+            "start": month_label(tl.start), "end": month_label(tl.end),
+            "scale": model.params["population"]["represents_households"] / n_hh,
+            "runtime_s": elapsed,
+            "household_months_per_s": n_hh * tl.n_months / max(elapsed, 1e-9),
+            "reps": 1,
+        }
+        window = {k: v.sum() for k, v in rec.window.items()}
+        summary = summarise(annual, monthly, window, meta,
+                            [ind for ind in rec.indicators if ind.name.endswith("_cost_yuan")])
+        events = pd.DataFrame(model.events)
+        return cls(monthly, annual, summary, meta, events)
+
+    @classmethod
+    def combine(cls, runs: list[Results]) -> Results:
+        """Stack replications (column ``rep``) and summarise with 95% intervals."""
+        if len(runs) == 1:
+            return runs[0]
+        monthly = pd.concat([r.monthly.assign(rep=i) for i, r in enumerate(runs)],
+                            ignore_index=True)
+        annual = pd.concat([r.annual.assign(rep=i) for i, r in enumerate(runs)],
+                           ignore_index=True).copy()
+        stacked = pd.concat([r.summary.assign(rep=i) for i, r in enumerate(runs)])
+        summary = (stacked.groupby(["indicator", "unit"], sort=False)["value"]
+                   .agg(value="mean", lo=lambda s: s.quantile(0.025),
+                        hi=lambda s: s.quantile(0.975)).reset_index())
+        summary = summary[["indicator", "value", "unit", "lo", "hi"]]
+        meta = dict(runs[0].meta)
+        meta["reps"] = len(runs)
+        meta["seeds"] = [r.meta["seed"] for r in runs]
+        meta["runtime_s"] = sum(r.meta["runtime_s"] for r in runs)
+        events = pd.concat([r.events.assign(rep=i) for i, r in enumerate(runs)],
+                           ignore_index=True)
+        return cls(monthly, annual, summary, meta, events)
+
+    # ---- access ------------------------------------------------------------------------
+    def value(self, indicator: str) -> float:
+        """A summary value by indicator name."""
+        row = self.summary.loc[self.summary["indicator"] == indicator, "value"]
+        if row.empty:
+            raise KeyError(f"no summary indicator {indicator!r}")
+        return float(row.iloc[0])
+
+    def series(self, indicator: str, group: str = "all") -> pd.Series:
+        """A monthly series (mean over replications), indexed by month."""
+        df = self.monthly[self.monthly["group"] == group]
+        return df.groupby("month")[indicator].mean()
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return (f"<Results {m['scenario']}: {m['households']} households, {m['start']} to "
+                f"{m['end']}, {m['reps']} rep(s)>")
+
+
+def _annual_frame(rec: Recorder, monthly: pd.DataFrame) -> pd.DataFrame:
+    grouped = monthly.groupby(["year", "group"], sort=False)
+    parts = []
+    for agg in ("sum", "last", "mean", "max"):
+        cols = [i.name for i in rec.indicators if i.agg == agg]
+        if cols:
+            parts.append(getattr(grouped[cols], agg)())
+    annual = pd.concat(parts, axis=1)[[i.name for i in rec.indicators]].reset_index()
+    extra = []
+    for yi, year in enumerate(rec.years):
+        for gi, group in enumerate([*GROUPS, "all"]):
+            vals = rec.annual[yi].sum(axis=0) if group == "all" else rec.annual[yi, gi]
+            extra.append({"year": year, "group": group,
+                          **{ind.name: vals[k] for k, ind in enumerate(ANNUAL_INDICATORS)}})
+    annual = annual.merge(pd.DataFrame(extra), on=["year", "group"], how="left")
+    rates = {name: annual[num] / annual[den].where(annual[den] > 0)
+             for name, num, den, _ in RATES}
+    return pd.concat([annual, pd.DataFrame(rates)], axis=1)
+
+
+def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: dict,
+              cost_indicators) -> pd.DataFrame:
+    """The headline indicators of one run: ``indicator, value, unit``."""
+    rows = []
+    add = lambda name, value, unit: rows.append((name, float(value), unit))  # noqa: E731
+    a = annual[annual["group"] == "all"]
+    fp0 = window["formerly_poor_households"]
+    other0 = window["other_households"]
+    period = f"{meta['start'][:4]}_{meta['end'][:4]}"
+    add(f"return_illness_rate_{period}", window["returned_illness"] / max(fp0, 1),
+        "share of formerly-poor households")
+    add(f"return_rate_{period}", window["returned"] / max(fp0, 1),
+        "share of formerly-poor households")
+    add(f"new_poor_illness_rate_{period}", window["new_poor_illness"] / max(other0, 1),
+        "share of other households")
+    for _, r in a.iterrows():
+        y = int(r["year"])
+        add(f"return_illness_rate_{y}", r["return_illness_rate"], "per formerly-poor household")
+        add(f"return_rate_{y}", r["return_rate"], "per formerly-poor household")
+    add("return_illness_rate_mean_annual", a["return_illness_rate"].mean(),
+        "per formerly-poor household-year")
+    add("new_poor_illness_rate_mean_annual", a["new_poor_illness_rate"].mean(),
+        "per other household-year")
+    for key in ("sdg_10_rate", "sdg_25_rate", "who_hardship_rate", "impoverishing_rate"):
+        add(f"{key}_mean_annual", a[key].mean(), "share of households per year")
+    last = monthly[(monthly["group"] == "all")].iloc[-1]
+    scale = meta["scale"]
+    add("poor_illness_households_end", last["poor_illness_households"] * scale,
+        "households (scaled to the area)")
+    add("poor_illness_persons_end", last["poor_illness_persons"] * scale,
+        "persons (scaled to the area)")
+    add("poor_households_end", last["poor_households"] * scale,
+        "households (scaled to the area)")
+    for d in CHRONIC:
+        diag = last[f"{d}_diagnosed"]
+        add(f"{d}_standardised_management_rate_end", last[f"{d}_managed"] / max(diag, 1),
+            "managed / diagnosed")
+    tot = monthly[monthly["group"] == "all"].sum(numeric_only=True)
+    add("admissions_forgone_share", tot["admissions_forgone"]
+        / max(tot["admissions"] + tot["admissions_forgone"], 1), "share of needed admissions")
+    add("outpatient_forgone_share", tot["outpatient_forgone"]
+        / max(tot["outpatient_episodes"] + tot["outpatient_forgone"], 1), "share of episodes")
+    for payer in ("bills", "basic", "critical_illness", "assistance", "supplemental", "oop"):
+        add(f"{payer}_yuan_total", tot[f"{payer}_yuan"] * scale, "yuan (scaled to the area)")
+    add("oop_share_of_bills", tot["oop_yuan"] / max(tot["bills_yuan"], 1), "share")
+    add("income_loss_yuan_total", tot["income_loss_yuan"] * scale, "yuan (scaled to the area)")
+    for ind in cost_indicators:
+        add(ind.name + "_total", tot[ind.name] * scale, "yuan (scaled to the area)")
+    return pd.DataFrame(rows, columns=["indicator", "value", "unit"])

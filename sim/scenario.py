@@ -1,0 +1,359 @@
+"""Scenarios: load TOML files, inherit from a base, validate, override, and date changes.
+
+A scenario file may name a ``base`` file in its ``[scenario]`` table; the two are merged
+(tables key by key, lists replaced whole) and every value remembers the file it came from,
+so an error names the right file. Dotted overrides (``payment.assistance.ratio=0.8``) apply
+to the validated start values; ``[[calendar.changes]]`` apply from their dates. Each
+combination is validated in full before the engine sees it.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.parameters import engine_sections
+from sim.policies import REGISTRY, policy_schema
+from sim.schema import (
+    Context,
+    Dated,
+    Records,
+    ScenarioError,
+    Section,
+    Table,
+    _closest,
+)
+from sim.timeline import Timeline, month_label, parse_month
+
+#: Where the built-in scenarios live.
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_DIR / "transition_2021_2025.toml"
+#: Keys fixed for a whole run (capacities built once as SimPy resources).
+STATIC = frozenset(f"policies.{name}.{key}" for name, cls in REGISTRY.items()
+                   for key in getattr(cls, "STATIC", ()))
+
+
+def schema() -> Section:
+    """The whole scenario schema: the engine's sections plus one section per measure."""
+    return Section({**engine_sections(), "policies": policy_schema()})
+
+
+@dataclass(frozen=True)
+class Change:
+    """A dated change of the policy calendar, with the full parameter set it produces."""
+
+    name: str
+    absolute_month: int
+    note: str
+    values: dict[str, Any]
+    params: dict = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: start parameters, dated changes and where they came from."""
+
+    name: str
+    path: Path | None
+    params: dict = field(repr=False)
+    changes: tuple[Change, ...] = ()
+    overrides: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def timeline(self) -> Timeline:
+        """The simulated months."""
+        return Timeline.from_calendar(self.params["calendar"])
+
+    def get(self, key: str) -> Any:
+        """The start value of a dotted key, e.g. ``'payment.assistance.ratio'``."""
+        return get_path(self.params, key)
+
+    def with_overrides(self, overrides: dict[str, Any] | list[str] | None,
+                       source: str = "--set") -> Scenario:
+        """A new scenario with dotted keys set; accepts {'a.b': 1} or ['a.b=1']."""
+        pairs = parse_overrides(overrides, source)
+        if not pairs:
+            return self
+        params = copy.deepcopy(self.params)
+        sch = schema()
+        for key, value in pairs:
+            set_path(sch, params, key, value, source)
+        params = validate(params, Context(source))
+        raw_changes = [(c.name, c.absolute_month, c.note, c.values) for c in self.changes]
+        return Scenario(self.name, self.path, params,
+                        _build_changes(params, raw_changes, str(self.path or source)),
+                        self.overrides + tuple(pairs))
+
+    def params_by_month(self) -> list[tuple[int, dict]]:
+        """(engine month index, parameters) pairs: the start set, then each dated change."""
+        tl = self.timeline
+        out = [(0, self.params)]
+        out += [(tl.index(c.absolute_month), c.params) for c in self.changes]
+        return out
+
+    def describe(self) -> dict:
+        """A JSON-ready record of the scenario, for writing beside results."""
+        return {
+            "name": self.name,
+            "path": str(self.path) if self.path else None,
+            "overrides": {k: v for k, v in self.overrides},
+            "params": self.params,
+            "changes": [{"name": c.name, "date": month_label(c.absolute_month), "note": c.note,
+                         "set": c.values} for c in self.changes],
+        }
+
+    def to_json(self) -> str:
+        """The resolved scenario as JSON text."""
+        return json.dumps(self.describe(), indent=1, ensure_ascii=False, default=str)
+
+
+def load_scenario(path: str | Path | None = None, overrides=None) -> Scenario:
+    """Load, merge with its bases, validate and apply overrides. Default: the built-in one.
+
+    A bare name such as ``"mengzi_2021"`` is looked up in ``scenarios/``.
+    """
+    path = resolve_path(path)
+    raw, origins = _load_with_bases(path, seen=())
+    ctx = Context(str(path), origins)
+    changes_raw = raw.get("calendar", {}).pop("changes", None) if isinstance(
+        raw.get("calendar"), dict) else None
+    params = validate(raw, ctx)
+    changes = _validate_change_list(changes_raw, ctx)
+    scn = Scenario(params["scenario"]["name"], path, params,
+                   _build_changes(params, changes, str(path)))
+    return scn.with_overrides(overrides)
+
+
+def resolve_path(path: str | Path | None) -> Path:
+    """Turn a path or a built-in scenario name into an existing file, or raise."""
+    if path is None:
+        return DEFAULT_SCENARIO
+    p = Path(path)
+    candidates = [p]
+    if not p.suffix:
+        candidates += [SCENARIO_DIR / f"{p}.toml", SCENARIO_DIR / "regions" / f"{p}.toml"]
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    known = ", ".join(sorted(q.stem for q in SCENARIO_DIR.glob("*.toml")))
+    raise ScenarioError(str(path), "", "no such scenario file",
+                        f"a path to a .toml file, or a built-in name: {known}")
+
+
+def validate(raw: dict, ctx: Context) -> dict:
+    """Validate a whole scenario table and its cross-key rules; return normalised params."""
+    params = schema().validate(raw, "", ctx)
+    _check_consistency(params, ctx)
+    return params
+
+
+def _load_with_bases(path: Path, seen: tuple) -> tuple[dict, dict[str, str]]:
+    if path in seen:
+        raise ScenarioError(str(path), "scenario.base", "inheritance loop",
+                            "a chain of base files without cycles")
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), "", "file not found", "an existing .toml file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not valid TOML ({exc})",
+                            "TOML syntax, see https://toml.io") from None
+    origins = {k: str(path) for k in _leaf_keys(raw)}
+    base_name = raw.get("scenario", {}).get("base") if isinstance(raw.get("scenario"),
+                                                                   dict) else None
+    if not base_name:
+        return raw, origins
+    base_path = (path.parent / base_name).resolve()
+    if not base_path.is_file():
+        raise ScenarioError(str(path), "scenario.base", f"base file {base_name!r} not found",
+                            f"a path relative to {path.parent}")
+    base_raw, base_origins = _load_with_bases(base_path, seen + (path,))
+    merged = _merge(base_raw, raw)
+    merged["scenario"].pop("base", None)
+    return merged, {**base_origins, **origins}
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _leaf_keys(d: dict, prefix: str = ""):
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        yield key
+        if isinstance(v, dict):
+            yield from _leaf_keys(v, key)
+
+
+def parse_overrides(overrides, source: str = "--set") -> list[tuple[str, Any]]:
+    """Normalise overrides to (key, value) pairs; 'k=v' strings parse v as a TOML value."""
+    if not overrides:
+        return []
+    if isinstance(overrides, dict):
+        return list(overrides.items())
+    pairs = []
+    for item in overrides:
+        if "=" not in item:
+            raise ScenarioError(source, item, "an override needs the form KEY=VALUE",
+                                "e.g. payment.assistance.ratio=0.8")
+        key, text = item.split("=", 1)
+        pairs.append((key.strip(), parse_value(text.strip())))
+    return pairs
+
+
+def parse_value(text: str) -> Any:
+    """A TOML value ('0.8', 'true', '"x"', '{a = 1}'); bare words are taken as text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def get_path(params: dict, key: str) -> Any:
+    """Read a dotted key from validated params (records are addressed by name)."""
+    node: Any = params
+    for part in key.split("."):
+        if isinstance(node, list):
+            node = next((r for r in node if r.get("name") == part), None)
+        elif isinstance(node, dict):
+            node = node.get(int(part) if part.isdigit() and int(part) in node else part)
+        else:
+            node = None
+        if node is None:
+            raise KeyError(key)
+    return node
+
+
+def set_path(sch: Section, params: dict, key: str, value: Any, source: str) -> None:
+    """Set a dotted key in validated params, refusing keys the schema does not know."""
+    parts = key.split(".")
+    node, holder = sch, params
+    for i, part in enumerate(parts):
+        here = ".".join(parts[: i + 1])
+        last = i == len(parts) - 1
+        if isinstance(node, Section):
+            if part not in node.children:
+                close = _closest(part, node.children)
+                hint = f"did you mean '{close}'? " if close else ""
+                raise ScenarioError(source, here, "unknown key",
+                                    hint + "known keys here: " + ", ".join(node.children))
+            child = node.children[part]
+            if last:
+                holder[part] = value
+                return
+            node, holder = child, holder.setdefault(part, {} if not isinstance(
+                child, Records) else [])
+        elif isinstance(node, Records):
+            rec = next((r for r in holder if r.get("name") == part), None)
+            if rec is None:
+                names = ", ".join(r.get("name", "?") for r in holder)
+                raise ScenarioError(source, here, "no record with this name",
+                                    f"one of: {names}")
+            if last:
+                raise ScenarioError(source, here, "a whole record cannot be set",
+                                    "a key inside it, e.g. " + here + ".cost_yuan_late")
+            node, holder = node.item, rec
+        elif isinstance(node, Table | Dated):
+            keys = node.keys if isinstance(node, Table) else None
+            entry: Any = part
+            if isinstance(node, Dated):
+                if not part.isdigit():
+                    raise ScenarioError(source, here, "not a year", "a year, e.g. 2023")
+                entry = int(part)
+            elif part not in keys:
+                raise ScenarioError(source, here, "unknown key", "one of " + ", ".join(keys))
+            if not last:
+                raise ScenarioError(source, here, "cannot go deeper than a table entry",
+                                    "end the key here")
+            holder[entry] = value
+            return
+        else:
+            raise ScenarioError(source, here, "cannot go deeper than a single value",
+                                "end the key at " + ".".join(parts[:i]))
+
+
+def _validate_change_list(changes_raw, ctx: Context):
+    if changes_raw is None:
+        return []
+    from sim.parameters import CALENDAR
+
+    recs = CALENDAR.children["changes"].validate(changes_raw, "calendar.changes", ctx)
+    return [(r["name"], parse_month(r["date"]), r["note"], r["set"]) for r in recs]
+
+
+def _build_changes(params: dict, changes, source: str) -> tuple[Change, ...]:
+    sch = schema()
+    current = params
+    out = []
+    tl = Timeline.from_calendar(params["calendar"])
+    for name, month, note, values in sorted(changes, key=lambda c: c[1]):
+        where = f"{source} (calendar change '{name}')"
+        if not tl.first <= month <= tl.end:
+            raise ScenarioError(source, f"calendar.changes.{name}.date",
+                                f"{month_label(month)} is outside the simulated months",
+                                f"{month_label(tl.first)} to {month_label(tl.end)}")
+        nxt = copy.deepcopy(current)
+        for key, value in values.items():
+            if key.split(".")[0] in ("calendar", "population", "scenario") or key in STATIC:
+                raise ScenarioError(where, key, "cannot change on a date",
+                                    "keys outside calendar, population and scenario, and "
+                                    "not " + ", ".join(sorted(STATIC)))
+            set_path(sch, nxt, key, value, where)
+        nxt = validate(nxt, Context(where))
+        out.append(Change(name, month, note, dict(values), nxt))
+        current = nxt
+    return tuple(out)
+
+
+def _check_consistency(params: dict, ctx: Context) -> None:
+    """Rules that involve more than one key."""
+    cal = params["calendar"]
+    if parse_month(cal["end"]) < parse_month(cal["start"]):
+        raise ctx.error("calendar.end", f"{cal['end']} is before calendar.start "
+                        f"{cal['start']}", "a month at or after the start")
+    pop = params["population"]
+    if pop["worker_age_max"] < pop["worker_age_min"]:
+        raise ctx.error("population.worker_age_max", "is below worker_age_min",
+                        "an age at or above population.worker_age_min")
+    for rec in params["health"]["major"]:
+        if rec["age_max"] < rec["age_min"]:
+            raise ctx.error(f"health.major.{rec['name']}.age_max", "is below age_min",
+                            "an age at or above age_min")
+    first_year = (parse_month(cal["start"]) - cal["warmup_months"]) // 12
+    for key in ("poverty.line_yuan", "hardship.societal_poverty_line_yuan"):
+        table = get_path(params, key)
+        if min(table) > first_year:
+            raise ctx.error(key, f"first year {min(table)} is after the first simulated year "
+                            f"{first_year}", f"a value for {first_year} or earlier")
+    _check_monthly_probabilities(params, ctx)
+    ca = params["policies"]["screening"]["cancer"]
+    if ca["age_max"] < ca["age_min"]:
+        raise ctx.error("policies.screening.cancer.age_max", "is below age_min",
+                        "an age at or above age_min")
+
+
+def _check_monthly_probabilities(params: dict, ctx: Context) -> None:
+    """Rates must stay below one event a month, where the engine needs that."""
+    acute = params["health"]["acute"]
+    chronic = params["health"]["chronic"]
+    worst_rr = max(max(c["admission_rr_managed"], c["admission_rr_unmanaged"])
+                   for c in chronic.values())
+    for band, rate in acute["inpatient_per_year"].items():
+        monthly = rate * max(worst_rr, 1.0) / 12
+        out = acute["outpatient_per_year"][band] / 12
+        if monthly + out > 1:
+            raise ctx.error(f"health.acute.inpatient_per_year.{band}",
+                            f"admissions {rate:g}/yr x rate ratio {worst_rr:g} plus outpatient "
+                            f"{out * 12:g}/yr exceed one event a month",
+                            "rates whose monthly sum stays below 1")
