@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a scenario and write results")
     run.add_argument("scenario", nargs="?", default=None,
                      help="scenario file or built-in name (default: transition_2021_2025)")
+    run.add_argument("--calendar", default=None, metavar="NAME",
+                     help="add a calendar overlay (file, or hold/taper/withdraw in "
+                          "scenarios/calendars/)")
     run.add_argument("--households", type=_positive_int, default=None,
                      help="households to simulate (default: the scenario's)")
     run.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
@@ -65,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE")
 
-    sub.add_parser("scenarios", help="list the built-in scenarios")
+    sub.add_parser("scenarios", help="list the built-in scenarios and calendars")
     keys = sub.add_parser("keys", help="list every scenario key with its unit and meaning")
     keys.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
     return parser
@@ -89,6 +92,8 @@ def _run(args) -> int:
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.calendar:
+        scenario = scenario.with_calendar(args.calendar)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if not args.quiet:
@@ -166,11 +171,17 @@ def _check(args) -> int:
 
 
 def _scenarios(args) -> int:
-    from sim.scenario import SCENARIO_DIR, load_scenario
+    import tomllib
+
+    from sim.scenario import CALENDAR_DIR, SCENARIO_DIR, load_scenario
 
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
         scn = load_scenario(path)
         print(f"{path.stem:<32} {scn.params['scenario']['description']}")
+    print("\ncalendars (--calendar):")
+    for path in sorted(CALENDAR_DIR.glob("*.toml")):
+        with open(path, "rb") as fh:
+            print(f"{path.stem:<32} {tomllib.load(fh).get('description', '')}")
     return 0
 
 

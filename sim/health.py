@@ -114,10 +114,11 @@ def _major_table(majors: list[dict]) -> dict:
     def arr(key, f=float):
         return np.array([f(r[key]) for r in majors])
 
-    diag = arr("diagnosis_per_year")
+    diag = arr("diagnosis_per_year_early")
     early = np.clip(arr("early_share"), 1e-6, 1.0)
     return {
-        "diagnose": monthly(diag),
+        "diagnose_early": monthly(diag),
+        "diagnose_late": monthly(arr("diagnosis_per_year_late")),
         # Progression rate such that the early share at symptomatic diagnosis is `early_share`:
         # with competing rates d (diagnosis) and r (progression), P(early) = d / (d + r).
         "progress": monthly(diag * (1.0 - early) / early),
@@ -289,10 +290,11 @@ def major_course(model, m: int, deaths: list) -> dict:
     treating = P.major_months[ill] >= 0
 
     # symptomatic diagnosis of undiagnosed cases
-    detection = model.measures["primary_care"].detection()
-    newly = ~found & (stream.keyed(ill, m, 0) < mt["diagnose"][k] * detection)
-    P.major_found[ill[newly]] = True
     late = P.major_late[ill]
+    detection = model.measures["primary_care"].detection()
+    p_diag = np.where(late, mt["diagnose_late"][k], mt["diagnose_early"][k]) * detection
+    newly = ~found & (stream.keyed(ill, m, 0) < p_diag)
+    P.major_found[ill[newly]] = True
     by = model._by_group
     counts = {"major_found_early": by(ill[newly & ~late]),
               "major_found_late": by(ill[newly & late])}
@@ -325,8 +327,8 @@ def major_course(model, m: int, deaths: list) -> dict:
     cured = ended & (stream.keyed(ill, m, 2) < cure_p)
 
     # deaths
-    p_die = np.where(treating, np.where(late, mt["death_late"][k], mt["death_early"][k]),
-                     mt["death_untreated"][k])
+    p_die = np.where(late, np.where(treating, mt["death_late"][k], mt["death_untreated"][k]),
+                     mt["death_early"][k])
     died = ~cured & (stream.keyed(ill, m, 3) < p_die)
     deaths.append(ill[died])
     counts["major_deaths"] = by(ill[died])

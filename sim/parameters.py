@@ -195,9 +195,13 @@ MAJOR_DISEASE = Section({
     "age_max": Num("years", low=0, high=120, integer=True),
     "incidence_per_100k": Rate(unit="cases per 100,000 person-years in the age range"),
     "early_share": Prob("Share found at an early stage without screening; with "
-                        "diagnosis_per_year it sets the progression rate while untreated."),
-    "diagnosis_per_year": Rate(unit="per case-year", doc="Symptomatic diagnosis of an "
-                               "undiagnosed case."),
+                        "diagnosis_per_year_early it sets the progression rate while "
+                        "untreated."),
+    "diagnosis_per_year_early": Rate(unit="per case-year", doc="Diagnosis of an undiagnosed "
+                                     "early-stage case from symptoms (slow: the preclinical "
+                                     "phase screening can find)."),
+    "diagnosis_per_year_late": Rate(unit="per case-year", doc="Diagnosis of an undiagnosed "
+                                    "late-stage case (fast: symptoms)."),
     "course_months": Num("months", "Length of the treatment course.", low=1, high=60,
                          integer=True),
     "cost_yuan_early": Yuan(doc="Total bill of a course at an early stage."),
@@ -209,7 +213,8 @@ MAJOR_DISEASE = Section({
                                         "course that did not cure (e.g. dialysis)."),
     "mortality_early": Rate(unit="deaths per case-year", doc="Treated, early stage."),
     "mortality_late": Rate(unit="deaths per case-year", doc="Treated, late stage."),
-    "mortality_untreated": Rate(unit="deaths per case-year"),
+    "mortality_untreated": Rate(unit="deaths per case-year", doc="Late stage, untreated "
+                                "(early untreated cases die at mortality_early)."),
     "work_loss": Prob("Share of working capacity lost while ill."),
     "care_level": Choice(("county", "city"), doc="Where the course is given."),
     "screen": Choice(("none", "cervical", "breast", "health_check"),

@@ -94,6 +94,8 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("assistance_yuan", "yuan", "Paid by medical assistance."),
     _i("supplemental_yuan", "yuan", "Paid by supplemental insurance."),
     _i("oop_yuan", "yuan", "Left out of pocket after the chain (before later assistance)."),
+    _i("reimbursement_arrived_yuan", "yuan", "Reimbursements reaching households after a "
+       "delay (where one-stop settlement does not apply)."),
     _i("income_yuan", "yuan", "Household income after illness-caused loss."),
     _i("income_loss_yuan", "yuan", "Earnings lost to illness."),
 )

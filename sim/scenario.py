@@ -16,14 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.parameters import engine_sections
+from sim.parameters import CALENDAR, engine_sections
 from sim.policies import REGISTRY, policy_schema
 from sim.schema import (
     Context,
     Dated,
+    Month,
     Records,
     ScenarioError,
     Section,
+    Str,
     Table,
     _closest,
 )
@@ -32,9 +34,20 @@ from sim.timeline import Timeline, month_label, parse_month
 #: Where the built-in scenarios live.
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "transition_2021_2025.toml"
+CALENDAR_DIR = SCENARIO_DIR / "calendars"
 #: Keys fixed for a whole run (capacities built once as SimPy resources).
 STATIC = frozenset(f"policies.{name}.{key}" for name, cls in REGISTRY.items()
                    for key in getattr(cls, "STATIC", ()))
+
+
+#: A calendar overlay file: an optional new end and a list of dated changes.
+CALENDAR_OVERLAY = Section({
+    "description": Str(doc="What the calendar represents."),
+    "calendar": Section({
+        "end": Month(required=False, doc="New last month (e.g. to project beyond 2025)."),
+        "changes": CALENDAR.children["changes"],
+    }),
+})
 
 
 def schema() -> Section:
@@ -87,6 +100,41 @@ class Scenario:
         return Scenario(self.name, self.path, params,
                         _build_changes(params, raw_changes, str(self.path or source)),
                         self.overrides + tuple(pairs))
+
+    def with_calendar(self, calendar: str | Path) -> Scenario:
+        """A new scenario with a calendar overlay's dated changes (and end) added.
+
+        An overlay is a TOML file holding ``[calendar] end`` (optional) and
+        ``[[calendar.changes]]``, e.g. ``scenarios/calendars/taper.toml``; a bare name is
+        looked up in ``scenarios/calendars/``.
+        """
+        path = _resolve_calendar(calendar)
+        raw, _ = _load_with_bases(path, seen=())
+        ctx = Context(str(path))
+        overlay = CALENDAR_OVERLAY.validate(raw, "", ctx)
+        params = copy.deepcopy(self.params)
+        if overlay["calendar"]["end"]:
+            params["calendar"]["end"] = overlay["calendar"]["end"]
+            params = validate(params, Context(str(path)))
+        own = [(c.name, c.absolute_month, c.note, c.values) for c in self.changes]
+        new = [(r["name"], parse_month(r["date"]), r["note"], r["set"])
+               for r in overlay["calendar"]["changes"] or []]
+        return Scenario(f"{self.name}+{path.stem}", self.path, params,
+                        _build_changes(params, own + new, str(path)), self.overrides)
+
+    def truncate(self, months: int) -> Scenario:
+        """The same scenario reported for its first ``months`` months only.
+
+        Dated changes after the new end are dropped (for quick checks and tests).
+        """
+        tl = self.timeline
+        end = min(tl.end, tl.start + months - 1)
+        params = copy.deepcopy(self.params)
+        params["calendar"]["end"] = month_label(end)
+        kept = [(c.name, c.absolute_month, c.note, c.values) for c in self.changes
+                if c.absolute_month <= end]
+        return Scenario(self.name, self.path, params,
+                        _build_changes(params, kept, str(self.path)), self.overrides)
 
     def params_by_month(self) -> list[tuple[int, dict]]:
         """(engine month index, parameters) pairs: the start set, then each dated change."""
@@ -142,6 +190,16 @@ def resolve_path(path: str | Path | None) -> Path:
     known = ", ".join(sorted(q.stem for q in SCENARIO_DIR.glob("*.toml")))
     raise ScenarioError(str(path), "", "no such scenario file",
                         f"a path to a .toml file, or a built-in name: {known}")
+
+
+def _resolve_calendar(calendar: str | Path) -> Path:
+    p = Path(calendar)
+    for c in (p, CALENDAR_DIR / f"{p}.toml"):
+        if c.is_file():
+            return c.resolve()
+    known = ", ".join(sorted(q.stem for q in CALENDAR_DIR.glob("*.toml")))
+    raise ScenarioError(str(calendar), "", "no such calendar file",
+                        f"a path to a .toml file, or a built-in calendar: {known}")
 
 
 def validate(raw: dict, ctx: Context) -> dict:
@@ -286,8 +344,6 @@ def set_path(sch: Section, params: dict, key: str, value: Any, source: str) -> N
 def _validate_change_list(changes_raw, ctx: Context):
     if changes_raw is None:
         return []
-    from sim.parameters import CALENDAR
-
     recs = CALENDAR.children["changes"].validate(changes_raw, "calendar.changes", ctx)
     return [(r["name"], parse_month(r["date"]), r["note"], r["set"]) for r in recs]
 

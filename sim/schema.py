@@ -9,6 +9,7 @@ the file, the dotted key, the offending value and what would have been accepted.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from abc import ABC, abstractmethod
@@ -335,7 +336,7 @@ class Section(Node):
         out = {}
         for name, node in self.children.items():
             sub = _join(key, name)
-            if name in value:
+            if name in value and not (value[name] is None and not node.required):
                 out[name] = node.validate(value[name], sub, ctx)
             elif isinstance(node, Section) and not _has_required(node):
                 out[name] = node.validate({}, sub, ctx)
@@ -387,9 +388,11 @@ def _has_required(section: Section) -> bool:
 
 
 def _closest(word: str, names) -> str | None:
-    import difflib
-
-    found = difflib.get_close_matches(word, list(names), n=1, cutoff=0.75)
+    names = list(names)
+    prefixed = [n for n in names if n.startswith(word) or word.startswith(n)]
+    if prefixed:
+        return prefixed[0]
+    found = difflib.get_close_matches(word, names, n=1, cutoff=0.7)
     return found[0] if found else None
 
 

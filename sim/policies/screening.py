@@ -9,9 +9,10 @@ Each year two campaigns run, each from ``campaign_start_month`` for ``campaign_m
 * **two-cancer screening** invites women of ``cancer.age_min``-``cancer.age_max`` and finds
   cervical and breast cancers with their sensitivities.
 
-Invited persons are given a month of the campaign at random; each month the campaign
-serves at most its capacity (persons per 10,000 population per month) in order of
-invitation, the rest wait, and those not reached by the end of the campaign are missed.
+Invited persons are given a month of the campaign at random; each month a campaign serves
+at most its own capacity (persons per 10,000 population per month: health-check teams,
+and the maternal and child health teams for two-cancer screening) in order of invitation,
+the rest wait, and those not reached by the end of the campaign are missed.
 
 Effect pathway: a case found by screening is diagnosed at its current stage, usually
 earlier than it would have been found from symptoms, so major diseases are more often
@@ -60,6 +61,9 @@ class Screening(Measure):
         "campaign_months": Num("months", low=1, high=12, integer=True),
         "capacity_per_10k_month": Num("persons per 10,000 population per month",
                                       "What the health-check teams can see.", low=0),
+        "cancer_capacity_per_10k_month": Num("women per 10,000 population per month",
+                                             "What the two-cancer screening teams (maternal "
+                                             "and child health services) can see.", low=0),
         "health_check": Section({
             "coverage": by_group(Prob(unit="share invited per year")),
             "min_age": Num("years", low=0, high=100, integer=True),
@@ -109,15 +113,14 @@ class Screening(Measure):
             self._invite(m)
         if not self.campaigns:
             return
-        capacity = self.p["capacity_per_10k_month"] * model.pop.persons.alive.sum() / 1e4
-        left = capacity
-        for kind in ("health_check", "cancer"):
+        per_10k = model.pop.persons.alive.sum() / 1e4
+        for kind, key in (("health_check", "capacity_per_10k_month"),
+                          ("cancer", "cancer_capacity_per_10k_month")):
             camp = self.campaigns.get(kind)
             if camp is None:
                 continue
             ready = np.flatnonzero(~camp.served & (camp.month <= m))
-            take = ready[: int(max(left, 0))]
-            left -= len(take)
+            take = ready[: int(self.p[key] * per_10k)]
             camp.served[take] = True
             self._screen(kind, camp.persons[take], m)
         last = (moy - self.p["campaign_start_month"]) % 12 == self.p["campaign_months"] - 1

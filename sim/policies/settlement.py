@@ -36,8 +36,6 @@ class Settlement(Measure):
     })
     INDICATORS = (
         Indicator("settlement_cases", "bills", "Inpatient bills settled at one window."),
-        Indicator("reimbursement_arrived_yuan", "yuan", "Delayed reimbursements reaching "
-                  "households (without one-stop settlement)."),
         cost("settlement", "one-stop settlement administration"),
     )
 

@@ -1,0 +1,148 @@
+"""Invariants of the engine: accounting, conservation, reproducibility, common random
+numbers, and the direction of a reimbursement change."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim.engine
+from sim import load_scenario, run
+from sim.engine import Model
+from sim.parameters import GROUPS
+from sim.payment import PAYERS
+from sim.results import HEALTH_STATES, health_state_codes
+
+HEALTH_COLUMNS = ["chronic_onsets", "major_onsets", "deaths", "admissions",
+                  "outpatient_episodes", *[f"state_{s}" for s in HEALTH_STATES]]
+
+
+def test_every_bill_equals_what_the_payers_paid(monkeypatch):
+    checked = []
+    real = sim.engine.settle
+
+    def checking_settle(kind, bills, ledger, rules):
+        paid = real(kind, bills, ledger, rules)
+        total = sum(getattr(paid, p) for p in PAYERS)
+        assert np.allclose(total, bills.amount, rtol=1e-9, atol=1e-6)
+        assert (paid.oop >= -1e-6).all()
+        checked.append(len(bills))
+        return paid
+
+    monkeypatch.setattr(sim.engine, "settle", checking_settle)
+    Model(load_scenario(), seed=3, households=400).run()
+    assert sum(checked) > 10000  # every kind of bill passed through the check
+
+
+def test_monthly_spending_adds_up_by_group(default_run):
+    m = default_run.monthly
+    payers = m[[f"{p}_yuan" for p in PAYERS]].sum(axis=1)
+    assert np.allclose(payers, m["bills_yuan"], rtol=1e-9, atol=1e-3)
+
+
+def test_persons_are_conserved_and_each_in_one_state(default_run):
+    m = default_run.monthly
+    states = m[[f"state_{s}" for s in HEALTH_STATES]].sum(axis=1)
+    start = m.groupby("group")["persons"].transform("first") + m.groupby("group")[
+        "state_dead"].transform("first")
+    assert (states == start).all()  # every person in exactly one state, dead included
+    assert (m["persons"] + m["state_dead"] == start).all()  # alive + dead = start
+
+
+def test_dead_state_grows_by_the_month_s_deaths(default_run):
+    m = default_run.monthly[default_run.monthly["group"] == "all"]
+    assert (np.diff(m["state_dead"]) == m["deaths"].to_numpy()[1:]).all()
+
+
+def test_health_state_codes_are_one_per_person():
+    model = Model(load_scenario(), seed=2, households=300)
+    model.run()
+    codes = health_state_codes(model)
+    assert len(codes) == model.pop.persons.n
+    assert set(np.unique(codes)) <= set(range(len(HEALTH_STATES)))
+    assert ((codes == HEALTH_STATES.index("dead")) == ~model.pop.persons.alive).all()
+
+
+def test_same_seed_same_numbers_different_seed_different_numbers(run_small):
+    scn = load_scenario()
+    a = Model(scn, seed=11, households=600).run()
+    b = Model(scn, seed=11, households=600).run()
+    c = Model(scn, seed=12, households=600).run()
+    pd.testing.assert_frame_equal(a.monthly, b.monthly)
+    pd.testing.assert_frame_equal(a.annual, b.annual)
+    assert not a.monthly["oop_yuan"].equals(c.monthly["oop_yuan"])
+
+
+def test_reimbursement_rules_do_not_change_anyone_s_illness(run_small):
+    base = run_small()
+    other = run_small(("payment.assistance.ratio=0.2", "payment.basic.inpatient_ratio=0.5",
+                       "payment.critical_illness.ratio=0.9"))
+    pd.testing.assert_frame_equal(base.monthly[HEALTH_COLUMNS], other.monthly[HEALTH_COLUMNS])
+    assert not np.allclose(base.monthly["oop_yuan"], other.monthly["oop_yuan"])
+
+
+def test_more_generous_reimbursement_lowers_spending_and_poverty(run_small):
+    # monitoring off in both, so that assistance triggered by high spending cannot make
+    # the less generous world look better
+    off = ("policies.monitoring.enabled=false",)
+    base = run_small(off)
+    generous = run_small(off + ("payment.basic.inpatient_ratio=0.95",
+                                "payment.basic.chronic_ratio=0.9",
+                                "payment.critical_illness.deductible_yuan=2000"))
+    assert generous.value("oop_yuan_total") < 0.9 * base.value("oop_yuan_total")
+    a, b = base.annual, generous.annual
+    for col in ("ever_poor_households", "returned_households", "returned_illness_households",
+                "poor_illness_year_households", "new_poor_illness_households"):
+        assert (b[col] <= a[col]).all(), col
+    assert generous.monthly["poor_households"].sum() < base.monthly["poor_households"].sum()
+
+
+def test_frames_have_the_declared_shape(default_run):
+    res = default_run
+    assert len(res.monthly) == 60 * (len(GROUPS) + 1)
+    assert res.monthly["month"].iloc[0] == "2021-01"
+    assert len(res.annual) == 5 * (len(GROUPS) + 1)
+    assert res.summary["indicator"].is_unique
+    rates = res.annual[[c for c in res.annual if c.endswith("_rate")]]
+    assert ((rates.fillna(0) >= 0) & (rates.fillna(0) <= 1)).all().all()
+
+
+def test_group_rows_sum_to_all(default_run):
+    m = default_run.monthly
+    groups = m[m["group"] != "all"].groupby("month")["poor_households"].sum()
+    assert (groups == m[m["group"] == "all"].set_index("month")["poor_households"]).all()
+
+
+def test_illness_income_loss_never_exceeds_income(default_run):
+    m = default_run.monthly
+    assert (m["income_loss_yuan"] >= 0).all()
+    assert (m["income_loss_yuan"] < m["income_yuan"]).all()
+
+
+def test_replications_are_combined_with_intervals():
+    res = run(load_scenario(), reps=3, seed=5, households=300)
+    assert sorted(res.monthly["rep"].unique()) == [0, 1, 2]
+    s = res.summary.dropna()
+    assert ((s["lo"] <= s["value"] + 1e-12) & (s["value"] <= s["hi"] + 1e-12)).all()
+    assert res.meta["seeds"] == [5, 6, 7]
+
+
+def test_process_pool_gives_the_same_numbers_as_serial():
+    scn = load_scenario()
+    serial = run(scn, reps=2, seed=1, households=300)
+    pooled = run(scn, reps=2, seed=1, households=300, workers=2)
+    pd.testing.assert_frame_equal(serial.annual, pooled.annual)
+
+
+def test_deaths_take_members_and_their_earnings():
+    model = Model(load_scenario(), seed=4, households=200)
+    P, H = model.pop.persons, model.pop.households
+    earner = int(np.flatnonzero(P.earn_share > 0)[0])
+    hh = P.hh[earner]
+    before_size, before_earned = H.size[hh], H.earned_year[hh]
+    share = float(P.earn_share[earner])
+    sim.health.apply_deaths(model, np.array([earner]))
+    assert H.size[hh] == before_size - 1
+    assert H.earned_year[hh] == pytest.approx(before_earned * (1 - share))
+    members = np.flatnonzero((P.hh == hh) & P.alive)
+    if P.earn_share[members].sum() > 0:
+        assert P.earn_share[members].sum() == pytest.approx(1.0, rel=1e-5)

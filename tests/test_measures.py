@@ -1,0 +1,167 @@
+"""Each measure: switched off it leaves no trace; switched on it moves its own pathway in
+the expected direction (same seed, so the comparison is paired); capacity and budgets bind.
+"""
+
+import numpy as np
+import pytest
+
+from sim import load_scenario
+from sim.engine import Model
+from sim.policies import REGISTRY
+from sim.scenario import SCENARIO_DIR
+
+
+def off(name):
+    return (f"policies.{name}.enabled=false",)
+
+
+def totals(res, group="all"):
+    m = res.monthly
+    return m[m["group"] == group].sum(numeric_only=True)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_switched_off_measure_costs_nothing_and_leaves_no_trace(run_small, name):
+    res = run_small(off(name))
+    cols = [ind.name for ind in REGISTRY[name].INDICATORS]
+    assert f"{name}_cost_yuan" in cols
+    assert (res.monthly[cols].fillna(0) == 0).all().all()
+    assert res.value(f"{name}_cost_yuan_total") == 0
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_switched_on_measure_does_something_and_costs(default_run, name):
+    assert default_run.value(f"{name}_cost_yuan_total") > 0
+
+
+def test_contracts_raise_management_and_lower_admissions(run_small, default_run):
+    without = run_small(off("contracts"))
+    last = lambda r, c: r.monthly[r.monthly["group"] == "all"][c].iloc[-1]  # noqa: E731
+    for d in ("hypertension", "diabetes"):
+        rate_on = last(default_run, f"{d}_managed") / last(default_run, f"{d}_diagnosed")
+        rate_off = last(without, f"{d}_managed") / last(without, f"{d}_diagnosed")
+        assert rate_on > rate_off + 0.05, d
+    assert totals(default_run)["admissions"] < totals(without)["admissions"]
+
+
+def test_screening_finds_disease_earlier(run_small, default_run):
+    without = run_small(off("screening"))
+    on, no = totals(default_run), totals(without)
+    early_on = on["major_found_early"] + on["screening_major_found_early"]
+    late_on = on["major_found_late"] + on["screening_major_found_late"]
+    share_on = early_on / (early_on + late_on)
+    share_off = no["major_found_early"] / (no["major_found_early"] + no["major_found_late"])
+    assert share_on > share_off
+    assert on["screening_chronic_found"] > 0
+    assert on["screening_false_positives"] > 0
+
+
+def test_settlement_removes_the_deposit_barrier(run_small, default_run):
+    without = run_small(off("settlement"))
+    assert totals(default_run)["admissions_forgone_deposit"] < totals(without)[
+        "admissions_forgone_deposit"]
+    assert totals(without)["reimbursement_arrived_yuan"] > 0
+    assert totals(default_run, "formerly_poor")["reimbursement_arrived_yuan"] == 0
+
+
+def test_fee_exemption_lowers_covered_outpatient_spending(run_small, default_run):
+    without = run_small(off("fee_exemption"))
+    on, no = totals(default_run, "formerly_poor"), totals(without, "formerly_poor")
+    assert on["fee_exemption_visits"] > 0
+    assert on["bills_yuan"] < no["bills_yuan"]
+    assert totals(default_run, "other")["fee_exemption_visits"] == 0
+
+
+def test_tuberculosis_rules_pay_more_of_tb_bills(run_small, default_run):
+    without = run_small(off("tuberculosis"))
+    on, no = totals(default_run), totals(without)
+    assert on["tuberculosis_topup_yuan"] > 0
+    assert on["basic_yuan"] > no["basic_yuan"]
+    assert on["oop_yuan"] < no["oop_yuan"]
+
+
+def test_special_treatment_admits_on_pathway_and_lowers_bills(run_small, default_run):
+    without = run_small(off("special_treatment"))
+    assert totals(default_run)["special_admitted"] > 0
+    assert totals(default_run)["bills_yuan"] < totals(without)["bills_yuan"]
+
+
+def test_monitoring_pays_assistance_and_lowers_poverty(run_small, default_run):
+    without = run_small(off("monitoring"))
+    on, no = totals(default_run), totals(without)
+    assert on["monitoring_assistance_arrived_yuan"] > 0
+    assert on["poor_illness_households"] < no["poor_illness_households"]
+
+
+def test_premium_subsidy_raises_enrolment(run_small, default_run):
+    without = run_small(off("premium_subsidy"))
+    assert totals(default_run)["insured_persons"] > totals(without)["insured_persons"]
+
+
+def test_primary_care_reduces_forgone_visits(run_small, default_run):
+    without = run_small(off("primary_care"))
+    assert totals(default_run)["outpatient_forgone"] < totals(without)["outpatient_forgone"]
+
+
+def test_cost_control_lowers_bills(run_small, default_run):
+    without = run_small(off("cost_control"))
+    assert totals(default_run)["bills_yuan"] < totals(without)["bills_yuan"]
+
+
+def test_halving_doctor_capacity_lowers_follow_ups_served(run_small, default_run):
+    cap = load_scenario().get("policies.contracts.followups_per_10k_month")
+    half = run_small((f"policies.contracts.followups_per_10k_month={cap / 2}",))
+    assert totals(half)["followups_served"] < 0.75 * totals(default_run)["followups_served"]
+
+
+def test_special_treatment_queue_forms_when_capacity_is_short(run_small, default_run):
+    short = run_small(("policies.special_treatment.capacity_per_100k=2",))
+    assert short.monthly["special_waiting"].max() > 0
+    assert totals(short)["special_wait_months"] > 0
+    assert default_run.monthly["special_waiting"].max() < short.monthly["special_waiting"].max()
+
+
+def test_monitoring_budget_that_runs_out_stops_help_for_the_year(run_small):
+    res = run_small(("policies.monitoring.annual_budget_yuan=200000",))
+    m = res.monthly[res.monthly["group"] == "all"].reset_index(drop=True)
+    exhausted = m.index[m["monitoring_budget_exhausted"] > 0]
+    assert len(exhausted) > 0
+    first = exhausted[0]
+    year = m.loc[first, "year"]
+    after = m[(m.index > first) & (m["year"] == year)]
+    assert (after["monitoring_assisted"] == 0).all()
+    assert (after["monitoring_budget_exhausted"] == 1).all()
+    assert m.loc[m["year"] == year, "monitoring_refused_budget"].sum() > 0
+    assert "monitoring budget exhausted" in set(res.events["event"])
+    next_year = m[m["year"] == year + 1]
+    if len(next_year):
+        assert next_year["monitoring_assisted"].sum() > 0  # a new budget, a new year
+
+
+def test_weekly_sweeps_find_households_sooner(run_small, default_run):
+    weekly = run_small(("policies.monitoring.cadence_months=0.25",))
+    quarterly = run_small(("policies.monitoring.cadence_months=3",))
+    assert totals(weekly)["monitoring_found"] >= totals(default_run)["monitoring_found"]
+    assert totals(default_run)["monitoring_found"] > totals(quarterly)["monitoring_found"]
+
+
+def test_tapering_after_2025_cuts_help_to_the_formerly_poor(run_small):
+    hold = run_small(calendar="hold")
+    withdraw = run_small(calendar="withdraw")
+    a = hold.annual.set_index(["year", "group"])
+    b = withdraw.annual.set_index(["year", "group"])
+    assert b.loc[(2025, "formerly_poor"), "assistance_yuan"] == pytest.approx(
+        a.loc[(2025, "formerly_poor"), "assistance_yuan"])
+    assert b.loc[(2027, "formerly_poor"), "assistance_yuan"] == 0
+    assert a.loc[(2027, "formerly_poor"), "assistance_yuan"] > 0
+    assert b.loc[(2027, "all"), "return_illness_rate"] > a.loc[(2027, "all"),
+                                                                "return_illness_rate"]
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIO_DIR.glob("*.toml")), ids=lambda p: p.stem)
+def test_every_scenario_runs_for_one_year(path):
+    scn = load_scenario(path).truncate(12)
+    res = Model(scn, seed=0, households=400).run()
+    assert len(res.monthly["month"].unique()) == 12
+    assert res.value("bills_yuan_total") > 0
+    assert np.isfinite(res.summary["value"]).any()
