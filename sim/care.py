@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.parameters import LEVELS, TB_INDEX
+from sim.parameters import CHRONIC, LEVELS, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean
 
@@ -41,14 +41,22 @@ class CareTables:
     cost_log_sd: float
     forgone_days_multiplier: float
     forgone_admission_death: float
+    in_scope: np.ndarray  # (level,) share of a bill in the insurance catalogue
+    chronic_cost: np.ndarray  # (256,) monthly bill of the non-TB diseases, by mask
+    chronic_scope: np.ndarray  # (256,) its in-scope part
+    tb_cost: np.ndarray  # (2,) monthly TB bill: [unmanaged, managed]
 
     @classmethod
     def from_params(cls, params: dict) -> CareTables:
-        """Compile the ``care`` section."""
+        """Compile the ``care`` section and the chronic-care costs of ``health.chronic``."""
         c = params["care"]
 
         def lv(table):
             return np.array([table[k] for k in LEVELS], dtype=float)
+
+        in_scope = lv(c["in_scope_share"])
+        cost, scope = _chronic_tables(params["health"]["chronic"], in_scope)
+        tb = params["health"]["chronic"]["tuberculosis"]
 
         return cls(
             outpatient_seek=c["outpatient_seek"], inpatient_seek=c["inpatient_seek"],
@@ -61,7 +69,30 @@ class CareTables:
             cost_log_sd=c["cost_log_sd"],
             forgone_days_multiplier=c["forgone_days_multiplier"],
             forgone_admission_death=c["forgone_admission_mortality"],
+            in_scope=in_scope, chronic_cost=cost, chronic_scope=scope,
+            tb_cost=np.array([tb["cost_yuan_per_month_unmanaged"],
+                              tb["cost_yuan_per_month_managed"]]),
         )
+
+
+def _chronic_tables(chronic: dict, in_scope: np.ndarray):
+    """Monthly bill (and its in-scope part) of a patient's non-TB diseases, by mask.
+
+    The mask is ``diagnosed | managed << 4``; one merged bill per patient replaces one per
+    disease.
+    """
+    cost, scope = np.zeros(256), np.zeros(256)
+    for code in range(256):
+        diagnosed, managed = code & 0x0F, code >> 4
+        for d, name in enumerate(CHRONIC):
+            if d == TB_INDEX or not diagnosed >> d & 1:
+                continue
+            p = chronic[name]
+            c = p["cost_yuan_per_month_managed" if managed >> d & 1
+                  else "cost_yuan_per_month_unmanaged"]
+            cost[code] += c
+            scope[code] += c * in_scope[LEVELS.index(p["care_level"])]
+    return cost, scope
 
 
 def _pick_level(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
@@ -74,12 +105,14 @@ class CareSystem:
     def __init__(self, model):
         self.model = model
 
-    def _bills(self, persons, level, amount, tb) -> Bills:
-        P, H = self.model.pop.persons, self.model.pop.households
-        return Bills(person=persons, group=H.group[P.hh[persons]].astype(np.int64),
-                     level=level.astype(np.int64), amount=amount,
-                     insured=self.model.measures["premium_subsidy"].insured(persons),
-                     tb=tb)
+    def _bills(self, persons, level, amount, tb, scope=None) -> Bills:
+        """A batch of bills; the in-scope part follows the level unless given."""
+        m = self.model
+        if scope is None:
+            scope = amount * m.care_tables.in_scope[level]
+        return Bills(person=persons, group=m.pgroup[persons], level=level.astype(np.int64),
+                     amount=amount, scope=scope,
+                     insured=m.measures["premium_subsidy"].insured(persons), tb=tb)
 
     def deposit_blocks(self, persons: np.ndarray, u: np.ndarray) -> np.ndarray:
         """True where a deposit is asked, the household has no cash, and care is forgone."""
@@ -127,13 +160,28 @@ class CareSystem:
         return {"bills": self._bills(got, level, amount, tb), "forgone": forgone,
                 "deaths": dies, "deposit_forgone": int(blocked.sum())}
 
-    def chronic(self, disease: int, persons: np.ndarray, amount: np.ndarray) -> Bills:
-        """A monthly chronic-care bill per diagnosed case of one disease."""
+    def chronic(self, ill: np.ndarray) -> list[Bills]:
+        """Monthly bills of diagnosed chronic patients.
+
+        One merged bill per patient for hypertension, diabetes and severe mental disorders,
+        and one for tuberculosis (its reimbursement floor applies to TB bills alone).
+        """
         m = self.model
-        level = np.full(len(persons), m.health.chronic_level[disease], np.int8)
-        amount = amount * m.measures["cost_control"].cost_factor("outpatient")
-        tb = np.full(len(persons), disease == TB_INDEX)
-        return self._bills(persons, level, amount, tb)
+        P, ct = m.pop.persons, m.care_tables
+        factor = m.measures["cost_control"].cost_factor("outpatient")
+        code = P.diagnosed[ill] | (P.managed[ill] << 4)
+        keep = ct.chronic_cost[code] > 0
+        who, code = ill[keep], code[keep]
+        level = np.full(len(who), LEVELS.index("township"), np.int8)
+        out = [self._bills(who, level, ct.chronic_cost[code] * factor,
+                           np.zeros(len(who), bool), ct.chronic_scope[code] * factor)]
+        tb_bit = np.uint8(1 << TB_INDEX)
+        tb = ill[(P.diagnosed[ill] & tb_bit) != 0]
+        managed = ((P.managed[tb] & tb_bit) != 0).astype(np.int64)
+        level = np.full(len(tb), m.health.chronic_level[TB_INDEX], np.int8)
+        out.append(self._bills(tb, level, ct.tb_cost[managed] * factor,
+                               np.ones(len(tb), bool)))
+        return out
 
     def major(self, persons: np.ndarray, amount: np.ndarray, level: np.ndarray) -> Bills:
         """Major-disease treatment bills; the special-treatment programme may cap them."""

@@ -32,7 +32,7 @@ from sim import health
 from sim.care import CareSystem, CareTables
 from sim.health import HealthTables, Sick
 from sim.parameters import GROUPS
-from sim.payment import Ledger, PaymentRules, settle
+from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.policies import REGISTRY
 from sim.population import build_population
 from sim.poverty import Accounts, hardship, monthly_income, update_income_shocks
@@ -59,12 +59,12 @@ class Model:
         P, H = self.pop.persons, self.pop.households
         self.hh_size0 = H.size.astype(np.int64)
         self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
-        self.pgroup = H.group[P.hh].astype(np.int64)
-        health.refresh_age(self)
+        self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.ledger = Ledger(P.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
         self._compile()
+        health.refresh_age(self)
         self.accounts = Accounts(monthly_income(self))
         self.recorder = Recorder(self.timeline, [m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
@@ -80,6 +80,8 @@ class Model:
     # ---- parameters -----------------------------------------------------------------
     def _compile(self) -> None:
         self.health = HealthTables.from_params(self.params)
+        if hasattr(self, "band"):
+            health.refresh_age(self)
         self.care_tables = CareTables.from_params(self.params)
         self.rules = PaymentRules.from_params(self.params)
         for measure in self.measures.values():
@@ -176,9 +178,10 @@ class Model:
 
         for k, v in health.onsets(self, m).items():
             counts[k] += v
+        chronic_ill = np.flatnonzero((P.chronic != 0) & P.alive)
+        self.chronic_ill = chronic_ill
         inpatient, outpatient = health.acute_episodes(self, m)
         self.month_persons = {"outpatient": outpatient, "inpatient": inpatient}
-        chronic_ill = np.flatnonzero((P.chronic != 0) & P.alive)
         sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths)
         major = health.major_course(self, m, deaths)
         sick += major["sick"]
@@ -197,8 +200,7 @@ class Model:
                  Sick(ip["forgone"], np.full(len(ip["forgone"]), days * t.inpatient_days / 30))]
 
         batches = [("outpatient", op["bills"]), ("inpatient", ip["bills"])]
-        batches += [("chronic", self.care.chronic(d, who, cost))
-                    for d, who, cost in health.chronic_bills(self, chronic_ill)]
+        batches += [("chronic", bills) for bills in self.care.chronic(chronic_ill)]
         mp, mb, ml = major["bills"]
         batches.append(("inpatient", self.care.major(mp, mb, ml)))
         oop_hh = self._settle(m, batches)
@@ -235,8 +237,8 @@ class Model:
         """
         P, H = self.pop.persons, self.pop.households
         counts = self.month_counts
-        oop_hh = np.zeros(H.n)
         settlement = self.measures["settlement"]
+        households, cash = [], []
         for kind, bills in batches:
             if len(bills) == 0:
                 continue
@@ -244,17 +246,20 @@ class Model:
             self.measures["tuberculosis"].topped_up(bills.person, paid.tb_topup)
             hh = P.hh[bills.person]
             now = settlement.settled_at_discharge(paid, bills.group, kind)
-            cash = bills.amount - now
-            oop_hh += np.bincount(hh, weights=cash, minlength=H.n)
+            households.append(hh)
+            cash.append(bills.amount - now)
             later = paid.total_reimbursed() - now
             if later.any():
                 settlement.reimburse_later(m, hh, later)
             g = bills.group
             counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
-            for payer in ("basic", "critical_illness", "assistance", "supplemental", "oop"):
+            for payer in PAYERS:
                 counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
                                                        minlength=N_GROUPS)
-        return oop_hh
+        if not households:
+            return np.zeros(H.n)
+        return np.bincount(np.concatenate(households), weights=np.concatenate(cash),
+                           minlength=H.n)
 
     def _income_loss(self, sick: list[Sick]) -> np.ndarray:
         """Illness-caused loss of earnings per household this month (yuan)."""

@@ -47,8 +47,7 @@ class HealthTables:
     resolve: np.ndarray  # (disease, managed)
     excess_death: np.ndarray  # (disease, managed)
     work_loss: np.ndarray  # (disease, managed)
-    cost_month: np.ndarray  # (disease, managed) yuan per month for diagnosed cases
-    chronic_level: np.ndarray  # (disease,) level index
+    chronic_level: np.ndarray  # (disease,) level index of chronic care
     background_death: np.ndarray  # (band,) yearly probability
     major: dict  # per-disease arrays
     outpatient_days: float
@@ -83,7 +82,6 @@ class HealthTables:
             excess_death=monthly(pair("excess_mortality_managed",
                                       "excess_mortality_unmanaged")),
             work_loss=pair("work_loss_managed", "work_loss_unmanaged"),
-            cost_month=pair("cost_yuan_per_month_managed", "cost_yuan_per_month_unmanaged"),
             chronic_level=np.array([LEVELS.index(c["care_level"]) for c in ch]),
             background_death=1.0 - np.exp(-_band(h["mortality_per_1000"]) / 1000.0),
             major=_major_table(majors),
@@ -187,11 +185,11 @@ def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray]:
     """
     P, t = model.pop.persons, model.health
     u = model.streams["acute"].population(m, P.n)
-    band = model.band
-    code = P.chronic | (P.managed << 4)
-    p_in = t.inpatient[band] * t.admission_rr[code]
+    p_in = model.base_inpatient.copy()
+    ill = model.chronic_ill
+    p_in[ill] *= t.admission_rr[P.chronic[ill] | (P.managed[ill] << 4)]
     inpatient = np.flatnonzero((u < p_in) & P.alive)
-    outpatient = np.flatnonzero((u >= 1.0 - t.outpatient[band]) & P.alive)
+    outpatient = np.flatnonzero((u >= model.outpatient_threshold) & P.alive)
     return inpatient, outpatient
 
 
@@ -211,22 +209,21 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
         who = ill[(P.chronic[ill] & b) != 0]
         if len(who) == 0:
             continue
-        diag = (P.diagnosed[who] & b) != 0
-        man = (P.managed[who] & b) != 0
-        # dropping out of management, then routine detection (and entry into management)
-        u3 = stream.keyed(who, m, 8 * d + 2)
-        drops = man & (u3 < contracts.dropout(who, d, t.dropout[d]))
-        P.managed[who[drops]] &= ~b
-        u = stream.keyed(who, m, 8 * d)
-        found = ~diag & (u < t.detect[d] * detection)
-        diagnose_chronic(model, who[found], d, m)
-        man = (P.managed[who] & b) != 0
-        # cure and death
-        m_idx = man.astype(np.int8)
-        u4 = stream.keyed(who, m, 8 * d + 3)
-        cured = u4 < t.resolve[d, m_idx]
-        u5 = stream.keyed(who, m, 8 * d + 4)
-        died = ~cured & (u5 < t.excess_death[d, m_idx])
+        # draws are keyed, so each is made only for those who can make the transition
+        managed = who[(P.managed[who] & b) != 0]
+        if t.dropout[d] > 0 and len(managed):
+            drops = stream.keyed(managed, m, 8 * d + 2) < contracts.dropout(managed, d,
+                                                                           t.dropout[d])
+            P.managed[managed[drops]] &= ~b
+        hidden = who[(P.diagnosed[who] & b) == 0]
+        if t.detect[d] > 0 and len(hidden):
+            found = stream.keyed(hidden, m, 8 * d) < t.detect[d] * detection
+            diagnose_chronic(model, hidden[found], d, m)
+        m_idx = ((P.managed[who] & b) != 0).astype(np.int8)
+        cured = np.zeros(len(who), bool)
+        if t.resolve[d].max() > 0:
+            cured = stream.keyed(who, m, 8 * d + 3) < t.resolve[d, m_idx]
+        died = ~cured & (stream.keyed(who, m, 8 * d + 4) < t.excess_death[d, m_idx])
         deaths.append(who[died])
         gone = who[cured]
         P.chronic[gone] &= ~b
@@ -254,22 +251,6 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
     p = model.measures["contracts"].manage_on_diagnosis(persons, d, base)
     u = model.streams["chronic"].keyed(persons, m, 8 * d + 1)
     P.managed[persons[u < p]] |= b
-
-
-def chronic_bills(model, ill: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """Monthly outpatient bills of diagnosed cases: (disease, persons, yuan) per disease."""
-    P, t = model.pop.persons, model.health
-    out = []
-    for d in range(N_CHRONIC):
-        b = bit(d)
-        who = ill[(P.diagnosed[ill] & b) != 0]
-        if len(who) == 0:
-            continue
-        managed = ((P.managed[who] & b) != 0).astype(np.int8)
-        cost = t.cost_month[d, managed]
-        keep = cost > 0
-        out.append((d, who[keep], cost[keep]))
-    return out
 
 
 def major_course(model, m: int, deaths: list) -> dict:
@@ -356,10 +337,16 @@ def schedule_background_deaths(model, m: int) -> None:
 
 
 def refresh_age(model) -> None:
-    """Recompute age band and (band, sex) row indices after ageing."""
-    P = model.pop.persons
+    """Recompute what depends on age, after ageing or new rates.
+
+    That is the age band, the (band, sex) row, and each person's monthly admission and
+    outpatient probabilities.
+    """
+    P, t = model.pop.persons, model.health
     model.band = age_band_index(P.age)
     model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
+    model.base_inpatient = t.inpatient[model.band]
+    model.outpatient_threshold = 1.0 - t.outpatient[model.band]
 
 
 def apply_deaths(model, died: np.ndarray) -> np.ndarray:

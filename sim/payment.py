@@ -1,6 +1,6 @@
 """The "3+1" reimbursement chain as pure, vectorised functions of bills (seed 002).
 
-A batch of bills (one per person) passes, in order, through basic medical insurance,
+A batch of bills (at most one per person) passes, in order, through basic medical insurance,
 critical illness insurance, medical assistance and supplemental insurance; what is left is
 out of pocket. Annual deductibles and caps are tracked per person in a :class:`Ledger` of
 year-to-date amounts (yuan), which the engine resets at the start of each insurance year.
@@ -21,9 +21,11 @@ Rules per layer (from ``payment`` in the scenario, compiled into :class:`Payment
   (outpatient 100%, inpatient 90% in seed 002) while ``policies.tuberculosis`` is on; the
   top-up is part of basic insurance and also reported as ``tb_topup``.
 
-Every function returns new year-to-date amounts instead of changing its inputs, so it can be
-tested against hand-computed bills. Accounting identity: for every bill,
-``amount == basic + critical_illness + assistance + supplemental + oop``.
+Each bill carries its amount and the part of it inside the insurance catalogue (``scope``,
+yuan); the layers pay shares of the in-scope part, supplemental insurance and the TB floor
+shares of the whole amount. Every function returns new year-to-date amounts instead of
+changing its inputs, so it can be tested against hand-computed bills. Accounting identity:
+for every bill, ``amount == basic + critical_illness + assistance + supplemental + oop``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,6 @@ LEDGER_FIELDS = ("basic", "outpatient", "chronic", "ci_base", "ci", "as_base", "
 class PaymentRules:
     """The chain's parameters as arrays indexed by group (5) or level (4)."""
 
-    in_scope: np.ndarray
     basic_deductible: np.ndarray  # (group, level) yuan per admission
     basic_ratio: np.ndarray  # (group, level)
     basic_cap: float
@@ -67,7 +68,7 @@ class PaymentRules:
 
     @classmethod
     def from_params(cls, params: dict) -> PaymentRules:
-        """Compile the ``payment`` and ``care.in_scope_share`` sections."""
+        """Compile the ``payment`` section and ``policies.tuberculosis``."""
         pay = params["payment"]
         b, ci, a, s = pay["basic"], pay["critical_illness"], pay["assistance"], pay[
             "supplemental"]
@@ -80,7 +81,6 @@ class PaymentRules:
             return np.array([table[k] for k in LEVELS], dtype=float)
 
         return cls(
-            in_scope=lv(params["care"]["in_scope_share"]),
             basic_deductible=np.outer(g(b["deductible_factor"]),
                                       lv(b["inpatient_deductible_yuan"])),
             basic_ratio=np.minimum(1.0, g(b["ratio_bonus"])[:, None]
@@ -103,12 +103,18 @@ class PaymentRules:
 
 @dataclass
 class Bills:
-    """A batch of bills, at most one per person; ``amount`` in yuan."""
+    """A batch of bills, at most one per person (yuan).
+
+    ``scope`` is the part of ``amount`` inside the insurance catalogue; ``level`` the
+    facility level (inpatient deductibles and ratios depend on it); ``tb`` marks bills of
+    tuberculosis care.
+    """
 
     person: np.ndarray
     group: np.ndarray
     level: np.ndarray
     amount: np.ndarray
+    scope: np.ndarray
     insured: np.ndarray
     tb: np.ndarray
 
@@ -147,12 +153,12 @@ class Ledger:
     def __init__(self, n_persons: int):
         self.arrays = {f: np.zeros(n_persons, np.float32) for f in LEDGER_FIELDS}
 
-    def take(self, persons: np.ndarray) -> dict[str, np.ndarray]:
-        """Year-to-date rows of some persons, as float64 copies."""
-        return {k: v[persons].astype(np.float64) for k, v in self.arrays.items()}
+    def take(self, persons: np.ndarray, fields=LEDGER_FIELDS) -> dict[str, np.ndarray]:
+        """Year-to-date amounts of some persons (float64 copies), for the given fields."""
+        return {k: self.arrays[k][persons].astype(np.float64) for k in fields}
 
     def put(self, persons: np.ndarray, rows: dict[str, np.ndarray]) -> None:
-        """Write back updated rows."""
+        """Write back updated amounts."""
         for k, v in rows.items():
             self.arrays[k][persons] = v
 
@@ -181,75 +187,62 @@ def _tb_gap(total, amount, tb, share):
     return np.where(tb, np.maximum(share * amount - total, 0.0), 0.0)
 
 
+def _assistance(g, left, ytd, rules):
+    """Medical assistance on the in-scope cost ``left``; returns (paid, new ytd fields)."""
+    elig = rules.as_eligible[g]
+    add = np.where(elig, left, 0.0)
+    paid = rules.as_ratio[g] * _above(ytd["as_base"], add, rules.as_deductible[g])
+    paid = np.where(elig, _capped(paid, ytd["assistance"], rules.as_cap[g]), 0.0)
+    return paid, {"as_base": ytd["as_base"] + add, "assistance": ytd["assistance"] + paid}
+
+
 def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
     """Admissions and major-disease treatment: all four layers in order."""
     g, lv, amount = bills.group, bills.level, bills.amount
     ins = bills.insured
-    scope = amount * rules.in_scope[lv]
-    new = {k: v.copy() for k, v in ytd.items()}
-
     ratio = rules.basic_ratio[g, lv]
-    basic = ratio * np.maximum(scope - rules.basic_deductible[g, lv], 0.0)
+    basic = ratio * np.maximum(bills.scope - rules.basic_deductible[g, lv], 0.0)
     basic = np.where(ins, _capped(basic, ytd["basic"], rules.basic_cap), 0.0)
-    left = scope - basic
+    left = bills.scope - basic
 
     ci_add = np.where(ins, left, 0.0)
     ci = rules.ci_ratio[g] * _above(ytd["ci_base"], ci_add, rules.ci_deductible[g])
     ci = _capped(ci, ytd["ci"], rules.ci_cap[g])
-    new["ci_base"] = ytd["ci_base"] + ci_add
-    left = left - ci
-
-    elig = rules.as_eligible[g]
-    as_add = np.where(elig, left, 0.0)
-    assist = rules.as_ratio[g] * _above(ytd["as_base"], as_add, rules.as_deductible[g])
-    assist = np.where(elig, _capped(assist, ytd["assistance"], rules.as_cap[g]), 0.0)
-    new["as_base"] = ytd["as_base"] + as_add
+    assist, new = _assistance(g, left - ci, ytd, rules)
 
     paid = basic + ci + assist
     sup = np.maximum(rules.sup_target * amount - paid, 0.0)
     sup = np.where(rules.sup_eligible[g] & ins, _capped(sup, ytd["supplemental"],
                                                          rules.sup_cap), 0.0)
-    paid = paid + sup
-    topup = np.where(ins, _tb_gap(paid, amount, bills.tb, rules.tb_inpatient), 0.0)
+    topup = np.where(ins, _tb_gap(paid + sup, amount, bills.tb, rules.tb_inpatient), 0.0)
     basic = basic + topup
-
-    new["basic"] = ytd["basic"] + basic
-    new["ci"] = ytd["ci"] + ci
-    new["assistance"] = ytd["assistance"] + assist
-    new["supplemental"] = ytd["supplemental"] + sup
+    new.update(basic=ytd["basic"] + basic, ci_base=ytd["ci_base"] + ci_add, ci=ytd["ci"] + ci,
+               supplemental=ytd["supplemental"] + sup)
     oop = amount - basic - ci - assist - sup
     return Paid(basic, ci, assist, sup, oop, topup), new
 
 
 def settle_outpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
     """General outpatient episodes: outpatient pooling of basic insurance only."""
-    scope = bills.amount * rules.in_scope[bills.level]
-    basic = _capped(rules.outpatient_ratio * scope, ytd["outpatient"], rules.outpatient_cap)
+    basic = _capped(rules.outpatient_ratio * bills.scope, ytd["outpatient"],
+                    rules.outpatient_cap)
     basic = np.where(bills.insured, basic, 0.0)
     topup = np.where(bills.insured, _tb_gap(basic, bills.amount, bills.tb,
                                             rules.tb_outpatient), 0.0)
     basic = basic + topup
     zero = np.zeros_like(basic)
-    new = {k: v.copy() for k, v in ytd.items()}
-    new["outpatient"] = ytd["outpatient"] + basic
+    new = {"outpatient": ytd["outpatient"] + basic}
     return Paid(basic, zero, zero, zero.copy(), bills.amount - basic, topup), new
 
 
 def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
     """Chronic and special disease outpatient care: basic insurance, then assistance."""
-    g = bills.group
-    scope = bills.amount * rules.in_scope[bills.level]
-    basic = _capped(rules.chronic_ratio * scope, ytd["chronic"], rules.chronic_cap)
+    basic = _capped(rules.chronic_ratio * bills.scope, ytd["chronic"], rules.chronic_cap)
     basic = np.where(bills.insured, basic, 0.0)
-    new = {k: v.copy() for k, v in ytd.items()}
-    assist = np.zeros_like(basic)
     if rules.as_chronic:
-        elig = rules.as_eligible[g]
-        as_add = np.where(elig, scope - basic, 0.0)
-        assist = rules.as_ratio[g] * _above(ytd["as_base"], as_add, rules.as_deductible[g])
-        assist = np.where(elig, _capped(assist, ytd["assistance"], rules.as_cap[g]), 0.0)
-        new["as_base"] = ytd["as_base"] + as_add
-        new["assistance"] = ytd["assistance"] + assist
+        assist, new = _assistance(bills.group, bills.scope - basic, ytd, rules)
+    else:
+        assist, new = np.zeros_like(basic), {}
     topup = np.where(bills.insured, _tb_gap(basic + assist, bills.amount, bills.tb,
                                             rules.tb_outpatient), 0.0)
     basic = basic + topup
@@ -258,13 +251,18 @@ def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, 
     return Paid(basic, zero, assist, zero.copy(), bills.amount - basic - assist, topup), new
 
 
-SETTLE = {"outpatient": settle_outpatient, "chronic": settle_chronic,
-          "inpatient": settle_inpatient}
+#: Each kind of bill: its function and the year-to-date amounts it reads and updates.
+SETTLE = {
+    "outpatient": (settle_outpatient, ("outpatient",)),
+    "chronic": (settle_chronic, ("chronic", "as_base", "assistance")),
+    "inpatient": (settle_inpatient, ("basic", "ci_base", "ci", "as_base", "assistance",
+                                     "supplemental")),
+}
 
 
 def settle(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> Paid:
     """Settle a batch against the ledger and record the new year-to-date amounts."""
-    ytd = ledger.take(bills.person)
-    paid, new = SETTLE[kind](bills, ytd, rules)
+    fn, fields = SETTLE[kind]
+    paid, new = fn(bills, ledger.take(bills.person, fields), rules)
     ledger.put(bills.person, new)
     return paid

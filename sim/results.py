@@ -209,22 +209,23 @@ class Recorder:
         put("formerly_poor_entered_households", hh(st.entered & fp)[0])
         put("formerly_poor_entered_illness_households", hh(st.entered_illness & fp)[0])
 
+        n_states, n_groups = len(HEALTH_STATES), len(GROUPS)
         code = health_state_codes(model)
-        n_states = len(HEALTH_STATES)
-        counts = np.bincount(model.pgroup * n_states + code,
-                             minlength=len(GROUPS) * n_states).reshape(len(GROUPS), n_states)
+        sick = np.flatnonzero(code)  # healthy is code 0: count the others, derive it
+        counts = np.bincount(model.pgroup[sick] * n_states + code[sick],
+                             minlength=n_groups * n_states).reshape(n_groups, n_states)
+        counts[:, 0] = np.bincount(model.pgroup, minlength=n_groups) - counts[:, 1:].sum(1)
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
-        ill = np.flatnonzero((P.chronic != 0) & P.alive)
+        # every chronic count from one histogram of (group, present, diagnosed, managed)
+        ill = model.chronic_ill
+        key = (model.pgroup[ill] << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
+            np.intp) << 4) | (P.managed[ill].astype(np.intp) << 8)
+        hist = np.bincount(key, minlength=n_groups << 12).reshape(n_groups, 4096)
+        masks = np.arange(4096)
         for d, name in enumerate(CHRONIC):
-            b = np.uint8(1 << d)
-            level = ((P.chronic[ill] & b) != 0).astype(np.int64) + (
-                (P.diagnosed[ill] & b) != 0) + ((P.managed[ill] & b) != 0)
-            c = np.bincount(model.pgroup[ill] * 4 + level, minlength=4 * len(GROUPS))
-            c = c.reshape(len(GROUPS), 4)
-            put(f"{name}_cases", c[:, 1:].sum(axis=1))
-            put(f"{name}_diagnosed", c[:, 2:].sum(axis=1))
-            put(f"{name}_managed", c[:, 3])
+            for kind, shift in (("cases", 0), ("diagnosed", 4), ("managed", 8)):
+                put(f"{name}_{kind}", hist[:, (masks >> (shift + d)) & 1 == 1].sum(axis=1))
         put("insured_persons", model._by_group(
             np.flatnonzero(P.alive & model.measures["premium_subsidy"].insured_all())))
         for name, value in model.month_counts.items():
@@ -309,9 +310,9 @@ class Recorder:
 
 
 def health_state_codes(model) -> np.ndarray:
-    """One health state per person this month, by precedence (see HEALTH_STATES)."""
+    """One health state per person this month (int8), by precedence (see HEALTH_STATES)."""
     P = model.pop.persons
-    code = np.zeros(P.n, np.int64)
+    code = np.zeros(P.n, np.int8)
     ill = np.flatnonzero(P.chronic != 0)
     all_managed = (P.managed[ill] & P.chronic[ill]) == P.chronic[ill]
     code[ill] = np.where(all_managed, 1, 2)
@@ -320,7 +321,7 @@ def health_state_codes(model) -> np.ndarray:
     code[episodes["inpatient"]] = 4
     major = np.flatnonzero(P.major != NO_MAJOR)
     code[major] = np.where(P.major_late[major], 6, 5)
-    code[~P.alive] = 7
+    code[~P.alive] = HEALTH_STATES.index("dead")
     return code
 
 

@@ -1,10 +1,11 @@
 """Scenarios: load TOML files, inherit from a base, validate, override, and date changes.
 
 A scenario file may name a ``base`` file in its ``[scenario]`` table; the two are merged
-(tables key by key, lists replaced whole) and every value remembers the file it came from,
-so an error names the right file. Dotted overrides (``payment.assistance.ratio=0.8``) apply
-to the validated start values; ``[[calendar.changes]]`` apply from their dates. Each
-combination is validated in full before the engine sees it.
+(sections key by key; tables by group, level or year and lists replaced whole) and every
+value remembers the file it came from, so an error names the right file. Dotted overrides
+(``payment.assistance.ratio=0.8``) apply to the validated start values;
+``[[calendar.changes]]`` apply from their dates. Each combination is validated in full
+before the engine sees it.
 """
 
 from __future__ import annotations
@@ -231,16 +232,23 @@ def _load_with_bases(path: Path, seen: tuple) -> tuple[dict, dict[str, str]]:
         raise ScenarioError(str(path), "scenario.base", f"base file {base_name!r} not found",
                             f"a path relative to {path.parent}")
     base_raw, base_origins = _load_with_bases(base_path, seen + (path,))
-    merged = _merge(base_raw, raw)
+    merged = _merge(base_raw, raw, schema())
     merged["scenario"].pop("base", None)
     return merged, {**base_origins, **origins}
 
 
-def _merge(base: dict, over: dict) -> dict:
+def _merge(base: dict, over: dict, node) -> dict:
+    """Merge ``over`` into ``base``.
+
+    Sections merge key by key; every other value (a table by group or year, a list of
+    records) is replaced whole, so a child's table never mixes with its base's.
+    """
     out = copy.deepcopy(base)
+    children = node.children if isinstance(node, Section) else {}
     for k, v in over.items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
+        child = children.get(k)
+        if isinstance(child, Section) and isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v, child)
         else:
             out[k] = copy.deepcopy(v)
     return out

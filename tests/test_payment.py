@@ -18,10 +18,11 @@ def per_group(**values):
     return {g: values.get(g, values.get("default", 0)) for g in GROUPS}
 
 
+IN_SCOPE = {"village": 1.0, "township": 0.9, "county": 0.85, "city": 0.75}
+
+
 def make_rules(**changes) -> PaymentRules:
     params = {
-        "care": {"in_scope_share": {"village": 1.0, "township": 0.9, "county": 0.85,
-                                    "city": 0.75}},
         "payment": {
             "basic": {
                 "inpatient_deductible_yuan": {"village": 100, "township": 200, "county": 500,
@@ -62,12 +63,21 @@ def make_rules(**changes) -> PaymentRules:
     return PaymentRules.from_params(params)
 
 
-def bills(group, level, amount, insured=True, tb=False, person=None):
+def bills(group, level, amount, insured=True, tb=False):
+    """Bills whose in-scope part follows IN_SCOPE by level."""
     n = len(amount)
-    return Bills(person=np.arange(n) if person is None else np.asarray(person),
-                 group=np.array([G[g] for g in group]), level=np.array([L[x] for x in level]),
-                 amount=np.asarray(amount, float), insured=np.full(n, insured),
-                 tb=np.full(n, tb))
+    amount = np.asarray(amount, float)
+    return Bills(person=np.arange(n), group=np.array([G[g] for g in group]),
+                 level=np.array([L[x] for x in level]), amount=amount,
+                 scope=amount * np.array([IN_SCOPE[x] for x in level]),
+                 insured=np.full(n, insured), tb=np.full(n, tb))
+
+
+def random_bills(rng, n, lognormal=(8, 1.5), tb_share=0.1, insured_share=0.9):
+    amount = rng.lognormal(*lognormal, n)
+    return Bills(person=np.arange(n), group=rng.integers(0, 5, n), level=rng.integers(0, 4, n),
+                 amount=amount, scope=amount * rng.uniform(0.7, 1.0, n),
+                 insured=rng.random(n) < insured_share, tb=rng.random(n) < tb_share)
 
 
 def test_inpatient_other_group_basic_only():
@@ -182,11 +192,8 @@ def test_assistance_deductible_and_cap():
 
 @pytest.mark.parametrize("kind", ["outpatient", "chronic", "inpatient"])
 def test_every_bill_is_fully_accounted_for(kind):
-    rng = np.random.default_rng(7)
     n = 5000
-    b = Bills(person=np.arange(n), group=rng.integers(0, 5, n), level=rng.integers(0, 4, n),
-              amount=rng.lognormal(8, 1.5, n), insured=rng.random(n) < 0.9,
-              tb=rng.random(n) < 0.1)
+    b = random_bills(np.random.default_rng(7), n)
     ledger, rules = Ledger(n), make_rules()
     for _ in range(3):  # year-to-date amounts grow over several bills
         paid = settle(kind, b, ledger, rules)
@@ -197,10 +204,8 @@ def test_every_bill_is_fully_accounted_for(kind):
 
 
 def test_more_generous_rules_never_raise_out_of_pocket():
-    rng = np.random.default_rng(3)
     n = 3000
-    b = Bills(person=np.arange(n), group=rng.integers(0, 5, n), level=rng.integers(0, 4, n),
-              amount=rng.lognormal(9, 1.2, n), insured=np.ones(n, bool), tb=np.zeros(n, bool))
+    b = random_bills(np.random.default_rng(3), n, (9, 1.2), tb_share=0.0, insured_share=1.0)
     base = settle("inpatient", b, Ledger(n), make_rules())
     generous = settle("inpatient", b, Ledger(n), make_rules(
         payment__basic__inpatient_ratio={"village": 0.95, "township": 0.9, "county": 0.85,

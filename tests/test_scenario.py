@@ -157,3 +157,10 @@ def test_scenario_is_immutable_and_overrides_make_copies():
     assert changed.get("policies.screening.enabled") is False
     assert isinstance(changed, Scenario)
     assert ("policies.screening.enabled", False) in changed.overrides
+
+
+def test_child_tables_replace_the_base_s_whole(tmp_path):
+    child = tmp_path / "child.toml"
+    child.write_text(f'[scenario]\nname = "child"\nbase = "{DEFAULT_SCENARIO}"\n'
+                     "[poverty]\nline_yuan = { 2020 = 5000 }\n")
+    assert load_scenario(child).get("poverty.line_yuan") == {2020: 5000.0}

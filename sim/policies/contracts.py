@@ -158,31 +158,38 @@ class Contracts(Measure):
         if len(due) == 0:
             return
         served = self._serve(m, due)
-        self._follow_up(m, served)
-        waiting = due[~np.isin(due, served, assume_unique=True)]
+        self._follow_up(m, due[served])
+        waiting = due[~served]
         missed = waiting[m - self.due[waiting] >= self.p["max_wait_months"]]
         self.due[missed] = m + self.p["followup_interval_months"]
         self.count("followups_missed", self.by_group(missed))
 
     def _serve(self, m: int, due: np.ndarray) -> np.ndarray:
-        """Serve, township by township, up to the capacity left in its container."""
+        """A mask of the ``due`` follow-ups that are served this month.
+
+        Township by township, longest-waiting first (ties at random), up to the capacity
+        in the township's container.
+        """
         model = self.model
         town = model.pop.households.township[model.pop.persons.hh[due]]
+        waited = np.minimum(m - self.due[due], 999)
         tie = model.streams["contracts"].keyed(due, m, 1)
-        order = np.lexsort((tie, self.due[due], town))
-        due, town = due[order], town[order]
-        starts = np.searchsorted(town, np.arange(len(self.teams)))
-        rank = np.arange(len(due)) - starts[town]
+        order = np.argsort(town * 1000.0 + (999 - waited) + tie)  # one key: town, wait, tie
+        town_sorted = town[order]
+        starts = np.searchsorted(town_sorted, np.arange(len(self.teams)))
+        rank = np.arange(len(due)) - starts[town_sorted]
         for c in self.teams:  # this month's capacity
             if c.capacity - c.level > 0:
                 c.put(c.capacity - c.level)
         available = np.array([int(c.level) for c in self.teams])
-        ok = rank < available[town]
-        used = np.bincount(town[ok], minlength=len(self.teams))
-        for c, n in zip(self.teams, used, strict=True):
+        ok_sorted = rank < available[town_sorted]
+        for c, n in zip(self.teams, np.bincount(town_sorted[ok_sorted],
+                                               minlength=len(self.teams)), strict=True):
             if n:
                 c.get(int(n))
-        return due[ok]
+        ok = np.empty(len(due), bool)
+        ok[order] = ok_sorted
+        return ok
 
     def _follow_up(self, m: int, served: np.ndarray) -> None:
         """A follow-up keeps managed patients on track and brings others into management."""
