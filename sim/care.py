@@ -7,8 +7,8 @@ treat-first-pay-later applies to its group. Forgone care costs nothing but loses
 working time and, for admissions, carries a risk of death.
 
 Bills are log-normal around the mean cost of the facility level, drawn from keyed streams
-(slot 0: seek or not, slot 1: level, slot 2: amount), so a person's bill does not change
-when other people's care changes. Measures act here through ``model.measures``: fee
+(seek or not, level, amount), so a person's bill does not change when other people's care
+changes. Measures act here through ``model.measures``: fee
 exemptions lower outpatient bills, cost control lowers prices, primary care improves
 access, treat-first-pay-later waives deposits, the special-treatment programme decides who
 gets a designated-hospital slot, premium subsidies decide who is insured.
@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.parameters import CHRONIC, LEVELS, TB_INDEX
 from sim.payment import Bills
-from sim.rng import lognormal_with_mean
+from sim.rng import lognormal_with_mean, normal_from_uniform
 
 
 @dataclass
@@ -126,15 +126,15 @@ class CareSystem:
         """Outpatient episodes: seek or forgo, level, bill."""
         m = self.model
         ct, H, P = m.care_tables, m.pop.households, m.pop.persons
-        s = m.streams["care_outpatient"]
+        u = m.streams["care_outpatient"].keyed_parts(persons, month)  # seek, level, bill
         dist = H.distance_km[P.hh[persons]]
         forgo = np.clip(ct.forgo_per_km * dist * m.measures["primary_care"].access_factor(),
                         0.0, 1.0)
-        seek = s.keyed(persons, month, 0) < ct.outpatient_seek * (1.0 - forgo)
+        seek = u[0] < ct.outpatient_seek * (1.0 - forgo)
         got = persons[seek]
-        level = _pick_level(s.keyed(got, month, 1), ct.outpatient_levels_cum)
-        z = s.keyed_normal(got, month, 2)
-        amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd, z)
+        level = _pick_level(u[1, seek], ct.outpatient_levels_cum)
+        amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd,
+                                     normal_from_uniform(u[2, seek]))
         amount *= m.measures["cost_control"].cost_factor("outpatient")
         tb = (P.chronic[got] & np.uint8(1 << TB_INDEX)) != 0
         amount = m.measures["fee_exemption"].outpatient_bill(got, level, amount, tb)

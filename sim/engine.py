@@ -40,6 +40,9 @@ from sim.results import Recorder, Results
 from sim.rng import Streams
 from sim.schema import dated_value
 
+#: The payers that can pay each kind of bill (the others pay nothing; see sim.payment).
+PAYERS_BY_KIND = {"outpatient": ("basic", "oop"), "chronic": ("basic", "assistance", "oop"),
+                  "inpatient": PAYERS}
 PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0.7,
          "record": 0.9}
 N_GROUPS = len(GROUPS)
@@ -60,6 +63,7 @@ class Model:
         self.hh_size0 = H.size.astype(np.int64)
         self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
+        self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
         self.ledger = Ledger(P.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
@@ -209,6 +213,8 @@ class Model:
         income_hh = monthly_income(self) - loss_hh
         oop_hh += self._cash_arriving(m)
         died = health.apply_deaths(self, np.concatenate(deaths))
+        for measure in self.measures.values():
+            measure.on_deaths(died)
         self.accounts.push(m, income_hh, oop_hh, loss_hh)
         self.status = self.accounts.assess(self.poverty_line(m), H.size)
         self.accounts.flag(self.status)
@@ -253,7 +259,7 @@ class Model:
                 settlement.reimburse_later(m, hh, later)
             g = bills.group
             counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
-            for payer in PAYERS:
+            for payer in PAYERS_BY_KIND[kind]:
                 counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
                                                        minlength=N_GROUPS)
         if not households:

@@ -182,9 +182,14 @@ def _above(before, add, deductible):
     return np.maximum(before + add - np.maximum(before, deductible), 0.0)
 
 
-def _tb_gap(total, amount, tb, share):
-    """What basic insurance adds to bring a TB bill's reimbursement up to ``share``."""
-    return np.where(tb, np.maximum(share * amount - total, 0.0), 0.0)
+def _tb_gap(total, amount, tb, share, insured):
+    """What basic insurance adds to bring an insured TB bill's reimbursement to ``share``.
+
+    Zeros, cheaply, for a batch without TB bills.
+    """
+    if share <= 0 or not tb.any():
+        return np.zeros_like(amount)
+    return np.where(tb & insured, np.maximum(share * amount - total, 0.0), 0.0)
 
 
 def _assistance(g, left, ytd, rules):
@@ -214,7 +219,7 @@ def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid
     sup = np.maximum(rules.sup_target * amount - paid, 0.0)
     sup = np.where(rules.sup_eligible[g] & ins, _capped(sup, ytd["supplemental"],
                                                          rules.sup_cap), 0.0)
-    topup = np.where(ins, _tb_gap(paid + sup, amount, bills.tb, rules.tb_inpatient), 0.0)
+    topup = _tb_gap(paid + sup, amount, bills.tb, rules.tb_inpatient, ins)
     basic = basic + topup
     new.update(basic=ytd["basic"] + basic, ci_base=ytd["ci_base"] + ci_add, ci=ytd["ci"] + ci,
                supplemental=ytd["supplemental"] + sup)
@@ -227,12 +232,11 @@ def settle_outpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Pai
     basic = _capped(rules.outpatient_ratio * bills.scope, ytd["outpatient"],
                     rules.outpatient_cap)
     basic = np.where(bills.insured, basic, 0.0)
-    topup = np.where(bills.insured, _tb_gap(basic, bills.amount, bills.tb,
-                                            rules.tb_outpatient), 0.0)
+    topup = _tb_gap(basic, bills.amount, bills.tb, rules.tb_outpatient, bills.insured)
     basic = basic + topup
-    zero = np.zeros_like(basic)
+    zero = np.zeros_like(basic)  # shared by the layers that never pay outpatient bills
     new = {"outpatient": ytd["outpatient"] + basic}
-    return Paid(basic, zero, zero, zero.copy(), bills.amount - basic, topup), new
+    return Paid(basic, zero, zero, zero, bills.amount - basic, topup), new
 
 
 def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
@@ -243,12 +247,11 @@ def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, 
         assist, new = _assistance(bills.group, bills.scope - basic, ytd, rules)
     else:
         assist, new = np.zeros_like(basic), {}
-    topup = np.where(bills.insured, _tb_gap(basic + assist, bills.amount, bills.tb,
-                                            rules.tb_outpatient), 0.0)
+    topup = _tb_gap(basic + assist, bills.amount, bills.tb, rules.tb_outpatient, bills.insured)
     basic = basic + topup
     new["chronic"] = ytd["chronic"] + basic
     zero = np.zeros_like(basic)
-    return Paid(basic, zero, assist, zero.copy(), bills.amount - basic - assist, topup), new
+    return Paid(basic, zero, assist, zero, bills.amount - basic - assist, topup), new
 
 
 #: Each kind of bill: its function and the year-to-date amounts it reads and updates.

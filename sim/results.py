@@ -187,27 +187,39 @@ class Recorder:
         g, size = H.group, H.size.astype(float)
         fp = H.formerly_poor
 
-        def hh(mask):
-            idx = np.flatnonzero(mask)
-            return (np.bincount(g[idx], minlength=len(GROUPS)),
-                    np.bincount(g[idx], weights=size[idx], minlength=len(GROUPS)))
+        # one histogram of living households by (group, formerly poor, poor, poor due to
+        # illness, entered, entered due to illness) gives every household count below
+        alive = np.flatnonzero(H.size > 0)
+        flags = (fp[alive].astype(np.intp) | st.poor[alive] << 1 | st.poor_illness[alive] << 2
+                 | st.entered[alive] << 3 | st.entered_illness[alive] << 4)
+        key = flags * len(GROUPS) + g[alive]
+        bins = 32 * len(GROUPS)
+        n_hh = np.bincount(key, minlength=bins).reshape(32, len(GROUPS))
+        n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(32, len(GROUPS))
+        bit = np.arange(32)
+
+        def hh(*need):
+            rows = np.ones(32, bool)
+            for b in need:
+                rows &= (bit >> b) & 1 == 1
+            return n_hh[rows].sum(axis=0), n_p[rows].sum(axis=0)
 
         put = lambda name, v: self._put(row, name, v)  # noqa: E731
-        alive_hh = H.size > 0
-        for name, mask in (("", alive_hh), ("formerly_poor_", alive_hh & fp),
-                           ("poor_", st.poor), ("poor_illness_", st.poor_illness)):
-            n_hh, n_p = hh(mask)
-            put(f"{name}households" if name else "households", n_hh)
-            put(f"{name}persons" if name else "persons", n_p)
-        put("formerly_poor_poor_households", hh(st.poor & fp)[0])
-        put("formerly_poor_poor_illness_households", hh(st.poor_illness & fp)[0])
-        for name, mask in (("entered_poverty", st.entered),
-                           ("entered_poverty_illness", st.entered_illness)):
-            n_hh, n_p = hh(mask)
-            put(f"{name}_households", n_hh)
-            put(f"{name}_persons", n_p)
-        put("formerly_poor_entered_households", hh(st.entered & fp)[0])
-        put("formerly_poor_entered_illness_households", hh(st.entered_illness & fp)[0])
+        FP, POOR, ILL, ENTERED, ENTERED_ILL = range(5)
+        for name, need in (("", ()), ("formerly_poor_", (FP,)), ("poor_", (POOR,)),
+                           ("poor_illness_", (ILL,))):
+            households, persons = hh(*need)
+            put(f"{name}households" if name else "households", households)
+            put(f"{name}persons" if name else "persons", persons)
+        put("formerly_poor_poor_households", hh(FP, POOR)[0])
+        put("formerly_poor_poor_illness_households", hh(FP, ILL)[0])
+        for name, need in (("entered_poverty", (ENTERED,)),
+                           ("entered_poverty_illness", (ENTERED_ILL,))):
+            households, persons = hh(*need)
+            put(f"{name}_households", households)
+            put(f"{name}_persons", persons)
+        put("formerly_poor_entered_households", hh(FP, ENTERED)[0])
+        put("formerly_poor_entered_illness_households", hh(FP, ENTERED_ILL)[0])
 
         n_states, n_groups = len(HEALTH_STATES), len(GROUPS)
         code = health_state_codes(model)
@@ -226,8 +238,7 @@ class Recorder:
         for d, name in enumerate(CHRONIC):
             for kind, shift in (("cases", 0), ("diagnosed", 4), ("managed", 8)):
                 put(f"{name}_{kind}", hist[:, (masks >> (shift + d)) & 1 == 1].sum(axis=1))
-        put("insured_persons", model._by_group(
-            np.flatnonzero(P.alive & model.measures["premium_subsidy"].insured_all())))
+        put("insured_persons", model.measures["premium_subsidy"].n_insured.copy())
         for name, value in model.month_counts.items():
             put(name, value)
 
@@ -329,12 +340,16 @@ class Results:
     """Tidy frames of one run or of several replications (column ``rep``)."""
 
     def __init__(self, monthly: pd.DataFrame, annual: pd.DataFrame, summary: pd.DataFrame,
-                 meta: dict, events: pd.DataFrame | None = None):
+                 meta: dict, events: pd.DataFrame | None = None,
+                 summary_by_rep: pd.DataFrame | None = None):
         self.monthly = monthly
         self.annual = annual
         self.summary = summary
         self.meta = meta
         self.events = events if events is not None else pd.DataFrame()
+        #: the summary of each replication (column ``rep``), for paired comparisons
+        self.summary_by_rep = (summary_by_rep if summary_by_rep is not None
+                               else summary.assign(rep=0))
 
     # ---- construction ------------------------------------------------------------------
     @classmethod
@@ -384,7 +399,8 @@ class Results:
                             ignore_index=True)
         annual = pd.concat([r.annual.assign(rep=i) for i, r in enumerate(runs)],
                            ignore_index=True).copy()
-        stacked = pd.concat([r.summary.assign(rep=i) for i, r in enumerate(runs)])
+        stacked = pd.concat([r.summary.assign(rep=i) for i, r in enumerate(runs)],
+                            ignore_index=True)
         summary = (stacked.groupby(["indicator", "unit"], sort=False)["value"]
                    .agg(value="mean", lo=lambda s: s.quantile(0.025),
                         hi=lambda s: s.quantile(0.975)).reset_index())
@@ -395,7 +411,7 @@ class Results:
         meta["runtime_s"] = sum(r.meta["runtime_s"] for r in runs)
         events = pd.concat([r.events.assign(rep=i) for i, r in enumerate(runs)],
                            ignore_index=True)
-        return cls(monthly, annual, summary, meta, events)
+        return cls(monthly, annual, summary, meta, events, stacked)
 
     # ---- access ------------------------------------------------------------------------
     def value(self, indicator: str) -> float:

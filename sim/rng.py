@@ -9,8 +9,9 @@ other decision. Two kinds of draw are offered:
   (seed, stream, month), so month ``t``'s draws do not depend on what happened before.
 * ``Stream.keyed(ids, month, slot)`` -- uniforms for a *subset* of persons or households
   (e.g. care seeking of those ill this month). Each value is a pure function of
-  (seed, stream, id, month, slot) computed with a counter-based hash (SplitMix64
-  finaliser), so a person's draw is the same whatever subset it is drawn in.
+  (seed, stream, id, month, slot) computed with a counter-based hash (the SplitMix64
+  finaliser of ``id * golden ^ salt``), so a person's draw is the same whatever subset it
+  is drawn in. ``keyed_parts`` splits one hash into three coarser uniforms.
 
 Both are exact integer arithmetic on 64-bit words: the same seed gives the same numbers
 on any machine.
@@ -73,16 +74,32 @@ class Stream:
         ``slot`` separates several draws for the same id and month (e.g. slot 0 decides
         care seeking, slot 1 the facility level, slot 2 the bill).
         """
+        return (self._hash(ids, month, slot) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+
+    def keyed_parts(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
+        """Three uniforms per id from one hash: an array of shape (3, len(ids)).
+
+        Each has 21 bits of resolution (steps of 4.8e-7, offset half a step from 0 and 1):
+        enough for choices and bill amounts, not for probabilities below about 1e-4, which
+        should use :meth:`keyed`.
+        """
+        z = self._hash(ids, month, slot)
+        out = np.empty((3, len(z)))
+        for i in range(3):
+            out[i] = ((z >> np.uint64(21 * i)) & np.uint64(0x1FFFFF)).astype(np.float64)
+        out += 0.5
+        out *= 1.0 / 2097152.0
+        return out
+
+    def _hash(self, ids: np.ndarray, month: int, slot: int) -> np.ndarray:
         salt = (self.key ^ ((int(month) + 1) * _MONTH_MUL) ^ ((int(slot) + 1) * _SLOT_MUL)) & _MASK
         z = np.asarray(ids, dtype=np.uint64) * _GOLDEN
         z ^= np.uint64(salt)
-        z = _splitmix(_splitmix(z))
-        return (z >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        return _splitmix(z)
 
     def keyed_normal(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
         """Standard normal deviates keyed like :meth:`keyed` (inverse-CDF transform)."""
-        u = self.keyed(ids, month, slot)
-        return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
+        return normal_from_uniform(self.keyed(ids, month, slot))
 
 
 class Streams:
@@ -97,6 +114,11 @@ class Streams:
         if stream is None:
             stream = self._streams[name] = Stream(self.seed, name)
         return stream
+
+
+def normal_from_uniform(u: np.ndarray) -> np.ndarray:
+    """Standard normal deviates from uniforms (inverse CDF, clipped away from 0 and 1)."""
+    return ndtri(np.clip(u, 1e-12, 1.0 - 1e-12))
 
 
 def lognormal_with_mean(mean: np.ndarray | float, sigma: float, z: np.ndarray) -> np.ndarray:

@@ -51,6 +51,9 @@ class Measure:
     def compile(self) -> None:
         """Rebuild arrays derived from parameters (at start and at calendar changes)."""
 
+    def on_deaths(self, died: np.ndarray) -> None:
+        """Persons who died this month (to keep counts of the living up to date)."""
+
     def processes(self, env) -> list:
         """Generators to run as SimPy processes for the whole simulation."""
         return []

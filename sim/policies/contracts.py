@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from sim.parameters import by_group
+from sim.parameters import GROUPS, by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
 from sim.results import Indicator
 from sim.schema import Num, Prob, Section, Yuan
@@ -85,6 +85,7 @@ class Contracts(Measure):
         P = model.pop.persons
         self.u = model.streams["contracts"].keyed(np.arange(P.n), 0)
         self.contracted = np.zeros(P.n, bool)
+        self.n_contracted = np.zeros(len(GROUPS))  # living contracted persons by group
         self.due = np.full(P.n, NEVER, np.int32)
         self.last_served = np.full(P.n, NEVER, np.int32)
         self.teams: list[simpy.Container] = []
@@ -127,29 +128,40 @@ class Contracts(Measure):
         model = self.model
         P = model.pop.persons
         ramping = m + 1 < self.p["signing_months"]
-        if ramping or self._everyone:
+        everyone = ramping or self._everyone
+        if everyone:
             idx = np.flatnonzero(P.alive)
             self._everyone = False
         else:  # only a new diagnosis can change a person's target now
-            idx = np.flatnonzero((P.diagnosed != 0) & P.alive)
+            ill = model.chronic_ill
+            idx = ill[(P.diagnosed[ill] != 0) & P.alive[ill]]
         p0 = self.p["initial_share_of_target"]
         ramp = min(1.0, p0 + (1.0 - p0) * (m + 1) / self.p["signing_months"])
         g = model.pgroup[idx]
         target = np.where(P.diagnosed[idx] != 0, self.cov_chronic[g], self.cov[g]) * ramp
         now = self.u[idx] < target
-        new = idx[now & ~self.contracted[idx]]
+        before = self.contracted[idx]
+        new = idx[now & ~before]
         self.contracted[idx] = now
         self.count("contracts_signed", self.by_group(new))
+        if everyone:
+            self.n_contracted = self.by_group(idx[now]).astype(float)
+        else:
+            self.n_contracted += self.by_group(new) - self.by_group(idx[before & ~now])
+
+    def on_deaths(self, died: np.ndarray) -> None:
+        """Contracts of the dead end."""
+        self.n_contracted -= self.by_group(died[self.contracted[died]])
 
     def _month(self, m: int) -> None:
         model = self.model
         P = model.pop.persons
         self._sign(m)
-        contracted = np.flatnonzero(self.contracted & P.alive)
-        self.count("contracts_persons", self.by_group(contracted))
-        self.count("contracts_cost_yuan", self.by_group(contracted)
+        self.count("contracts_persons", self.n_contracted.copy())
+        self.count("contracts_cost_yuan", self.n_contracted
                    * self.p["fee_yuan_per_contract_year"] / 12.0)
-        patients = contracted[P.diagnosed[contracted] != 0]
+        ill = model.chronic_ill
+        patients = ill[self.contracted[ill] & (P.diagnosed[ill] != 0) & P.alive[ill]]
         self.count("contracts_patients", self.by_group(patients))
         fresh = patients[self.due[patients] == NEVER]
         self.due[fresh] = m  # sign, serve, record at once (seed 003)

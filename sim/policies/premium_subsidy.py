@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.parameters import by_group
+from sim.parameters import GROUPS, by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
 from sim.results import Indicator
 from sim.schema import Dated, Prob, Section, Yuan, dated_value
@@ -46,6 +46,8 @@ class PremiumSubsidy(Measure):
         n = model.pop.persons.n
         self.u = model.streams["enrolment"].keyed(np.arange(n), 0)
         self.flags = np.zeros(n, bool)
+        self.n_subsidised = np.zeros(len(GROUPS))  # living insured with a subsidy, by group
+        self.n_insured = np.zeros(len(GROUPS))  # living insured, by group
 
     def compile(self) -> None:
         """Enrolment probability per group; decided at the first month."""
@@ -55,18 +57,29 @@ class PremiumSubsidy(Measure):
         self.prob = base + (np.maximum(full, base) - base) * self.share
         if not self.flags.any():
             self.enrol()
+        self._count()
 
     def enrol(self) -> None:
         """Decide who is insured for the insurance year."""
         self.flags = self.u < self.prob[self.model.pgroup]
+        self._count()
+
+    def _count(self) -> None:
+        m = self.model
+        insured = np.flatnonzero(self.flags & m.pop.persons.alive)
+        self.n_insured = self.by_group(insured).astype(float)
+        self.n_subsidised = self.by_group(insured[self.share[m.pgroup[insured]] > 0]).astype(
+            float)
+
+    def on_deaths(self, died: np.ndarray) -> None:
+        """The dead leave the counts of insured and subsidised persons."""
+        insured = died[self.flags[died]]
+        self.n_insured -= self.by_group(insured)
+        self.n_subsidised -= self.by_group(insured[self.share[self.model.pgroup[insured]] > 0])
 
     def insured(self, persons: np.ndarray) -> np.ndarray:
         """Whether each person is insured now."""
         return self.flags[persons]
-
-    def insured_all(self) -> np.ndarray:
-        """Insurance flags of all persons."""
-        return self.flags
 
     def processes(self, env):
         """Re-enrol at each insurance year; pay subsidies monthly."""
@@ -79,9 +92,6 @@ class PremiumSubsidy(Measure):
             self.enrol()
         if not self.on:
             return
-        who = np.flatnonzero(self.flags & model.pop.persons.alive
-                             & (self.share[model.pgroup] > 0))
         premium = dated_value(self.p["contribution_yuan"], model.year(m))
-        self.count("premium_subsidy_persons", self.by_group(who))
-        self.count("premium_subsidy_cost_yuan", self.by_group(who, self.share[
-            model.pgroup[who]]) * premium / 12.0)
+        self.count("premium_subsidy_persons", self.n_subsidised.copy())
+        self.count("premium_subsidy_cost_yuan", self.n_subsidised * self.share * premium / 12.0)

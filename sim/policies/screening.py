@@ -24,7 +24,7 @@ Cost: per person screened, plus per confirmation (true and false positives).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,14 +40,15 @@ SCREEN_KINDS = ("health_check", "cervical", "breast")
 
 @dataclass
 class Campaign:
-    """One year's campaign: who is invited, in which month, and who has been served."""
+    """One year's campaign: who is invited, in which month (sorted), and how far it got.
+
+    Persons are served in invitation order, so those served are always the first
+    ``cursor`` of them.
+    """
 
     persons: np.ndarray
     month: np.ndarray
-    served: np.ndarray = field(default=None)  # type: ignore[assignment]
-
-    def __post_init__(self):
-        self.served = np.zeros(len(self.persons), bool)
+    cursor: int = 0
 
 
 class Screening(Measure):
@@ -119,14 +120,14 @@ class Screening(Measure):
             camp = self.campaigns.get(kind)
             if camp is None:
                 continue
-            ready = np.flatnonzero(~camp.served & (camp.month <= m))
-            take = ready[: int(self.p[key] * per_10k)]
-            camp.served[take] = True
-            self._screen(kind, camp.persons[take], m)
+            ready = int(np.searchsorted(camp.month, m, side="right"))
+            stop = min(ready, camp.cursor + int(self.p[key] * per_10k))
+            self._screen(kind, camp.persons[camp.cursor:stop], m)
+            camp.cursor = max(camp.cursor, stop)
         last = (moy - self.p["campaign_start_month"]) % 12 == self.p["campaign_months"] - 1
         if last:
             for camp in self.campaigns.values():
-                self.count("screening_missed", self.by_group(camp.persons[~camp.served]))
+                self.count("screening_missed", self.by_group(camp.persons[camp.cursor:]))
             self.campaigns = {}
 
     def _invite(self, m: int) -> None:

@@ -4,8 +4,9 @@ With the measure, households of the covered groups pay no deposit at admission a
 every layer of the chain at one window at discharge, paying only their own share. Without
 it, a deposit is asked (households without cash may forgo or delay care, see ``care``) and
 only basic insurance is settled at discharge: the critical-illness, assistance and
-supplemental payments reach the household ``reimbursement_delay_months`` later, so it
-carries the debt meanwhile.
+supplemental payments for admissions reach the household ``reimbursement_delay_months``
+later, so it carries the debt meanwhile. Outpatient and chronic-care bills settle directly
+either way.
 
 Cost: administration per inpatient bill settled at the one-stop window.
 """
@@ -49,8 +50,10 @@ class Settlement(Measure):
 
     def settled_at_discharge(self, paid: Paid, groups: np.ndarray, kind: str) -> np.ndarray:
         """The reimbursement the household does not have to advance (yuan per bill)."""
+        if kind != "inpatient":  # outpatient pooling and chronic care settle directly
+            return paid.total_reimbursed()
         covered = self.covered[groups]
-        if kind == "inpatient" and covered.any():
+        if covered.any():
             self.count("settlement_cases", self.by_group_of(groups[covered]))
             self.count("settlement_cost_yuan", self.by_group_of(groups[covered])
                        * self.p["admin_yuan_per_case"])

@@ -1,0 +1,37 @@
+import numpy as np
+import pytest
+
+from models import compare
+from sim import load_scenario, run
+
+
+@pytest.fixture(scope="module")
+def pair():
+    base = run(load_scenario(), reps=3, seed=20, households=600)
+    cut = run(load_scenario(overrides=["payment.assistance.ratio=0.0"]), reps=3, seed=20,
+              households=600)
+    return base, cut
+
+
+def test_paired_difference_has_the_right_sign_and_interval(pair):
+    base, cut = pair
+    c = compare(base, cut, ["oop_yuan_total", "assistance_yuan_total"])
+    t = c.to_frame().set_index("indicator")
+    assert t.loc["assistance_yuan_total", "alternative"] == 0
+    assert t.loc["oop_yuan_total", "difference"] > 0
+    assert t.loc["oop_yuan_total", "lo"] <= t.loc["oop_yuan_total", "difference"] <= t.loc[
+        "oop_yuan_total", "hi"]
+    assert "paired replication" in c.summary()
+
+
+def test_unchanged_pathways_have_zero_difference(pair):
+    base, cut = pair
+    t = compare(base, cut, ["admissions_forgone_share"]).to_frame()
+    assert np.allclose(t["difference"], 0)
+
+
+def test_runs_with_different_seeds_are_refused(pair):
+    base, _ = pair
+    other = run(load_scenario(), reps=3, seed=99, households=200)
+    with pytest.raises(ValueError, match="same seeds"):
+        compare(base, other)
