@@ -78,6 +78,7 @@ def plot_returns(res: Results, rate: str = "return_illness_rate") -> plt.Figure:
         ax.bar(xs, b["mean"] * 100, width, label=GROUP_LABELS.get(g, "All formerly poor"),
                yerr=err if res.meta["reps"] > 1 else None, capsize=2)
     ax.set_xticks(np.arange(len(years)), [str(y) for y in years])
+    ax.set_xlabel("year")
     what = "due to illness " if "illness" in rate else ""
     ax.set_ylabel(f"% of formerly-poor households returning {what}in the year")
     ax.set_title(f"Return to poverty {what}by year and target group"

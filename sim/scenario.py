@@ -87,8 +87,12 @@ class Scenario:
         return get_path(self.params, key)
 
     def with_overrides(self, overrides: dict[str, Any] | list[str] | None,
-                       source: str = "--set") -> Scenario:
-        """A new scenario with dotted keys set; accepts {'a.b': 1} or ['a.b=1']."""
+                       source: str = "--set", name: str | None = None) -> Scenario:
+        """A new scenario with dotted keys set; accepts {'a.b': 1} or ['a.b=1'].
+
+        Its name records the changes (e.g. ``transition_2021_2025[a.b=1]``) unless
+        ``name`` is given.
+        """
         pairs = parse_overrides(overrides, source)
         if not pairs:
             return self
@@ -98,7 +102,8 @@ class Scenario:
             set_path(sch, params, key, value, source)
         params = validate(params, Context(source))
         raw_changes = [(c.name, c.absolute_month, c.note, c.values) for c in self.changes]
-        return Scenario(self.name, self.path, params,
+        label = name or f"{self.name}[{', '.join(f'{k}={v}' for k, v in pairs)}]"
+        return Scenario(label, self.path, params,
                         _build_changes(params, raw_changes, str(self.path or source)),
                         self.overrides + tuple(pairs))
 
