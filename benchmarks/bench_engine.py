@@ -38,9 +38,11 @@ def main(argv=None) -> int:
     from sim.policies import REGISTRY
     from sim.scenario import load_scenario
 
-    overrides = [] if args.measures == "on" else [
-        f"policies.{name}.enabled=false" for name in REGISTRY]
-    scenario = load_scenario(overrides=overrides)
+    scenario = load_scenario()
+    if args.measures == "off":
+        scenario = scenario.with_overrides(
+            [f"policies.{name}.enabled=false" for name in REGISTRY],
+            name=f"{scenario.name} (every measure off)")
     before = rss_mb()
     t0 = time.perf_counter()
     model = Model(scenario, seed=args.seed, households=args.households)

@@ -96,7 +96,11 @@ def _chronic_tables(chronic: dict, in_scope: np.ndarray):
 
 
 def _pick_level(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    return np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1).astype(np.int8)
+    """Facility level whose cumulative share first exceeds ``u`` (one compare per level)."""
+    level = np.zeros(len(u), np.int8)
+    for c in cum[:-1]:
+        level += u >= c
+    return level
 
 
 class CareSystem:

@@ -64,6 +64,7 @@ class Model:
         self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
+        self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.ledger = Ledger(P.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}

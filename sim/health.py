@@ -204,9 +204,10 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     contracts = model.measures["contracts"]
     detection = model.measures["primary_care"].detection()
     lost = []
+    present = P.chronic[ill]
     for d in range(N_CHRONIC):
         b = bit(d)
-        who = ill[(P.chronic[ill] & b) != 0]
+        who = ill[(present & b) != 0]
         if len(who) == 0:
             continue
         # draws are keyed, so each is made only for those who can make the transition
@@ -246,6 +247,7 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
         return
     P = model.pop.persons
     b = bit(d)
+    model.newly_diagnosed.append(persons[P.diagnosed[persons] == 0])
     P.diagnosed[persons] |= b
     base = model.health.manage_on_diagnosis[d]
     p = model.measures["contracts"].manage_on_diagnosis(persons, d, base)

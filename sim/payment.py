@@ -193,12 +193,20 @@ def _tb_gap(total, amount, tb, share, insured):
 
 
 def _assistance(g, left, ytd, rules):
-    """Medical assistance on the in-scope cost ``left``; returns (paid, new ytd fields)."""
-    elig = rules.as_eligible[g]
-    add = np.where(elig, left, 0.0)
-    paid = rules.as_ratio[g] * _above(ytd["as_base"], add, rules.as_deductible[g])
-    paid = np.where(elig, _capped(paid, ytd["assistance"], rules.as_cap[g]), 0.0)
-    return paid, {"as_base": ytd["as_base"] + add, "assistance": ytd["assistance"] + paid}
+    """Medical assistance on the in-scope cost ``left``; returns (paid, new ytd fields).
+
+    Computed for the bills of eligible groups only; the others get nothing.
+    """
+    paid = np.zeros_like(left)
+    base, used = ytd["as_base"].copy(), ytd["assistance"].copy()
+    e = np.flatnonzero(rules.as_eligible[g])
+    if len(e):
+        ge = g[e]
+        share = rules.as_ratio[ge] * _above(base[e], left[e], rules.as_deductible[ge])
+        paid[e] = _capped(share, used[e], rules.as_cap[ge])
+        base[e] += left[e]
+        used[e] += paid[e]
+    return paid, {"as_base": base, "assistance": used}
 
 
 def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:

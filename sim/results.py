@@ -226,7 +226,9 @@ class Recorder:
         sick = np.flatnonzero(code)  # healthy is code 0: count the others, derive it
         counts = np.bincount(model.pgroup[sick] * n_states + code[sick],
                              minlength=n_groups * n_states).reshape(n_groups, n_states)
-        counts[:, 0] = np.bincount(model.pgroup, minlength=n_groups) - counts[:, 1:].sum(1)
+        living = hh()[1]  # persons in living households, by group
+        dead = HEALTH_STATES.index("dead")
+        counts[:, 0] = living - counts[:, 1:dead].sum(axis=1)
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
         # every chronic count from one histogram of (group, present, diagnosed, managed)
@@ -324,7 +326,8 @@ def health_state_codes(model) -> np.ndarray:
     """One health state per person this month (int8), by precedence (see HEALTH_STATES)."""
     P = model.pop.persons
     code = np.zeros(P.n, np.int8)
-    ill = np.flatnonzero(P.chronic != 0)
+    ill = model.chronic_ill
+    ill = ill[P.chronic[ill] != 0]  # not those cured this month
     all_managed = (P.managed[ill] & P.chronic[ill]) == P.chronic[ill]
     code[ill] = np.where(all_managed, 1, 2)
     episodes = model.month_persons

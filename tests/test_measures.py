@@ -165,3 +165,17 @@ def test_every_scenario_runs_for_one_year(path):
     assert len(res.monthly["month"].unique()) == 12
     assert res.value("bills_yuan_total") > 0
     assert np.isfinite(res.summary["value"]).any()
+
+
+def test_contract_coverage_reaches_its_targets():
+    scn = load_scenario()
+    model = Model(scn, seed=6, households=4000)
+    model.run()
+    P, contracted = model.pop.persons, model.measures["contracts"].contracted
+    targets = scn.get("policies.contracts.coverage")
+    for g, name in enumerate(["extremely_poor", "minimum_guarantee", "formerly_poor",
+                              "marginal", "other"]):
+        sel = P.alive & (model.pgroup == g) & (P.diagnosed == 0)
+        p, n = targets[name], sel.sum()
+        # each person's contract is a fixed uniform below the target: binomial tolerance
+        assert abs(contracted[sel].mean() - p) <= 4 * np.sqrt(p * (1 - p) / n) + 1e-9, name

@@ -127,14 +127,15 @@ class Contracts(Measure):
     def _sign(self, m: int) -> None:
         model = self.model
         P = model.pop.persons
-        ramping = m + 1 < self.p["signing_months"]
+        ramping = m + 1 <= self.p["signing_months"]  # including the month it reaches 1
         everyone = ramping or self._everyone
+        fresh, model.newly_diagnosed = model.newly_diagnosed, []
         if everyone:
             idx = np.flatnonzero(P.alive)
             self._everyone = False
-        else:  # only a new diagnosis can change a person's target now
-            ill = model.chronic_ill
-            idx = ill[(P.diagnosed[ill] != 0) & P.alive[ill]]
+        else:  # only a first diagnosis can change a person's target now
+            idx = np.unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
+            idx = idx[P.alive[idx]]
         p0 = self.p["initial_share_of_target"]
         ramp = min(1.0, p0 + (1.0 - p0) * (m + 1) / self.p["signing_months"])
         g = model.pgroup[idx]
