@@ -123,11 +123,12 @@ class Model:
         return self.env.timeout(max(t - self.env.now, 0.0))
 
     def _calendar(self):
-        for month, params in self._schedule[1:]:
+        for change, (month, params) in zip(self.scenario.changes, self._schedule[1:],
+                                           strict=True):
             yield self._wait_until(self._at(month, "calendar"))
             self.params = params
             self._compile()
-            self.log(month, "calendar change")
+            self.log(month, "calendar change", name=change.name, note=change.note)
 
     def _years(self):
         tl = self.timeline

@@ -50,7 +50,7 @@ class Persons:
 
     def nbytes(self) -> int:
         """Memory held by the columns."""
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
+        return _nbytes(self)
 
 
 @dataclass
@@ -74,7 +74,11 @@ class Households:
 
     def nbytes(self) -> int:
         """Memory held by the columns."""
-        return sum(getattr(self, f.name).nbytes for f in fields(self))
+        return _nbytes(self)
+
+
+def _nbytes(columns) -> int:
+    return sum(getattr(columns, f.name).nbytes for f in fields(columns))
 
 
 @dataclass

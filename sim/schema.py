@@ -71,8 +71,8 @@ class Node(ABC):
         return ""
 
     def default(self) -> Any:
-        """Value used when the key is absent and not required."""
-        return None
+        """Value used when the key is absent and not required (a node's ``fallback``)."""
+        return getattr(self, "fallback", None)
 
 
 @dataclass
@@ -111,10 +111,6 @@ class Num(Node):
             rng = f" from {lo:g} to {hi:g}"
         return f"{kind}{rng} ({self.unit})"
 
-    def default(self):
-        """The fallback for optional numbers."""
-        return self.fallback
-
 
 def Prob(doc: str = "", unit: str = "share", **kw) -> Num:
     """A probability or share in [0, 1]."""
@@ -149,10 +145,6 @@ class Bool(Node):
         """Allowed values."""
         return "true or false"
 
-    def default(self):
-        """The fallback for optional booleans."""
-        return self.fallback
-
 
 @dataclass
 class Str(Node):
@@ -171,10 +163,6 @@ class Str(Node):
     def describe(self):
         """Allowed values."""
         return "text in quotes"
-
-    def default(self):
-        """The fallback for optional text."""
-        return self.fallback
 
 
 @dataclass
@@ -196,10 +184,6 @@ class Choice(Node):
     def describe(self):
         """Allowed values."""
         return "one of " + ", ".join(repr(c) for c in self.choices)
-
-    def default(self):
-        """The fallback for optional choices."""
-        return self.fallback
 
 
 @dataclass
