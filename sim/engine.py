@@ -30,6 +30,7 @@ import simpy
 
 from sim import health
 from sim.care import CareSystem, CareTables
+from sim.checks import NEVER
 from sim.health import HealthTables, Sick
 from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
@@ -65,6 +66,7 @@ class Model:
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
+        self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
         self.ledger = Ledger(P.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}

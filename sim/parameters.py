@@ -250,6 +250,18 @@ CARE = Section({
                                    "relative to treated.", low=1, high=10),
     "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death.",
                                         unit="per forgone admission"),
+    "health_check": Section({
+        "sensitivity": Table(CHRONIC, Prob(), doc="Share of undiagnosed cases found."),
+        "major_sensitivity": Prob("Share of undiagnosed major diseases marked "
+                                  "screen = \"health_check\" found."),
+        "specificity": Prob("Share of persons without a finding who test negative."),
+        "cost_yuan": Yuan(unit="yuan per person checked"),
+        "confirmation_cost_yuan": Yuan(unit="yuan per positive result confirmed"),
+        "interval_months": Num("months", "A person is checked at most once in this "
+                               "interval, whoever offers the check.", low=1, high=60,
+                               integer=True),
+    }, doc="What a health check finds and costs, whoever offers it (screening campaigns, "
+       "family-doctor contracts)."),
 })
 
 PAYMENT = Section({

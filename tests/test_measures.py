@@ -179,3 +179,27 @@ def test_contract_coverage_reaches_its_targets():
         p, n = targets[name], sel.sum()
         # each person's contract is a fixed uniform below the target: binomial tolerance
         assert abs(contracted[sel].mean() - p) <= 4 * np.sqrt(p * (1 - p) / n) + 1e-9, name
+
+
+def test_no_one_is_checked_twice_within_the_interval(monkeypatch):
+    import sim.checks
+    import sim.policies.contracts
+    import sim.policies.screening
+
+    seen = {}
+    real = sim.checks.health_check
+
+    def recording(model, persons, m):
+        for p in persons.tolist():
+            assert m - seen.get(p, -10**6) >= 12, (p, m, seen[p])
+            seen[p] = m
+        return real(model, persons, m)
+
+    monkeypatch.setattr(sim.policies.contracts, "health_check", recording)
+    monkeypatch.setattr(sim.policies.screening, "health_check", recording)
+    res = Model(load_scenario(), seed=2, households=800).run()
+    assert totals(res)["contracts_checks"] > 0 and totals(res)["screening_checked"] > 0
+
+
+def test_contract_checks_find_disease(default_run):
+    assert totals(default_run)["contracts_check_findings"] > 0

@@ -19,7 +19,11 @@ management ``dropout_factor`` times as often; contracted patients diagnosed anew
 management with probability ``manage_on_diagnosis``. Managed patients have fewer
 admissions, less lost work and lower excess mortality (``health.chronic``).
 
-Cost: the contract fee per contracted person-year plus the cost of each follow-up served.
+Contracted persons also take a free health check once a year (``annual_check_share``,
+seed 004), in a month of their own; what it finds and costs is ``care.health_check``.
+
+Cost: the contract fee per contracted person-year, each follow-up served, and the yearly
+checks.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
+from sim.checks import due_for_check, health_check
 from sim.parameters import GROUPS, by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
 from sim.results import Indicator
@@ -64,6 +69,8 @@ class Contracts(Measure):
                                       "follow-up."),
         "dropout_factor": Num("factor", "Dropout of a managed patient followed up on time, "
                               "relative to no contract.", low=0, high=1),
+        "annual_check_share": Prob("Share of contracted persons who take the free yearly "
+                                   "health check (seed 004)."),
         "fee_yuan_per_contract_year": Yuan(unit="yuan per contracted person-year"),
         "cost_yuan_per_followup": Yuan(unit="yuan per follow-up"),
     })
@@ -77,6 +84,10 @@ class Contracts(Measure):
         Indicator("followups_missed", "follow-ups", "Follow-ups missed after waiting."),
         Indicator("followups_brought_into_management", "persons", "Unmanaged patients "
                   "managed after a follow-up."),
+        Indicator("contracts_checks", "persons", "Free yearly health checks of contracted "
+                  "persons."),
+        Indicator("contracts_check_findings", "persons", "Diseases found by those checks "
+                  "(chronic and major)."),
         cost("contracts", "contract fees and follow-ups"),
     )
 
@@ -89,6 +100,10 @@ class Contracts(Measure):
         self.due = np.full(P.n, NEVER, np.int32)
         self.last_served = np.full(P.n, NEVER, np.int32)
         self.teams: list[simpy.Container] = []
+        # each person's month of the year for the free check, and whether they take it
+        check = model.streams["contracts"].keyed_parts(np.arange(P.n), 0, 3)
+        self.check_month = (check[0] * 12).astype(np.int8) + 1
+        self.check_u = check[1]
 
     def compile(self) -> None:
         """Targets by group."""
@@ -168,6 +183,7 @@ class Contracts(Measure):
         self.due[fresh] = m  # sign, serve, record at once (seed 003)
         due = patients[self.due[patients] <= m]
         self.count("followups_due", self.by_group(due))
+        self._yearly_check(m)
         if len(due) == 0:
             return
         served = self._serve(m, due)
@@ -176,6 +192,17 @@ class Contracts(Measure):
         missed = waiting[m - self.due[waiting] >= self.p["max_wait_months"]]
         self.due[missed] = m + self.p["followup_interval_months"]
         self.count("followups_missed", self.by_group(missed))
+
+    def _yearly_check(self, m: int) -> None:
+        """The free yearly check of the contracted persons whose check month this is."""
+        month = self.model.timeline.month_of_year(m)
+        who = np.flatnonzero((self.check_month == month) & self.contracted
+                             & (self.check_u < self.p["annual_check_share"]))
+        out = health_check(self.model, due_for_check(self.model, who, m), m)
+        self.count("contracts_checks", out["checked"])
+        self.count("contracts_check_findings", out["chronic_found"]
+                   + out["major_found_early"] + out["major_found_late"])
+        self.count("contracts_cost_yuan", out["cost"])
 
     def _serve(self, m: int, due: np.ndarray) -> np.ndarray:
         """A mask of the ``due`` follow-ups that are served this month.

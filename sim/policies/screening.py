@@ -3,9 +3,10 @@
 Each year two campaigns run, each from ``campaign_start_month`` for ``campaign_months``:
 
 * the **health check** invites a share of persons aged ``min_age`` and over (by group:
-  the free annual check of contract services and Xinjiang's universal checks, seeds 002,
-  004); it finds undiagnosed chronic diseases with a per-disease sensitivity, and major
-  diseases marked ``screen = "health_check"`` with ``major_sensitivity``;
+  Xinjiang's universal annual checks, seed 002; checks for cancer and cardiovascular
+  disease, seed 000); what a check finds and costs is ``care.health_check``
+  (``sim.checks``), and persons checked within the interval, e.g. by their family doctor,
+  are not checked again;
 * **two-cancer screening** invites women of ``cancer.age_min``-``cancer.age_max`` and finds
   cervical and breast cancers with their sensitivities.
 
@@ -20,6 +21,8 @@ treated early (cheaper, more cures, fewer deaths) and chronic diseases enter man
 sooner. False positives cost a confirmation test.
 
 Cost: per person screened, plus per confirmation (true and false positives).
+Two-cancer screening costs ``cancer.cost_yuan`` a woman; the confirmation cost is
+``care.health_check.confirmation_cost_yuan``.
 """
 
 from __future__ import annotations
@@ -28,14 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.health import diagnose_chronic
-from sim.parameters import CHRONIC, by_group
+from sim.checks import due_for_check, false_positives, find_major, health_check
+from sim.parameters import by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
-from sim.population import NO_MAJOR
 from sim.results import Indicator
-from sim.schema import Num, Prob, Section, Table, Yuan
-
-SCREEN_KINDS = ("health_check", "cervical", "breast")
+from sim.schema import Num, Prob, Section, Yuan
 
 
 @dataclass
@@ -68,11 +68,7 @@ class Screening(Measure):
         "health_check": Section({
             "coverage": by_group(Prob(unit="share invited per year")),
             "min_age": Num("years", low=0, high=100, integer=True),
-            "sensitivity": Table(CHRONIC, Prob(), doc="Share of undiagnosed cases found."),
-            "major_sensitivity": Prob("Share of major diseases marked health_check found."),
-            "specificity": Prob("Share of persons without a finding who test negative."),
-            "cost_yuan": Yuan(unit="yuan per person checked"),
-        }),
+        }, doc="The campaign's reach; what a check finds and costs is care.health_check."),
         "cancer": Section({
             "coverage": Prob(unit="share of eligible women invited per year"),
             "age_min": Num("years", low=0, high=100, integer=True),
@@ -82,7 +78,6 @@ class Screening(Measure):
             "specificity": Prob(),
             "cost_yuan": Yuan(unit="yuan per woman screened (both cancers)"),
         }),
-        "confirmation_cost_yuan": Yuan(unit="yuan per positive screen confirmed"),
     })
     INDICATORS = (
         Indicator("screening_invited", "persons", "Persons invited this month."),
@@ -155,51 +150,27 @@ class Screening(Measure):
         if len(who) == 0:
             return
         model = self.model
-        P = model.pop.persons
-        s = model.streams["screening"]
-        alive = who[P.alive[who]]
-        found_any = np.zeros(len(alive), bool)
         if kind == "health_check":
-            hc = self.p["health_check"]
-            self.count("screening_checked", self.by_group(alive))
-            self.count("screening_cost_yuan", self.by_group(alive) * hc["cost_yuan"])
-            for d, disease in enumerate(CHRONIC):
-                b = np.uint8(1 << d)
-                hidden = ((P.chronic[alive] & b) != 0) & ((P.diagnosed[alive] & b) == 0)
-                hit = hidden & (s.keyed(alive, m, 10 + d) < hc["sensitivity"][disease])
-                diagnose_chronic(model, alive[hit], d, m)
-                self.count("screening_chronic_found", self.by_group(alive[hit]))
-                found_any |= hit
-            found_any |= self._find_major(alive, m, "health_check", hc["major_sensitivity"])
-            specificity = hc["specificity"]
-        else:
-            ca = self.p["cancer"]
-            self.count("screening_cancer_screened", self.by_group(alive))
-            self.count("screening_cost_yuan", self.by_group(alive) * ca["cost_yuan"])
-            found_any |= self._find_major(alive, m, "cervical", ca["cervical_sensitivity"])
-            found_any |= self._find_major(alive, m, "breast", ca["breast_sensitivity"])
-            specificity = ca["specificity"]
-        false_pos = ~found_any & (s.keyed(alive, m, 20) >= specificity)
+            due = due_for_check(model, who, m)
+            out = health_check(model, due, m)
+            self.count("screening_checked", out["checked"])
+            self.count("screening_chronic_found", out["chronic_found"])
+            self.count("screening_major_found_early", out["major_found_early"])
+            self.count("screening_major_found_late", out["major_found_late"])
+            self.count("screening_false_positives", out["false_positives"])
+            self.count("screening_cost_yuan", out["cost"])
+            return
+        ca = self.p["cancer"]
+        alive = who[model.pop.persons.alive[who]]
+        early_c, late_c = find_major(model, alive, m, "cervical", ca["cervical_sensitivity"])
+        early_b, late_b = find_major(model, alive, m, "breast", ca["breast_sensitivity"])
+        early, late = early_c | early_b, late_c | late_b
+        false_pos = false_positives(model, alive, early | late, m, ca["specificity"], 1)
+        confirmed = early | late | false_pos
+        confirm = model.params["care"]["health_check"]["confirmation_cost_yuan"]
+        self.count("screening_cancer_screened", self.by_group(alive))
+        self.count("screening_major_found_early", self.by_group(alive[early]))
+        self.count("screening_major_found_late", self.by_group(alive[late]))
         self.count("screening_false_positives", self.by_group(alive[false_pos]))
-        confirmed = alive[found_any | false_pos]
-        self.count("screening_cost_yuan", self.by_group(confirmed)
-                   * self.p["confirmation_cost_yuan"])
-
-    def _find_major(self, who: np.ndarray, m: int, screen: str, sensitivity: float
-                    ) -> np.ndarray:
-        """Find undiagnosed major diseases that this screening can detect."""
-        model = self.model
-        P = model.pop.persons
-        k = P.major[who]
-        kinds = model.health.major["screen"]
-        has = (k != NO_MAJOR) & ~P.major_found[who]
-        detectable = np.zeros(len(who), bool)
-        detectable[has] = kinds[k[has]] == screen
-        hit = detectable & (model.streams["screening"].keyed(who, m, 30 + SCREEN_KINDS.index(
-            screen)) < sensitivity)
-        found = who[hit]
-        P.major_found[found] = True
-        late = P.major_late[found]
-        self.count("screening_major_found_early", self.by_group(found[~late]))
-        self.count("screening_major_found_late", self.by_group(found[late]))
-        return hit
+        self.count("screening_cost_yuan", self.by_group(alive) * ca["cost_yuan"]
+                   + self.by_group(alive[confirmed]) * confirm)
