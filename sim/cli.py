@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE")
 
-    sub.add_parser("scenarios", help="list the built-in scenarios and calendars")
+    sub.add_parser("scenarios", help="list the built-in scenarios, calendars and measures")
     keys = sub.add_parser("keys", help="list every scenario key with its unit and meaning")
     keys.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
     return parser
@@ -173,6 +173,7 @@ def _check(args) -> int:
 def _scenarios(args) -> int:
     import tomllib
 
+    from sim.policies import REGISTRY
     from sim.scenario import CALENDAR_DIR, SCENARIO_DIR, load_scenario
 
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
@@ -182,6 +183,9 @@ def _scenarios(args) -> int:
     for path in sorted(CALENDAR_DIR.glob("*.toml")):
         with open(path, "rb") as fh:
             print(f"{path.stem:<32} {tomllib.load(fh).get('description', '')}")
+    print("\nmeasures (--set policies.<name>.enabled=false):")
+    for name, cls in REGISTRY.items():
+        print(f"{name:<32} {cls.title}")
     return 0
 
 

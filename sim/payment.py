@@ -137,10 +137,6 @@ class Paid:
         """Everything but out of pocket."""
         return self.basic + self.critical_illness + self.assistance + self.supplemental
 
-    def sums(self) -> dict[str, float]:
-        """Total per payer."""
-        return {k: float(getattr(self, k).sum()) for k in PAYERS}
-
 
 class Ledger:
     """Year-to-date amounts per person (yuan) that deductibles and caps are checked against.

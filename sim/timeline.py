@@ -50,10 +50,6 @@ class Timeline:
         """Warm-up months before the reported window."""
         return self.start - self.first
 
-    def absolute(self, m: int) -> int:
-        """Engine month index -> absolute month."""
-        return self.first + m
-
     def index(self, absolute: int) -> int:
         """Absolute month -> engine month index (may be negative or beyond the end)."""
         return absolute - self.first
