@@ -71,7 +71,6 @@ class Model:
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
         self._compile()
-        health.refresh_age(self)
         self.accounts = Accounts(monthly_income(self))
         self.recorder = Recorder(self.timeline, [m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
@@ -87,8 +86,7 @@ class Model:
     # ---- parameters -----------------------------------------------------------------
     def _compile(self) -> None:
         self.health = HealthTables.from_params(self.params)
-        if hasattr(self, "band"):
-            health.refresh_age(self)
+        health.refresh_age(self)  # per-person monthly rates follow the new tables
         self.care_tables = CareTables.from_params(self.params)
         self.rules = PaymentRules.from_params(self.params)
         for measure in self.measures.values():
@@ -272,7 +270,11 @@ class Model:
                            minlength=H.n)
 
     def _income_loss(self, sick: list[Sick]) -> np.ndarray:
-        """Illness-caused loss of earnings per household this month (yuan)."""
+        """Illness-caused loss of earnings per household this month (yuan).
+
+        A person ill for several reasons loses the sum of the shares; a household never
+        loses more than it earns.
+        """
         P, H = self.pop.persons, self.pop.households
         who = np.concatenate([s.person for s in sick])
         share = np.concatenate([s.share for s in sick])
@@ -295,7 +297,6 @@ class Model:
     def _record(self, m: int) -> None:
         if self.reported(m):
             self.recorder.record_month(self, m)
-        if self.timeline.month_of_year(m) == 12 or m == self.timeline.n_months - 1:
-            if self.reported(m):
+            if self.timeline.month_of_year(m) == 12 or m == self.timeline.n_months - 1:
                 self.recorder.record_year(self, m, hardship)
         self.month_counts = defaultdict(float)
