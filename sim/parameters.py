@@ -121,6 +121,13 @@ INCOME = Section({
                               "Spread of earned income between households."),
     "transfers_yuan": by_group(Yuan(unit="yuan per person-year"),
                                "Cash transfers per person (minimum guarantee, support)."),
+    "formerly_poor_start_floor_x_line": Num(
+        "x poverty line", "Formerly-poor households start with per-capita income (earned "
+        "plus transfers) at least this multiple of the first simulated year's line: they "
+        "exited registered poverty above it.", low=0, high=5),
+    "start_floor_x_line": by_group(Num("x poverty line", low=0, high=5),
+                                   "The same floor for the other households of each group "
+                                   "(0: no floor)."),
     "growth_per_year": Num("share per year", "Nominal growth of earned income.", low=-0.5,
                            high=0.5),
     "shock_persistence": Prob("Year-to-year persistence of a household's income shock "

@@ -8,7 +8,8 @@ differ only in policies start from the very same people (common random numbers).
 Simplifications (documented assumptions): ages are drawn independently per person, then a
 household without an adult gets one; earned income is shared equally by the members of
 working age (all members if none is); log earned income is a permanent part plus an AR(1)
-shock started from its stationary spread; major diseases start from zero prevalence and
+shock started from its stationary spread, and starts above a floor (formerly-poor
+households exited poverty above the line); major diseases start from zero prevalence and
 build up during the warm-up.
 """
 
@@ -17,9 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from scipy.special import ndtr, ndtri
 
 from sim.parameters import AGE_BAND_LOWER, AGE_BANDS, CHRONIC, GROUPS, HOUSEHOLD_SIZES
 from sim.rng import Streams
+from sim.schema import dated_value
+from sim.timeline import parse_month
 
 NO_MAJOR = -1
 MAX_AGE = 100
@@ -131,15 +135,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     n_earners = np.bincount(hh, weights=earners, minlength=n_hh)
     earn_share = np.where(earners, 1.0 / n_earners[hh], 0.0).astype(np.float32)
 
-    # log earned income = log median + permanent part + AR(1) shock; the shock starts
-    # from its stationary spread (capped by the total spread earned_log_sd)
-    median = _by_group(inc["earned_median_yuan"])[group]
-    sd_total = _by_group(inc["earned_log_sd"])[group]
-    rho, sd_eps = inc["shock_persistence"], inc["shock_sd"]
-    sd_shock = np.minimum(sd_eps / np.sqrt(max(1.0 - rho * rho, 1e-9)), sd_total)
-    sd_perm = np.sqrt(sd_total ** 2 - sd_shock ** 2)
-    shock = (sd_shock * rng.standard_normal(n_hh)).astype(np.float32)
-    earned_pp = median * np.exp(sd_perm * rng.standard_normal(n_hh) + shock)
+    earned_pp, shock = _draw_earnings(rng, params, group, formerly, n_hh)
     earned_year = earned_pp * sizes
 
     persons = Persons(
@@ -157,6 +153,37 @@ def build_population(params: dict, streams: Streams, households: int | None = No
         shock=shock,
     )
     return Population(persons, households_)
+
+
+def _draw_earnings(rng, params: dict, group, formerly, n: int):
+    """Earned income per person (yuan per year) and the AR(1) shock of each household.
+
+    Log earned income is the group's log median plus a normal deviation of spread
+    ``earned_log_sd``, made of a permanent part and the AR(1) shock at its stationary
+    spread. The deviation is drawn truncated below, so that per-capita income (earned plus
+    transfers) starts at least at the household's floor times the first simulated year's
+    poverty line; the shock is then drawn from its distribution given the deviation.
+    """
+    inc = params["income"]
+    median = _by_group(inc["earned_median_yuan"])[group]
+    sd_total = np.maximum(_by_group(inc["earned_log_sd"])[group], 1e-9)
+    transfers = _by_group(inc["transfers_yuan"])[group]
+    rho, sd_eps = inc["shock_persistence"], inc["shock_sd"]
+    var_shock = np.minimum(sd_eps**2 / max(1.0 - rho * rho, 1e-9), sd_total**2)
+    cal = params["calendar"]
+    first_year = (parse_month(cal["start"]) - cal["warmup_months"]) // 12
+    line = dated_value(params["poverty"]["line_yuan"], first_year)
+    floor = np.where(formerly, inc["formerly_poor_start_floor_x_line"],
+                     _by_group(inc["start_floor_x_line"])[group]) * line
+    need = floor - transfers  # earned income per person needed to reach the floor
+    z_low = np.where(need > 0, np.log(np.maximum(need, 1e-9) / median) / sd_total, -np.inf)
+    p_low = ndtr(z_low)
+    z = ndtri(np.clip(p_low + rng.random(n) * (1.0 - p_low), 1e-12, 1.0 - 1e-12))
+    deviation = sd_total * z
+    var_total = sd_total**2
+    shock = (deviation * var_shock / var_total + np.sqrt(
+        var_shock * (var_total - var_shock) / var_total) * rng.standard_normal(n))
+    return median * np.exp(deviation), shock.astype(np.float32)
 
 
 def _shares(table: dict, keys) -> np.ndarray:

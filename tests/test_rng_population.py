@@ -81,3 +81,20 @@ def test_chronic_prevalence_follows_the_profile():
     expected = np.array([prev[b] for b in AGE_BANDS])[band].mean()
     observed = np.mean((pop.persons.chronic & 1) != 0)
     assert observed == pytest.approx(expected, abs=4 * np.sqrt(expected / len(band)))
+
+
+def test_households_start_above_their_income_floor():
+    scn = load_scenario()
+    params = scn.params
+    pop = build_population(params, Streams(3), households=20000)
+    H = pop.households
+    per_capita = H.earned_year / H.size + H.transfer_pp_year
+    line = params["poverty"]["line_yuan"][2020]
+    floors = np.array([params["income"]["start_floor_x_line"][g] for g in GROUPS])[H.group]
+    floors = np.where(H.formerly_poor, params["income"]["formerly_poor_start_floor_x_line"],
+                      floors)
+    assert (per_capita >= floors * line * (1 - 1e-9)).all()
+    free = load_scenario(overrides=["income.start_floor_x_line=0",
+                                    "income.formerly_poor_start_floor_x_line=0"]).params
+    H = build_population(free, Streams(3), households=20000).households
+    assert (H.earned_year / H.size + H.transfer_pp_year < line).mean() > 0.01
