@@ -2,7 +2,8 @@
 
 ``run`` simulates a scenario, prints a summary table and writes ``summary.csv``,
 ``monthly.csv``, ``annual.csv``, ``events.csv``, the resolved ``scenario.json`` and PNG
-figures into ``--out``. Bad input (unknown key, value out of range, missing file, bad
+figures into ``--out``; finished replications are kept in ``--out``/reps/ so that an
+interrupted run resumes. Bad input (unknown key, value out of range, missing file, bad
 option) prints one line naming the file, the key and what is allowed, and exits with 2.
 """
 
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "payment.assistance.ratio=0.8 (repeatable)")
     run.add_argument("--out", default="out/run", help="output folder (default out/run)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    run.add_argument("--no-store", action="store_true",
+                     help="do not keep finished replications in OUT/reps/ (kept by default, "
+                          "so an interrupted run resumes where it stopped)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
 
     check = sub.add_parser("check", help="validate a scenario without running it")
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    from sim.runner import run
+    from sim.runner import ReplicationStore, run
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -96,14 +100,21 @@ def _run(args) -> int:
         scenario = scenario.with_calendar(args.calendar)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    store = None if args.no_store else out / "reps"
     if not args.quiet:
         tl = scenario.timeline
         n = args.households or scenario.params["population"]["households"]
         print(f"{scenario.name}: {n:,} households x {tl.n_months} months "
               f"({tl.warmup} warm-up), {args.reps} replication(s), seeds "
               f"{args.seed}..{args.seed + args.reps - 1}", file=sys.stderr)
+        if store is not None:
+            kept = ReplicationStore(store, scenario, args.households)
+            found = sum(kept.path(args.seed + r).is_file() for r in range(args.reps))
+            if found:
+                print(f"resuming: {found} of {args.reps} replication(s) already in {store}/",
+                      file=sys.stderr)
     res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
-              workers=args.workers, progress=not args.quiet)
+              workers=args.workers, progress=not args.quiet, store=store)
     written = write_outputs(res, scenario, out, figures=not args.no_figures)
     if not args.quiet:
         print(format_summary(res))
