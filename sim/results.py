@@ -233,7 +233,8 @@ class Recorder:
             put(f"state_{name}", counts[:, s])
         # every chronic count from one histogram of (group, present, diagnosed, managed)
         ill = model.chronic_ill
-        key = (model.pgroup[ill] << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
+        ill = ill[P.alive[ill]]  # not those who died this month
+        key = (model.pgroup[ill].astype(np.intp) << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
             np.intp) << 4) | (P.managed[ill].astype(np.intp) << 8)
         hist = np.bincount(key, minlength=n_groups << 12).reshape(n_groups, 4096)
         masks = np.arange(4096)

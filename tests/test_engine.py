@@ -146,3 +146,32 @@ def test_deaths_take_members_and_their_earnings():
     members = np.flatnonzero((P.hh == hh) & P.alive)
     if P.earn_share[members].sum() > 0:
         assert P.earn_share[members].sum() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_per_group_counts_match_a_direct_count():
+    # Regression: the chronic histogram key once shifted an int8 group code by 12 bits,
+    # which overflowed to 0 and put every group's cases in the first group's row.
+    from sim.parameters import CHRONIC
+
+    model = Model(load_scenario(), seed=8, households=1500)
+    res = model.run()
+    P = model.pop.persons
+    last = res.monthly[res.monthly["month"] == res.monthly["month"].iloc[-1]].set_index("group")
+    living = P.alive
+    codes = health_state_codes(model)
+    for g, group in enumerate(GROUPS):
+        mine = living & (model.pgroup == g)
+        for d, disease in enumerate(CHRONIC):
+            bit = np.uint8(1 << d)
+            for kind, mask in (("cases", P.chronic), ("diagnosed", P.diagnosed),
+                               ("managed", P.managed)):
+                direct = int(((mask & bit) != 0)[mine].sum())
+                assert last.loc[group, f"{disease}_{kind}"] == direct, (group, disease, kind)
+        in_group = model.pgroup == g
+        for s, state in enumerate(HEALTH_STATES):
+            assert last.loc[group, f"state_{state}"] == int((codes[in_group] == s).sum())
+    groups = last.drop(index="all")
+    for col in [f"{d}_{k}" for d in CHRONIC for k in ("cases", "diagnosed", "managed")]:
+        assert groups[col].sum() == last.loc["all", col]
+    # every group with patients has some: the bug put all of them in one row
+    assert (groups["hypertension_cases"] > 0).sum() >= 4
