@@ -2,8 +2,9 @@
 
 Care depends on access and on money. An outpatient visit is forgone more often the farther
 the household lives from the township health centre; an admission (or the start of a major
-disease course) is forgone when a deposit is asked and the household has no cash, unless
-treat-first-pay-later applies to its group. Forgone care costs nothing but loses more
+disease course) is forgone when a deposit is asked and the household has no cash at hand
+(no savings, or debt from advancing reimbursements), unless treat-first-pay-later applies
+to its group. Forgone care costs nothing but loses more
 working time and, for admissions, carries a risk of death.
 
 Bills are log-normal around the mean cost of the facility level, drawn from keyed streams
@@ -118,13 +119,20 @@ class CareSystem:
                      amount=amount, scope=scope,
                      insured=m.measures["premium_subsidy"].insured(persons), tb=tb)
 
-    def deposit_blocks(self, persons: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """True where a deposit is asked, the household has no cash, and care is forgone."""
+    def deposit_blocks(self, persons: np.ndarray, level: np.ndarray, u: np.ndarray
+                       ) -> np.ndarray:
+        """True where a deposit is asked, there is no cash at hand, and care is forgone.
+
+        A deposit is asked at levels with a deposit above zero unless treat-first-pay-later
+        covers the household's group; cash at hand means savings and no open debt for
+        advanced reimbursements (``sim.liquidity``).
+        """
         m = self.model
         H, P, ct = m.pop.households, m.pop.persons, m.care_tables
         hh = P.hh[persons]
-        asked = m.measures["settlement"].deposit_required(H.group[hh])
-        return asked & ~H.savings[hh] & (u < ct.forgo_without_deposit)
+        asked = m.measures["settlement"].deposit_required(H.group[hh]) & (
+            ct.deposit[level] > 0)
+        return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
 
     def outpatient(self, persons: np.ndarray, month: int) -> dict:
         """Outpatient episodes: seek or forgo, level, bill."""
@@ -151,10 +159,11 @@ class CareSystem:
         s = m.streams["care_inpatient"]
         u0 = s.keyed(persons, month, 0)
         seek = u0 < ct.inpatient_seek
-        blocked = self.deposit_blocks(persons, s.keyed(persons, month, 3))
+        level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum)
+        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 3))
         admitted = seek & ~blocked
         got = persons[admitted]
-        level = _pick_level(s.keyed(got, month, 1), ct.inpatient_levels_cum)
+        level = level[admitted]
         z = s.keyed_normal(got, month, 2)
         amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z)
         amount *= m.measures["cost_control"].cost_factor("inpatient")
@@ -199,7 +208,8 @@ class CareSystem:
         """Found cases asking for treatment: money barriers, then hospital capacity."""
         m = self.model
         s = m.streams["care_major"]
-        blocked = self.deposit_blocks(persons, s.keyed(persons, month, 0))
+        level = m.health.major["level"][disease]
+        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0))
         m.month_counts["major_deposit_forgone"] += int(blocked.sum())
         return m.measures["special_treatment"].admit(persons[~blocked], disease[~blocked],
                                                      month)

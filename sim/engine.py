@@ -32,6 +32,7 @@ from sim import health
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.health import HealthTables, Sick
+from sim.liquidity import Liquidity
 from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.policies import REGISTRY
@@ -68,6 +69,7 @@ class Model:
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
         self.ledger = Ledger(P.n)
+        self.liquidity = Liquidity(H.savings)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
         self._compile()
@@ -75,7 +77,7 @@ class Model:
         self.recorder = Recorder(self.timeline, [m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
         self.death_schedule: dict[int, np.ndarray] = {}
-        self.cash: dict[int, list] = defaultdict(list)
+        self.transfers: dict[int, list] = defaultdict(list)
         self.month_counts: dict = defaultdict(float)
         self.status = None
         self.current_month = 0
@@ -109,11 +111,15 @@ class Model:
         self.events.append({"month": self.timeline.label(int(m)), "event": what, **detail})
 
     # ---- money arriving later ----------------------------------------------------------
-    def schedule_cash(self, month: int, households: np.ndarray, yuan: np.ndarray,
-                      kind: str) -> None:
-        """Pay ``yuan`` to ``households`` in a later month (reduces their out of pocket)."""
+    def schedule_transfer(self, month: int, households: np.ndarray, yuan: np.ndarray,
+                          kind: str) -> None:
+        """Pay ``yuan`` to ``households`` in a later month, as income (a cash transfer).
+
+        Transfers are income, never negative spending (DESIGN.md): out of pocket stays
+        what the household paid for its care.
+        """
         if len(households):
-            self.cash[month].append((households, np.asarray(yuan, float), kind))
+            self.transfers[month].append((households, np.asarray(yuan, float), kind))
 
     # ---- processes ---------------------------------------------------------------------
     def _at(self, m: int, phase: str) -> float:
@@ -210,10 +216,10 @@ class Model:
         mp, mb, ml = major["bills"]
         batches.append(("inpatient", self.care.major(mp, mb, ml)))
         oop_hh = self._settle(m, batches)
+        self._liquidity(m)
 
         loss_hh = self._income_loss(sick)
-        income_hh = monthly_income(self) - loss_hh
-        oop_hh += self._cash_arriving(m)
+        income_hh = monthly_income(self) - loss_hh + self._transfers_arriving(m)
         died = health.apply_deaths(self, np.concatenate(deaths))
         for measure in self.measures.values():
             measure.on_deaths(died)
@@ -240,34 +246,49 @@ class Model:
     def _settle(self, m: int, batches) -> np.ndarray:
         """Pass each batch of bills through the chain; returns out of pocket per household.
 
-        Without one-stop settlement a household pays the whole bill now and receives the
-        reimbursement later (``policies.settlement``).
+        Out of pocket is what is left after every layer, in the month of the bill. Where
+        one-stop settlement does not apply, the household also advances what the later
+        layers reimburse (``sim.liquidity``): a debt, not spending.
         """
         P, H = self.pop.persons, self.pop.households
         counts = self.month_counts
         settlement = self.measures["settlement"]
-        households, cash = [], []
+        households, oop = [], []
         for kind, bills in batches:
             if len(bills) == 0:
                 continue
             paid = settle(kind, bills, self.ledger, self.rules)
             self.measures["tuberculosis"].topped_up(bills.person, paid.tb_topup)
             hh = P.hh[bills.person]
-            now = settlement.settled_at_discharge(paid, bills.group, kind)
             households.append(hh)
-            cash.append(bills.amount - now)
-            later = paid.total_reimbursed() - now
-            if later.any():
-                settlement.reimburse_later(m, hh, later)
+            oop.append(paid.oop)
             g = bills.group
+            later = settlement.advanced(paid, g, kind)
+            if later.any():
+                out = self.liquidity.advance(m, hh, later, settlement.delay())
+                counts["advanced_yuan"] += np.bincount(g, weights=out["advanced"],
+                                                       minlength=N_GROUPS)
+                counts["borrowed_yuan"] += np.bincount(g, weights=out["borrowed"],
+                                                       minlength=N_GROUPS)
             counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
             for payer in PAYERS_BY_KIND[kind]:
                 counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
                                                        minlength=N_GROUPS)
         if not households:
             return np.zeros(H.n)
-        return np.bincount(np.concatenate(households), weights=np.concatenate(cash),
+        return np.bincount(np.concatenate(households), weights=np.concatenate(oop),
                            minlength=H.n)
+
+    def _liquidity(self, m: int) -> None:
+        """Repayments of advances falling due, and the month's interest on open debt."""
+        H, counts = self.pop.households, self.month_counts
+        liq = self.liquidity
+        counts["repaid_yuan"] += self._hh_by_group(liq.repay_due(m))
+        rate = self.params["income"]["borrowing_rate_per_year"]
+        counts["debt_interest_yuan"] += self._hh_by_group(liq.interest(rate))
+        owing = liq.debt > 0
+        counts["debt_yuan"] += self._hh_by_group(liq.debt)
+        counts["debt_households"] += np.bincount(H.group[owing], minlength=N_GROUPS)
 
     def _income_loss(self, sick: list[Sick]) -> np.ndarray:
         """Illness-caused loss of earnings per household this month (yuan).
@@ -283,12 +304,12 @@ class Model:
         lost = month_earned[hh] * P.earn_share[who] * np.minimum(share, 1.0)
         return np.minimum(np.bincount(hh, weights=lost, minlength=H.n), month_earned)
 
-    def _cash_arriving(self, m: int) -> np.ndarray:
-        """Reimbursements and assistance reaching households this month, as negative spend."""
+    def _transfers_arriving(self, m: int) -> np.ndarray:
+        """Cash transfers (e.g. temporary assistance) reaching households this month, yuan."""
         H = self.pop.households
         out = np.zeros(H.n)
-        for hh, yuan, kind in self.cash.pop(m, []):
-            out -= np.bincount(hh, weights=yuan, minlength=H.n)
+        for hh, yuan, kind in self.transfers.pop(m, []):
+            out += np.bincount(hh, weights=yuan, minlength=H.n)
             self.month_counts[f"{kind}_arrived_yuan"] += np.bincount(
                 H.group[hh], weights=yuan, minlength=N_GROUPS)
         return out

@@ -134,6 +134,9 @@ INCOME = Section({
                               "(AR(1) coefficient on log income).", unit="coefficient"),
     "shock_sd": Num("log yuan", "Sd of the yearly innovation to log earned income.", low=0,
                     high=2),
+    "borrowing_rate_per_year": Num("share per year", "Interest on money borrowed to "
+                                   "advance reimbursements (informal loans).", low=0,
+                                   high=2),
     "consumption_share": Prob("Household consumption as a share of income (hardship "
                               "denominator)."),
 })
@@ -146,9 +149,21 @@ POVERTY = Section({
 HARDSHIP = Section({
     "budget": Choice(("consumption", "income"), doc="Denominator of the SDG 3.8.2 budget "
                      "shares: household consumption or income."),
-    "societal_poverty_line_yuan": Dated(Yuan(unit="yuan per person-year"),
-                                        doc="Societal poverty line used for the WHO 2025 "
-                                        "discretionary budget."),
+    "ppp_yuan_per_dollar": Num("yuan per PPP dollar", "Purchasing-power parity factor of "
+                               "the PPP year, converting the societal poverty line's dollar "
+                               "terms into yuan.", low=0.01),
+    "ppp_year": Num("year", "Price year of the PPP factor and of the dollar amounts.",
+                    low=1990, high=2100, integer=True),
+    "price_growth_per_year": Num("share per year", "Consumer price growth that carries the "
+                                 "dollar amounts from the PPP year to the simulated year.",
+                                 low=-0.2, high=0.5),
+    "extreme_line_dollars_per_day": Num("PPP dollars per person-day", "International "
+                                        "extreme poverty line: the floor of the societal "
+                                        "poverty line.", low=0),
+    "societal_constant_dollars_per_day": Num("PPP dollars per person-day", "Constant of the "
+                                             "societal poverty line.", low=0),
+    "societal_median_share": Prob("Share of the median consumption per person added to the "
+                                  "constant.", unit="share of median consumption"),
 })
 
 ACUTE = Section({

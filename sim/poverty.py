@@ -7,10 +7,11 @@ Definitions (fixed in DESIGN.md, "What the numbers mean"):
   reimbursement and assistance) is below that year's poverty line.
 * It is **poor due to illness** when it is poor but would not be with the out-of-pocket
   spending and the illness-caused income loss of the same 12 months removed.
-* A **return to poverty** in a year: a formerly-poor household is poor in some month of the
-  year. It is **due to illness** when, with its illness costs and income loss removed, it
-  would not have been poor in any month of that year. The same for households that are not
-  formerly poor is **new poverty due to illness**. Cumulative rates over the reported
+* A **return to poverty** in a year: a formerly-poor household that was not poor in the
+  last month of the previous year (or when it entered the simulation) is poor in some
+  month of the year. It is **due to illness** when, with its illness costs and income loss
+  removed, it would not have been poor in any month of that year. The same for households
+  that are neither registered poor nor formerly poor is **new poverty due to illness**. Cumulative rates over the reported
   window count households with such a year in the window. Monthly flows of households
   *entering* poverty (not poor the month before) are reported as well.
 * **Financial hardship** is judged on each calendar year's totals: SDG 3.8.2 (out of pocket
@@ -63,6 +64,8 @@ class Accounts:
         self.year_oop = np.zeros(n)
         self.year_loss = np.zeros(n)
         self.poor = np.zeros(n, bool)
+        #: poor in the last month of the previous year (flows count only those who were not)
+        self.poor_before_year = np.zeros(n, bool)
         self.year_flags = {k: np.zeros(n, bool) for k in
                            ("ever_poor", "ever_poor_illness", "ever_poor_without_illness")}
         self.window_flags = {k: np.zeros(n, bool) for k in ("poor", "poor_illness")}
@@ -103,24 +106,30 @@ class Accounts:
         f["ever_poor_without_illness"] |= status.poor_without_illness
 
     def year_outcomes(self) -> dict[str, np.ndarray]:
-        """Per household this year: poor at all, and poor due to illness.
+        """Per household this year: flows into poverty, and into poverty due to illness.
 
-        Due to illness (DESIGN's test): poor in some month, and in no month once the
-        illness costs and loss are removed.
+        A flow (DESIGN.md): not poor in the last month of the previous year (or at entry)
+        and poor in some month of this one; due to illness when, with the illness costs
+        and loss removed, it would have been poor in no month of the year. Stocks are
+        reported elsewhere.
         """
         f = self.year_flags
-        return {"poor": f["ever_poor"].copy(),
-                "poor_illness": f["ever_poor"] & ~f["ever_poor_without_illness"]}
+        fresh = f["ever_poor"] & ~self.poor_before_year
+        return {"poor": fresh,
+                "poor_illness": fresh & ~f["ever_poor_without_illness"],
+                "ever_poor": f["ever_poor"].copy(),
+                "ever_poor_illness": f["ever_poor"] & ~f["ever_poor_without_illness"]}
 
     def close_year(self) -> dict[str, np.ndarray]:
         """The year's outcomes, which also join the window flags (reported years only)."""
         out = self.year_outcomes()
-        for k, v in out.items():
-            self.window_flags[k] |= v
+        for k in self.window_flags:
+            self.window_flags[k] |= out[k]
         return out
 
     def new_year(self) -> None:
-        """Reset the calendar-year totals and flags."""
+        """Reset the calendar-year totals and flags; remember who ended last year poor."""
+        self.poor_before_year = self.poor.copy()
         self.year_income.fill(0.0)
         self.year_oop.fill(0.0)
         self.year_loss.fill(0.0)
@@ -136,18 +145,52 @@ class Accounts:
         return sum(a.nbytes for a in arrays)
 
 
+def household_budget(income: np.ndarray, consumption_share: float, budget: str
+                     ) -> np.ndarray:
+    """The SDG 3.8.2 denominator of each household over a year (yuan).
+
+    ``income`` is the year's income after illness-caused loss and before out-of-pocket
+    spending; consumption is taken as ``consumption_share`` of it.
+    """
+    return income * consumption_share if budget == "consumption" else income
+
+
+def societal_poverty_line(budget: np.ndarray, size: np.ndarray, hp: dict, year: int
+                          ) -> float:
+    """The societal poverty line of ``year`` from the simulated households' own budgets.
+
+    The larger of the international extreme line and a constant plus a share of the
+    median budget per person (median over persons), the dollar terms converted to yuan
+    with the PPP factor and carried to ``year``'s prices (yuan per person-year).
+    """
+    alive = size > 0
+    if not alive.any():
+        alive = np.ones(len(size), bool)  # no one left: the line of an empty area
+        size = np.ones(len(size))
+    per_person = budget[alive] / size[alive]
+    order = np.argsort(per_person)
+    weight = np.cumsum(size[alive][order])
+    median = per_person[order][np.searchsorted(weight, weight[-1] / 2.0, side="right")]
+    dollars = 365.0 * hp["ppp_yuan_per_dollar"] * (
+        1.0 + hp["price_growth_per_year"]) ** (year - hp["ppp_year"])
+    relative = hp["societal_constant_dollars_per_day"] * dollars + hp[
+        "societal_median_share"] * median
+    return float(max(hp["extreme_line_dollars_per_day"] * dollars, relative))
+
+
 def hardship(income: np.ndarray, oop: np.ndarray, size: np.ndarray, line: float,
-             spl: float, consumption_share: float, budget: str) -> dict[str, np.ndarray]:
+             spl: float, total: np.ndarray) -> dict[str, np.ndarray]:
     """Financial hardship flags of households over one year (all arrays per household).
 
     ``income`` is the year's income after illness-caused loss and before out-of-pocket
-    spending; ``line`` the poverty line and ``spl`` the societal poverty line (yuan per
-    person-year).
+    spending, ``total`` the household budget (:func:`household_budget`); ``line`` the
+    poverty line and ``spl`` the societal poverty line (yuan per person-year). The
+    Wagstaff-Eozenou classes partition the living households exactly.
     """
-    total = income * consumption_share if budget == "consumption" else income
     alive = size > 0
     spent = alive & (oop > 0)
-    share = np.where(total > 0, oop / np.where(total > 0, total, 1.0), np.inf)
+    with np.errstate(over="ignore"):
+        share = np.where(total > 0, oop / np.where(total > 0, total, 1.0), np.inf)
     out = {f"sdg_{int(t * 100)}": spent & (share > t) for t in SDG_THRESHOLDS}
     discretionary = total - spl * size
     out["who_hardship"] = spent & ((discretionary <= 0) | (oop > WHO_DISCRETIONARY

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.parameters import CHRONIC, GROUPS
 from sim.population import NO_MAJOR
-from sim.schema import dated_value
+from sim.poverty import household_budget, societal_poverty_line
 from sim.timeline import month_label
 
 
@@ -93,16 +93,38 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("critical_illness_yuan", "yuan", "Paid by critical illness insurance."),
     _i("assistance_yuan", "yuan", "Paid by medical assistance."),
     _i("supplemental_yuan", "yuan", "Paid by supplemental insurance."),
-    _i("oop_yuan", "yuan", "Left out of pocket after the chain (before later assistance)."),
-    _i("reimbursement_arrived_yuan", "yuan", "Reimbursements reaching households after a "
-       "delay (where one-stop settlement does not apply)."),
+    _i("oop_yuan", "yuan", "Out of pocket: left after every layer of the chain, counted in "
+       "the month of the bill."),
+    _i("advanced_yuan", "yuan", "Reimbursement households advanced where one-stop "
+       "settlement does not apply (paid back after the delay; not spending)."),
+    _i("borrowed_yuan", "yuan", "Of which borrowed by households without savings."),
+    _i("repaid_yuan", "yuan", "Borrowed advances paid back by the late reimbursements."),
+    _i("debt_yuan", "yuan", "Debt for advances still open at the end of the month.", "last"),
+    _i("debt_households", "households", "Households with such debt.", "last"),
+    _i("debt_interest_yuan", "yuan", "Interest on that debt (reported on its own; not in "
+       "out of pocket or income)."),
     _i("income_yuan", "yuan", "Household income after illness-caused loss."),
     _i("income_loss_yuan", "yuan", "Earnings lost to illness."),
+)
+
+#: Financial hardship over a calendar year: (name, meaning).
+HARDSHIP_CLASSES = (
+    ("oop", "Households with any out-of-pocket spending."),
+    ("sdg_10", "Out of pocket above 10% of the budget (SDG 3.8.2, original)."),
+    ("sdg_25", "Above 25% of the budget."),
+    ("who_hardship", "Above 40% of the discretionary budget (budget minus the societal "
+     "poverty line), or any when none is left (SDG 3.8.2, WHO 2025)."),
+    ("who_further_impoverished", "Spending with nothing left above the societal poverty "
+     "line."),
+    ("who_impoverished", "Spending above the whole discretionary budget."),
+    *[(f"we_{c}", f"Wagstaff-Eozenou class: {c.replace('_', '-')}.")
+      for c in ("immiserizing", "impoverishing", "catastrophic", "non_catastrophic", "none")],
 )
 
 #: Counts made once a year from household flags and yearly totals.
 ANNUAL_INDICATORS: tuple[Indicator, ...] = (
     _i("households_start", "households", "Households at the start of the year.", "last"),
+    _i("persons_start", "persons", "Persons at the start of the year.", "last"),
     _i("formerly_poor_households_start", "households", "Formerly-poor households at the "
        "start of the year.", "last"),
     _i("other_households_start", "households", "Households not formerly poor, start of year.",
@@ -113,26 +135,21 @@ ANNUAL_INDICATORS: tuple[Indicator, ...] = (
        "without illness costs and loss (poor due to illness that year)."),
     _i("poor_illness_year_persons", "persons", "Persons in them."),
     _i("returned_households", "households", "Return to poverty (返贫): formerly-poor "
-       "households poor in some month of the year."),
+       "households not poor in the previous December and poor in some month of the year."),
     _i("returned_persons", "persons", "Persons in them."),
     _i("returned_illness_households", "households", "Return to poverty due to illness "
        "(因病返贫): ... and due to illness that year."),
     _i("returned_illness_persons", "persons", "Persons in them."),
     _i("new_poor_illness_households", "households", "New poverty due to illness (因病致贫): "
-       "other households poor due to illness that year."),
+       "other households, not poor in the previous December, poor due to illness that "
+       "year."),
     _i("new_poor_illness_persons", "persons", "Persons in them."),
-    _i("oop_households", "households", "Households with any out-of-pocket spending."),
-    _i("sdg_10_households", "households", "Out of pocket above 10% of the budget (SDG 3.8.2, "
-       "original)."),
-    _i("sdg_25_households", "households", "Above 25% of the budget."),
-    _i("who_hardship_households", "households", "Above 40% of the discretionary budget, or "
-       "any when none is left (SDG 3.8.2, WHO 2025)."),
-    _i("who_further_impoverished_households", "households", "Spending with nothing left "
-       "above the societal poverty line."),
-    _i("who_impoverished_households", "households", "Spending above the whole "
-       "discretionary budget."),
-    *[_i(f"we_{c}_households", "households", f"Wagstaff-Eozenou class: {c}.")
-      for c in ("immiserizing", "impoverishing", "catastrophic", "non_catastrophic", "none")],
+    _i("societal_poverty_line_yuan", "yuan per person-year", "Societal poverty line of the "
+       "year, from the simulated consumption (WHO 2025 hardship).", "last",
+       by_group=False),
+    *[ind for name, doc in HARDSHIP_CLASSES for ind in (
+        _i(f"{name}_households", "households", doc),
+        _i(f"{name}_persons", "persons", "Persons in them."))],
 )
 
 #: Rates added to the annual frame: (name, numerator, denominator, meaning).
@@ -151,6 +168,12 @@ RATES = (
     ("who_hardship_rate", "who_hardship_households", "households_start", "WHO 2025 hardship."),
     ("impoverishing_rate", "we_impoverishing_households", "households_start",
      "Impoverishing out-of-pocket spending."),
+    ("sdg_10_rate_persons", "sdg_10_persons", "persons_start", "SDG 3.8.2 at 10%, persons."),
+    ("sdg_25_rate_persons", "sdg_25_persons", "persons_start", "SDG 3.8.2 at 25%, persons."),
+    ("who_hardship_rate_persons", "who_hardship_persons", "persons_start", "WHO 2025 "
+     "hardship, persons."),
+    ("impoverishing_rate_persons", "we_impoverishing_persons", "persons_start",
+     "Impoverishing out-of-pocket spending, persons."),
 )
 
 
@@ -251,6 +274,8 @@ class Recorder:
         alive = H.size > 0
         self._year_start = {
             "households_start": np.bincount(H.group[alive], minlength=len(GROUPS)),
+            "persons_start": np.bincount(H.group[alive], weights=H.size[alive],
+                                         minlength=len(GROUPS)),
             "formerly_poor_households_start": np.bincount(H.group[alive & H.formerly_poor],
                                                           minlength=len(GROUPS)),
             "other_households_start": np.bincount(H.group[alive & ~H.formerly_poor],
@@ -273,22 +298,24 @@ class Recorder:
                 out[persons] = np.bincount(g[idx], weights=size[idx], minlength=len(GROUPS))
 
         outcome = acc.close_year()
-        count("ever_poor_households", outcome["poor"], "ever_poor_persons")
-        count("poor_illness_year_households", outcome["poor_illness"],
+        count("ever_poor_households", outcome["ever_poor"], "ever_poor_persons")
+        count("poor_illness_year_households", outcome["ever_poor_illness"],
               "poor_illness_year_persons")
         count("returned_households", outcome["poor"] & fp, "returned_persons")
         count("returned_illness_households", outcome["poor_illness"] & fp,
               "returned_illness_persons")
         count("new_poor_illness_households", outcome["poor_illness"] & ~fp,
               "new_poor_illness_persons")
-        hp = model.params["hardship"]
-        flags = hardship_fn(acc.year_income, acc.year_oop, H.size.astype(float),
-                            model.poverty_line(m),
-                            dated_value(hp["societal_poverty_line_yuan"], year),
-                            model.params["income"]["consumption_share"], hp["budget"])
-        count("oop_households", (acc.year_oop > 0) & (H.size > 0))
+        hp, size_now = model.params["hardship"], H.size.astype(float)
+        total = household_budget(acc.year_income, model.params["income"]["consumption_share"],
+                                 hp["budget"])
+        spl = societal_poverty_line(total, size_now, hp, year)
+        flags = hardship_fn(acc.year_income, acc.year_oop, size_now, model.poverty_line(m),
+                            spl, total)
+        out["societal_poverty_line_yuan"] = np.full(len(GROUPS), spl)
+        count("oop_households", (acc.year_oop > 0) & (H.size > 0), "oop_persons")
         for name, mask in flags.items():
-            count(f"{name}_households", mask)
+            count(f"{name}_households", mask, f"{name}_persons")
         for name, value in out.items():
             self.annual[row, :, self.annual_col[name]] = value
 
@@ -448,8 +475,11 @@ def _annual_frame(rec: Recorder, monthly: pd.DataFrame) -> pd.DataFrame:
     for yi, year in enumerate(rec.years):
         for gi, group in enumerate([*GROUPS, "all"]):
             vals = rec.annual[yi].sum(axis=0) if group == "all" else rec.annual[yi, gi]
-            extra.append({"year": year, "group": group,
-                          **{ind.name: vals[k] for k, ind in enumerate(ANNUAL_INDICATORS)}})
+            row = {ind.name: vals[k] for k, ind in enumerate(ANNUAL_INDICATORS)}
+            for k, ind in enumerate(ANNUAL_INDICATORS):
+                if not ind.by_group:  # area-level: one value, in the "all" row
+                    row[ind.name] = rec.annual[yi, 0, k] if group == "all" else np.nan
+            extra.append({"year": year, "group": group, **row})
     annual = annual.merge(pd.DataFrame(extra), on=["year", "group"], how="left")
     rates = {name: annual[num] / annual[den].where(annual[den] > 0)
              for name, num, den, _ in RATES}
@@ -481,6 +511,10 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
         "per other household-year")
     for key in ("sdg_10_rate", "sdg_25_rate", "who_hardship_rate", "impoverishing_rate"):
         add(f"{key}_mean_annual", a[key].mean(), "share of households per year")
+        add(f"{key}_persons_mean_annual", a[f"{key}_persons"].mean(),
+            "share of persons per year")
+    add("societal_poverty_line_yuan_mean_annual", a["societal_poverty_line_yuan"].mean(),
+        "yuan per person-year")
     last = monthly[(monthly["group"] == "all")].iloc[-1]
     scale = meta["scale"]
     add("poor_illness_households_end", last["poor_illness_households"] * scale,

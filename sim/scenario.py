@@ -400,7 +400,7 @@ def _check_consistency(params: dict, ctx: Context) -> None:
             raise ctx.error(f"health.major.{rec['name']}.age_max", "is below age_min",
                             "an age at or above age_min")
     first_year = (parse_month(cal["start"]) - cal["warmup_months"]) // 12
-    for key in ("poverty.line_yuan", "hardship.societal_poverty_line_yuan"):
+    for key in ("poverty.line_yuan",):
         table = get_path(params, key)
         if min(table) > first_year:
             raise ctx.error(key, f"first year {min(table)} is after the first simulated year "

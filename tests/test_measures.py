@@ -60,8 +60,45 @@ def test_settlement_removes_the_deposit_barrier(run_small, default_run):
     without = run_small(off("settlement"))
     assert totals(default_run)["admissions_forgone_deposit"] < totals(without)[
         "admissions_forgone_deposit"]
-    assert totals(without)["reimbursement_arrived_yuan"] > 0
-    assert totals(default_run, "formerly_poor")["reimbursement_arrived_yuan"] == 0
+    assert totals(without, "formerly_poor")["advanced_yuan"] > 0
+    assert totals(default_run, "formerly_poor")["advanced_yuan"] == 0
+
+
+POVERTY_COLUMNS = ["poor_households", "poor_illness_households", "entered_poverty_households",
+                   "oop_yuan", "income_yuan", "deaths", "admissions", "admissions_forgone"]
+
+
+def test_settlement_without_delay_or_deposit_has_no_effect(run_small):
+    neutral = ("policies.settlement.reimbursement_delay_months=0", "care.deposit_yuan=0")
+    on, no = run_small(neutral), run_small(neutral + off("settlement"))
+    assert totals(on)["settlement_cases"] > 0
+    for col in POVERTY_COLUMNS + ["advanced_yuan", "debt_yuan"]:
+        assert (on.monthly[col] == no.monthly[col]).all(), col
+    assert totals(no)["advanced_yuan"] == 0
+
+
+def test_reimbursement_delay_alone_changes_debt_not_poverty(run_small):
+    no_deposit = ("care.deposit_yuan=0",) + off("settlement")
+    prompt = run_small(no_deposit + ("policies.settlement.reimbursement_delay_months=0",))
+    late = run_small(no_deposit + ("policies.settlement.reimbursement_delay_months=3",))
+    assert totals(prompt)["debt_yuan"] == 0
+    assert totals(late)["debt_yuan"] > 0 and totals(late)["debt_interest_yuan"] > 0
+    assert totals(late)["borrowed_yuan"] <= totals(late)["advanced_yuan"]
+    for col in POVERTY_COLUMNS:
+        assert (prompt.monthly[col] == late.monthly[col]).all(), col
+    assert (prompt.annual["returned_illness_households"]
+            == late.annual["returned_illness_households"]).all()
+
+
+def test_a_deposit_changes_forgone_care_and_through_it_health_and_poverty(run_small):
+    base = off("settlement") + ("policies.settlement.reimbursement_delay_months=0",)
+    free = run_small(base + ("care.deposit_yuan=0",))
+    deposit = run_small(base)
+    assert totals(free)["admissions_forgone_deposit"] == 0
+    assert totals(deposit)["admissions_forgone_deposit"] > 0
+    assert totals(deposit)["admissions_forgone"] > totals(free)["admissions_forgone"]
+    assert totals(deposit)["oop_yuan"] < totals(free)["oop_yuan"]  # care not bought
+    assert not (deposit.monthly["poor_households"] == free.monthly["poor_households"]).all()
 
 
 def test_fee_exemption_lowers_covered_outpatient_spending(run_small, default_run):

@@ -8,7 +8,8 @@ or its per-capita net income falls below ``income_threshold_factor`` times the p
 household with probability ``detection``. A household found, and not helped within
 ``cooldown_months``, is approved for assistance: ``assistance_share`` of its 12-month
 out-of-pocket spending (up to ``assistance_max_yuan``; medical and temporary assistance,
-charity) plus ``temporary_yuan``, paid ``delay_months`` later.
+charity) plus ``temporary_yuan``, paid ``delay_months`` later as a cash transfer: income
+of the month it arrives, never a reduction of out of pocket (DESIGN.md).
 
 Approvals draw on an annual budget (``annual_budget_yuan`` for the whole area, scaled to
 the simulated households); when it runs out, no more assistance is approved until the next
@@ -174,4 +175,4 @@ class Monitoring(Measure):
         self.count("monitoring_assistance_yuan", np.bincount(g, weights=amount, minlength=5))
         self.count("monitoring_cost_yuan", np.bincount(g, weights=amount, minlength=5))
         pay_month = math.ceil(t + self.p["delay_months"] - 0.5)
-        model.schedule_cash(pay_month, found, amount, "monitoring_assistance")
+        model.schedule_transfer(pay_month, found, amount, "monitoring_assistance")

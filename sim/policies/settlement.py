@@ -2,11 +2,13 @@
 
 With the measure, households of the covered groups pay no deposit at admission and settle
 every layer of the chain at one window at discharge, paying only their own share. Without
-it, a deposit is asked (households without cash may forgo or delay care, see ``care``) and
+it, a deposit is asked (households without cash at hand may forgo care, see ``care``) and
 only basic insurance is settled at discharge: the critical-illness, assistance and
-supplemental payments for admissions reach the household ``reimbursement_delay_months``
-later, so it carries the debt meanwhile. Outpatient and chronic-care bills settle directly
-either way.
+supplemental payments for an admission reach the household ``reimbursement_delay_months``
+later. The household advances them meanwhile, from savings or by borrowing
+(``sim.liquidity``). Out of pocket is the same either way (it is counted when the bill is
+made, DESIGN.md); the measure acts through cash at hand: fewer admissions forgone, no
+debt. Outpatient and chronic-care bills settle directly either way.
 
 Cost: administration per inpatient bill settled at the one-stop window.
 """
@@ -48,21 +50,25 @@ class Settlement(Measure):
         """True where an admission asks for a deposit."""
         return ~self.covered[groups]
 
-    def settled_at_discharge(self, paid: Paid, groups: np.ndarray, kind: str) -> np.ndarray:
-        """The reimbursement the household does not have to advance (yuan per bill)."""
-        if kind != "inpatient":  # outpatient pooling and chronic care settle directly
-            return paid.total_reimbursed()
+    def advanced(self, paid: Paid, groups: np.ndarray, kind: str) -> np.ndarray:
+        """Yuan per bill the household pays now and gets back after the delay.
+
+        Nothing for outpatient and chronic bills (settled directly) or for bills settled
+        at the one-stop window; otherwise what the layers after basic insurance pay.
+        """
+        if kind != "inpatient":
+            return np.zeros(len(groups))
         covered = self.covered[groups]
         if covered.any():
             self.count("settlement_cases", self.by_group_of(groups[covered]))
             self.count("settlement_cost_yuan", self.by_group_of(groups[covered])
                        * self.p["admin_yuan_per_case"])
-        return np.where(covered, paid.total_reimbursed(), paid.basic)
+        later = paid.critical_illness + paid.assistance + paid.supplemental
+        return np.where(covered, 0.0, later)
 
-    def reimburse_later(self, m: int, households: np.ndarray, yuan: np.ndarray) -> None:
-        """Pay the rest after the delay."""
-        self.model.schedule_cash(m + self.p["reimbursement_delay_months"], households, yuan,
-                                 "reimbursement")
+    def delay(self) -> int:
+        """Months until the later layers reimburse an advance."""
+        return self.p["reimbursement_delay_months"]
 
     @staticmethod
     def by_group_of(groups: np.ndarray) -> np.ndarray:
