@@ -61,7 +61,7 @@ class Liquidity:
         return repaid
 
     def interest(self, rate_per_year: float) -> np.ndarray:
-        """This month's interest on open debt, per household (yuan); reported, not spent."""
+        """Interest on open debt for one month, per household (yuan); reported, not spent."""
         return self.debt * (rate_per_year / 12.0)
 
     def nbytes(self) -> int:
