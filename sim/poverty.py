@@ -12,8 +12,9 @@ Definitions (fixed in DESIGN.md, "What the numbers mean"):
   month of the year. It is **due to illness** when, with its illness costs and income loss
   removed, it would not have been poor in any month of that year. The same for households
   that are neither registered poor nor formerly poor is **new poverty due to illness**.
-  Cumulative rates over the reported window count households with such a year in it. Monthly flows of households
-  *entering* poverty (not poor the month before) are reported as well.
+  Cumulative rates over the reported window count households with such a year in it.
+  Monthly flows of households *entering* poverty (not poor the month before) are
+  reported as well.
 * **Financial hardship** is judged on each calendar year's totals: SDG 3.8.2 (out of pocket
   above 10% and 25% of the household budget), WHO 2025 (above 40% of the budget left after
   the societal poverty line; any spending when nothing is left), and the
