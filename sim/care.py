@@ -117,7 +117,7 @@ class CareSystem:
             scope = amount * m.care_tables.in_scope[level]
         return Bills(person=persons, group=m.pgroup[persons], level=level.astype(np.int64),
                      amount=amount, scope=scope,
-                     insured=m.measures["premium_subsidy"].insured(persons), tb=tb)
+                     insured=m.insured(persons), tb=tb)
 
     def deposit_blocks(self, persons: np.ndarray, level: np.ndarray, u: np.ndarray
                        ) -> np.ndarray:

@@ -13,6 +13,7 @@ new year              0.01    ageing, income shocks, background deaths, insuranc
 measure processes     0.10    campaigns, follow-ups (each measure at its own cadence)
 monthly step          0.50    illness, care, bills, payment, income, poverty
 monitoring sweeps     0.70    find households at risk, send help (delayed)
+registry              0.80    programmes, exit assessments, monitored objects
 record                0.90    the month's indicators are stored
 ====================  ======  ==========================================================
 
@@ -38,6 +39,8 @@ from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.policies import REGISTRY
 from sim.population import build_population
 from sim.poverty import Accounts, hardship, monthly_income, update_income_shocks
+from sim.registry import INDICATORS as REGISTRY_INDICATORS
+from sim.registry import Registry
 from sim.results import Recorder, Results
 from sim.rng import Streams
 from sim.schema import dated_value
@@ -46,7 +49,7 @@ from sim.schema import dated_value
 PAYERS_BY_KIND = {"outpatient": ("basic", "oop"), "chronic": ("basic", "assistance", "oop"),
                   "inpatient": PAYERS}
 PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0.7,
-         "record": 0.9}
+         "registry": 0.8, "record": 0.9}
 N_GROUPS = len(GROUPS)
 
 
@@ -73,8 +76,10 @@ class Model:
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
         self._compile()
+        self.registry = Registry(self)
         self.accounts = Accounts(monthly_income(self))
-        self.recorder = Recorder(self.timeline, [m.INDICATORS for m in self.measures.values()])
+        self.recorder = Recorder(self.timeline, [REGISTRY_INDICATORS] + [
+            m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
         self.death_schedule: dict[int, np.ndarray] = {}
         self.transfers: dict[int, list] = defaultdict(list)
@@ -101,6 +106,10 @@ class Model:
     def poverty_line(self, m: int) -> float:
         """Poverty line in force in month ``m`` (yuan per person-year)."""
         return dated_value(self.params["poverty"]["line_yuan"], self.year(m))
+
+    def insured(self, persons: np.ndarray) -> np.ndarray:
+        """Whether each person is enrolled in basic insurance now."""
+        return self.measures["premium_subsidy"].insured(persons)
 
     def reported(self, m: int) -> bool:
         """Whether month ``m`` lies in the reported window."""
@@ -161,6 +170,8 @@ class Model:
         for m in range(self.timeline.n_months):
             yield self._wait_until(self._at(m, "step"))
             self.step(m)
+            yield self._wait_until(self._at(m, "registry"))
+            self.registry.month(m)
             yield self._wait_until(self._at(m, "record"))
             self._record(m)
             if progress is not None:
@@ -223,6 +234,7 @@ class Model:
         died = health.apply_deaths(self, np.concatenate(deaths))
         for measure in self.measures.values():
             measure.on_deaths(died)
+        self.registry.on_deaths(died)
         self.accounts.push(m, income_hh, oop_hh, loss_hh)
         self.status = self.accounts.assess(self.poverty_line(m), H.size)
         self.accounts.flag(self.status)

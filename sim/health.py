@@ -371,14 +371,14 @@ def apply_deaths(model, died: np.ndarray) -> np.ndarray:
     keep = 1.0 - lost
     H.earned_year[affected] *= np.clip(keep, 0.0, 1.0)
     # the remaining earners' shares are renormalised to sum to one
-    members = _members(model, affected)
+    members = household_members(model, affected)
     scale = np.zeros(H.n)
     scale[affected] = np.where(keep > 1e-9, 1.0 / np.maximum(keep, 1e-9), 0.0)
     P.earn_share[members] = (P.earn_share[members] * scale[P.hh[members]]).astype(np.float32)
     return died
 
 
-def _members(model, households: np.ndarray) -> np.ndarray:
+def household_members(model, households: np.ndarray) -> np.ndarray:
     """Person indices of the given households (persons of a household are contiguous)."""
     first = model.hh_first[households]
     count = model.hh_size0[households]

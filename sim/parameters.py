@@ -101,6 +101,9 @@ POPULATION = Section({
     "age_bands": Dist(AGE_BANDS, doc="Shares of persons by age band."),
     "female_share": Prob("Share of persons who are women."),
     "group_shares": Dist(GROUPS, doc="Shares of households by target group."),
+    "registered_poor_share": by_group(Prob(), "Share of each group's households still "
+                                      "registered poor (建档立卡, not exited) at the start: "
+                                      "the group's lowest incomes per person."),
     "formerly_poor_share": by_group(Prob(), "Share of each group's households that exited "
                                     "registered poverty before the start (脱贫户)."),
     "savings_share": by_group(Prob(), "Share of households with cash to pay an admission "
@@ -121,13 +124,6 @@ INCOME = Section({
                               "Spread of earned income between households."),
     "transfers_yuan": by_group(Yuan(unit="yuan per person-year"),
                                "Cash transfers per person (minimum guarantee, support)."),
-    "formerly_poor_start_floor_x_line": Num(
-        "x poverty line", "Formerly-poor households start with per-capita income (earned "
-        "plus transfers) at least this multiple of the first simulated year's line: they "
-        "exited registered poverty above it.", low=0, high=5),
-    "start_floor_x_line": by_group(Num("x poverty line", low=0, high=5),
-                                   "The same floor for the other households of each group "
-                                   "(0: no floor)."),
     "growth_per_year": Num("share per year", "Nominal growth of earned income.", low=-0.5,
                            high=0.5),
     "shock_persistence": Prob("Year-to-year persistence of a household's income shock "
@@ -164,6 +160,50 @@ HARDSHIP = Section({
                                              "societal poverty line.", low=0),
     "societal_median_share": Prob("Share of the median consumption per person added to the "
                                   "constant.", unit="share of median consumption"),
+})
+
+PROGRAMMES = ("employment", "industry", "relocation", "transfers")
+
+REGISTRY = Section({
+    "active_from": Month(required=False, doc="Month from which the registry moves (exits, "
+                         "programmes, identification of monitored objects); before it the "
+                         "registry is the initial condition. Default: calendar.start."),
+    "cause_illness_share": Section({
+        "ill": Prob("Share of registered households recorded as poor due to illness when a "
+                    "member had a diagnosed chronic disease other than hypertension."),
+        "not_ill": Prob("The same share for households without such a member."),
+    }, doc="The registry's recorded main cause (因病致贫) at registration."),
+    "exit": Section({
+        "assessment_interval_months": Num("months", "Months between exit assessments of "
+                                          "registered poor households.", low=1, high=24,
+                                          integer=True),
+        "income_x_line": Num("x poverty line", "An exit needs per-capita net income over the "
+                             "last 12 months of at least this multiple of the line (the "
+                             "income standard).", low=0, high=5),
+        "requires_insurance": Bool(doc="An exit needs every living member insured (basic "
+                                   "medical care assured, one of the three guarantees)."),
+        "other_guarantees_share": Prob("Share of households meeting the guarantees not "
+                                       "modelled (food, clothing, housing, schooling, "
+                                       "water) at an assessment."),
+        "processing_share": Prob("Share of eligible households whose exit is processed at "
+                                 "an assessment (verification and publicity lags)."),
+    }, doc="Exit from registered poverty by assessment (两不愁三保障 and the income standard)."),
+    "programmes": Section({
+        name: Section({
+            "reach_per_year": Rate(unit="per household-year", doc="Rate at which registered "
+                                   "poor households not yet reached join the programme."),
+            "income_gain_yuan": Yuan(unit="yuan per person-year", doc="Income added for "
+                                     "good once a household is reached."),
+        }) for name in PROGRAMMES
+    }, doc="Non-health poverty-alleviation programmes raising registered households' income "
+       "(employment, industry, relocation, transfers)."),
+    "identification_lag_months": Num("months", "From a monitoring sweep finding a "
+                                     "household at risk to its registration as a monitored "
+                                     "object.", low=0, high=24, integer=True),
+    "monitored_exit_income_x_line": Num("x poverty line", "A monitored object's risk is "
+                                        "eliminated at an assessment when its per-capita net "
+                                        "income is at least this multiple of the line.",
+                                        low=0, high=5),
 })
 
 ACUTE = Section({
@@ -342,6 +382,7 @@ def engine_sections() -> dict:
         "income": INCOME,
         "poverty": POVERTY,
         "hardship": HARDSHIP,
+        "registry": REGISTRY,
         "health": HEALTH,
         "care": CARE,
         "payment": PAYMENT,

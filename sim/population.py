@@ -7,10 +7,17 @@ differ only in policies start from the very same people (common random numbers).
 
 Simplifications (documented assumptions): ages are drawn independently per person, then a
 household without an adult gets one; earned income is shared equally by the members of
-working age (all members if none is); log earned income is a permanent part plus an AR(1)
-shock started from its stationary spread, and starts above a floor (formerly-poor
-households exited poverty above the line); major diseases start from zero prevalence and
-build up during the warm-up.
+working age (all members if none is); log earned income is log-normal around the group's
+median, a permanent part plus an AR(1) shock started from its stationary spread, with no
+floor; major diseases start from zero prevalence and build up during the warm-up.
+
+The poverty registry (建档立卡) at the start: in each group a share of households is still
+registered poor (``registered_poor_share``): the group's households with the lowest income
+per person, since registration took the poorest and the richest have exited; a further
+share exited before the start (``formerly_poor_share``, drawn among the others). Each
+registered household (poor or exited) has a recorded main cause of poverty; illness is
+recorded with a probability that depends on whether a member was ill when it was
+registered (``registry.cause_illness_share``).
 """
 
 from __future__ import annotations
@@ -18,12 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from sim.parameters import AGE_BAND_LOWER, AGE_BANDS, CHRONIC, GROUPS, HOUSEHOLD_SIZES
 from sim.rng import Streams
-from sim.schema import dated_value
-from sim.timeline import parse_month
 
 NO_MAJOR = -1
 MAX_AGE = 100
@@ -62,13 +66,17 @@ class Households:
     """Household columns. Incomes in yuan per year; ``size`` counts living members."""
 
     group: np.ndarray  # int8 index into GROUPS
-    formerly_poor: np.ndarray  # bool exited registered poverty before the start
+    formerly_poor: np.ndarray  # bool exited registered poverty (脱贫户)
+    registered: np.ndarray  # bool registered poor, not (yet) exited (建档立卡未脱贫)
+    cause_illness: np.ndarray  # bool registry's recorded main cause is illness (因病)
+    monitored: np.ndarray  # bool identified as a monitored object (监测对象)
     township: np.ndarray  # int32
     size: np.ndarray  # int16 living members
     savings: np.ndarray  # bool has cash for a deposit
     distance_km: np.ndarray  # float32 to the township health centre
     earned_year: np.ndarray  # float64 earned income of the living members at full capacity
     transfer_pp_year: np.ndarray  # float32 cash transfers per living member
+    programme_pp_year: np.ndarray  # float32 income from non-health programmes per member
     shock: np.ndarray  # float32 current log income shock
 
     @property
@@ -114,7 +122,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
                            p=_shares(pop["household_size"], HOUSEHOLD_SIZES))
     group = rng.choice(len(GROUPS), size=n_hh, p=_shares(pop["group_shares"], GROUPS))
     group = group.astype(np.int8)
-    formerly = rng.random(n_hh) < _by_group(pop["formerly_poor_share"])[group]
+    u_formerly = rng.random(n_hh)
     savings = rng.random(n_hh) < _by_group(pop["savings_share"])[group]
     distance = pop["distance_km_median"] * np.exp(pop["distance_km_log_sd"]
                                                   * rng.standard_normal(n_hh))
@@ -135,8 +143,15 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     n_earners = np.bincount(hh, weights=earners, minlength=n_hh)
     earn_share = np.where(earners, 1.0 / n_earners[hh], 0.0).astype(np.float32)
 
-    earned_pp, shock = _draw_earnings(rng, params, group, formerly, n_hh)
+    earned_pp, shock = _draw_earnings(rng, params, group, n_hh)
     earned_year = earned_pp * sizes
+    transfers = _by_group(inc["transfers_yuan"])[group]
+    registered = _lowest_in_group(earned_pp + transfers, group,
+                                  _by_group(pop["registered_poor_share"]))
+    formerly = ~registered & (u_formerly * (1.0 - _by_group(pop["registered_poor_share"])[
+        group]) < _by_group(pop["formerly_poor_share"])[group])
+    cause_illness = _recorded_cause(rng, params, hh, chronic, diagnosed, n_hh)
+    cause_illness &= registered | formerly
 
     persons = Persons(
         hh=hh, age=age, female=female, alive=np.ones(n_p, bool), chronic=chronic,
@@ -146,44 +161,63 @@ def build_population(params: dict, streams: Streams, households: int | None = No
         death_month=np.full(n_p, -1, np.int16),
     )
     households_ = Households(
-        group=group, formerly_poor=formerly, township=township,
+        group=group, formerly_poor=formerly, registered=registered,
+        cause_illness=cause_illness, monitored=np.zeros(n_hh, bool), township=township,
         size=sizes.astype(np.int16), savings=savings, distance_km=distance.astype(np.float32),
         earned_year=earned_year.astype(np.float64),
-        transfer_pp_year=_by_group(inc["transfers_yuan"])[group].astype(np.float32),
+        transfer_pp_year=transfers.astype(np.float32),
+        programme_pp_year=np.zeros(n_hh, np.float32),
         shock=shock,
     )
     return Population(persons, households_)
 
 
-def _draw_earnings(rng, params: dict, group, formerly, n: int):
+def _draw_earnings(rng, params: dict, group, n: int):
     """Earned income per person (yuan per year) and the AR(1) shock of each household.
 
     Log earned income is the group's log median plus a normal deviation of spread
     ``earned_log_sd``, made of a permanent part and the AR(1) shock at its stationary
-    spread. The deviation is drawn truncated below, so that per-capita income (earned plus
-    transfers) starts at least at the household's floor times the first simulated year's
-    poverty line; the shock is then drawn from its distribution given the deviation.
+    spread; the shock is drawn from its distribution given the deviation. No floor: some
+    households start below the line, as surveys find (the poor are identified by the
+    registry and by monitoring, not by construction).
     """
     inc = params["income"]
     median = _by_group(inc["earned_median_yuan"])[group]
     sd_total = np.maximum(_by_group(inc["earned_log_sd"])[group], 1e-9)
-    transfers = _by_group(inc["transfers_yuan"])[group]
     rho, sd_eps = inc["shock_persistence"], inc["shock_sd"]
     var_shock = np.minimum(sd_eps**2 / max(1.0 - rho * rho, 1e-9), sd_total**2)
-    cal = params["calendar"]
-    first_year = (parse_month(cal["start"]) - cal["warmup_months"]) // 12
-    line = dated_value(params["poverty"]["line_yuan"], first_year)
-    floor = np.where(formerly, inc["formerly_poor_start_floor_x_line"],
-                     _by_group(inc["start_floor_x_line"])[group]) * line
-    need = floor - transfers  # earned income per person needed to reach the floor
-    z_low = np.where(need > 0, np.log(np.maximum(need, 1e-9) / median) / sd_total, -np.inf)
-    p_low = ndtr(z_low)
-    z = ndtri(np.clip(p_low + rng.random(n) * (1.0 - p_low), 1e-12, 1.0 - 1e-12))
-    deviation = sd_total * z
+    deviation = sd_total * rng.standard_normal(n)
     var_total = sd_total**2
     shock = (deviation * var_shock / var_total + np.sqrt(
         var_shock * (var_total - var_shock) / var_total) * rng.standard_normal(n))
     return median * np.exp(deviation), shock.astype(np.float32)
+
+
+def _lowest_in_group(per_person: np.ndarray, group: np.ndarray, share: np.ndarray
+                     ) -> np.ndarray:
+    """Mask of the ``share[g]`` households of each group ``g`` with the lowest income."""
+    out = np.zeros(len(group), bool)
+    for g in np.flatnonzero(share > 0):
+        members = np.flatnonzero(group == g)
+        k = int(round(share[g] * len(members)))
+        if k:
+            out[members[np.argsort(per_person[members], kind="stable")[:k]]] = True
+    return out
+
+
+def _recorded_cause(rng, params: dict, hh, chronic, diagnosed, n_hh: int) -> np.ndarray:
+    """Whether the registry records illness as a household's main cause of poverty.
+
+    Illness is recorded with probability ``cause_illness_share.ill`` when a member has a
+    diagnosed chronic disease other than hypertension (diabetes, tuberculosis, severe
+    mental disorder) and ``cause_illness_share.not_ill`` otherwise; hypertension alone is
+    too common (a third of adults) to mark a household as ill.
+    """
+    shares = params["registry"]["cause_illness_share"]
+    serious = (diagnosed & chronic & np.uint8(0b1110)) != 0
+    ill = np.bincount(hh, weights=serious, minlength=n_hh) > 0
+    p = np.where(ill, shares["ill"], shares["not_ill"])
+    return rng.random(n_hh) < p
 
 
 def _shares(table: dict, keys) -> np.ndarray:

@@ -223,6 +223,9 @@ def update_income_shocks(model, m: int) -> None:
 
 
 def monthly_income(model) -> np.ndarray:
-    """Income at full working capacity this month: earnings plus transfers (yuan)."""
+    """Income at full working capacity this month (yuan): earnings, transfers and the
+    income of non-health programmes (``sim.registry``).
+    """
     H = model.pop.households
-    return H.earned_year / 12.0 + H.transfer_pp_year.astype(np.float64) * H.size / 12.0
+    per_member = H.transfer_pp_year.astype(np.float64) + H.programme_pp_year
+    return H.earned_year / 12.0 + per_member * H.size / 12.0

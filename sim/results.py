@@ -66,6 +66,25 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("formerly_poor_entered_households", "households", "Formerly-poor households entering "
        "poverty this month."),
     _i("formerly_poor_entered_illness_households", "households", "... due to illness."),
+    _i("registry_poor_households", "households", "Registered poor households not yet "
+       "exited (建档立卡, the registry's count).", "last"),
+    _i("registry_poor_persons", "persons", "Persons in them.", "last"),
+    _i("registry_poor_illness_households", "households", "Registered poor households whose "
+       "recorded main cause is illness (the registry's 因病致贫 count).", "last"),
+    _i("registry_poor_illness_persons", "persons", "Persons in them.", "last"),
+    _i("registry_monitored_households", "households", "Monitored objects (监测对象).",
+       "last"),
+    _i("registry_monitored_persons", "persons", "Persons in them.", "last"),
+    _i("registry_poor_illness_truly_poor_households", "households", "Registered "
+       "illness-labelled households that are poor (model truth).", "last"),
+    _i("registry_poor_illness_truly_poor_persons", "persons", "Persons in them.", "last"),
+    _i("registry_poor_illness_truly_poor_illness_households", "households", "Registered "
+       "illness-labelled households that are poor due to illness (model truth).", "last"),
+    _i("registry_poor_illness_truly_poor_illness_persons", "persons", "Persons in them.",
+       "last"),
+    _i("poor_illness_unregistered_households", "households", "Households poor due to "
+       "illness (model truth) that are not registered poor.", "last"),
+    _i("poor_illness_unregistered_persons", "persons", "Persons in them.", "last"),
     *[_i(f"state_{s}", "persons", f"Persons whose main health state is {s} (one state each; "
          "precedence dead > major > inpatient > outpatient > chronic > healthy).", "last")
       for s in HEALTH_STATES],
@@ -127,7 +146,8 @@ ANNUAL_INDICATORS: tuple[Indicator, ...] = (
     _i("persons_start", "persons", "Persons at the start of the year.", "last"),
     _i("formerly_poor_households_start", "households", "Formerly-poor households at the "
        "start of the year.", "last"),
-    _i("other_households_start", "households", "Households not formerly poor, start of year.",
+    _i("other_households_start", "households", "Households neither formerly poor nor "
+       "registered poor, start of year.",
        "last"),
     _i("ever_poor_households", "households", "Poor in at least one month of the year."),
     _i("ever_poor_persons", "persons", "Persons in them."),
@@ -211,24 +231,32 @@ class Recorder:
         fp = H.formerly_poor
 
         # one histogram of living households by (group, formerly poor, poor, poor due to
-        # illness, entered, entered due to illness) gives every household count below
+        # illness, entered, entered due to illness, registered poor, registered with
+        # illness as the recorded cause, monitored) gives every household count below
         alive = np.flatnonzero(H.size > 0)
+        reg = H.registered[alive]
         flags = (fp[alive].astype(np.intp) | st.poor[alive] << 1 | st.poor_illness[alive] << 2
-                 | st.entered[alive] << 3 | st.entered_illness[alive] << 4)
+                 | st.entered[alive] << 3 | st.entered_illness[alive] << 4 | reg << 5
+                 | (reg & H.cause_illness[alive]) << 6 | H.monitored[alive].astype(np.intp) << 7)
+        n_flags = 256
         key = flags * len(GROUPS) + g[alive]
-        bins = 32 * len(GROUPS)
-        n_hh = np.bincount(key, minlength=bins).reshape(32, len(GROUPS))
-        n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(32, len(GROUPS))
-        bit = np.arange(32)
+        bins = n_flags * len(GROUPS)
+        n_hh = np.bincount(key, minlength=bins).reshape(n_flags, len(GROUPS))
+        n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(n_flags,
+                                                                            len(GROUPS))
+        bit = np.arange(n_flags)
 
-        def hh(*need):
-            rows = np.ones(32, bool)
+        def hh(*need, without=()):
+            """Households (and persons) with every flag in ``need`` and none in ``without``."""
+            rows = np.ones(n_flags, bool)
             for b in need:
                 rows &= (bit >> b) & 1 == 1
+            for b in without:
+                rows &= (bit >> b) & 1 == 0
             return n_hh[rows].sum(axis=0), n_p[rows].sum(axis=0)
 
         put = lambda name, v: self._put(row, name, v)  # noqa: E731
-        FP, POOR, ILL, ENTERED, ENTERED_ILL = range(5)
+        FP, POOR, ILL, ENTERED, ENTERED_ILL, REG, REG_ILL, MON = range(8)
         for name, need in (("", ()), ("formerly_poor_", (FP,)), ("poor_", (POOR,)),
                            ("poor_illness_", (ILL,))):
             households, persons = hh(*need)
@@ -243,6 +271,15 @@ class Recorder:
             put(f"{name}_persons", persons)
         put("formerly_poor_entered_households", hh(FP, ENTERED)[0])
         put("formerly_poor_entered_illness_households", hh(FP, ENTERED_ILL)[0])
+        for name, need, without in (
+                ("registry_poor", (REG,), ()), ("registry_poor_illness", (REG_ILL,), ()),
+                ("registry_monitored", (MON,), ()),
+                ("registry_poor_illness_truly_poor", (REG_ILL, POOR), ()),
+                ("registry_poor_illness_truly_poor_illness", (REG_ILL, ILL), ()),
+                ("poor_illness_unregistered", (ILL,), (REG,))):
+            households, persons = hh(*need, without=without)
+            put(f"{name}_households", households)
+            put(f"{name}_persons", persons)
 
         n_states, n_groups = len(HEALTH_STATES), len(GROUPS)
         code = health_state_codes(model)
@@ -278,8 +315,8 @@ class Recorder:
                                          minlength=len(GROUPS)),
             "formerly_poor_households_start": np.bincount(H.group[alive & H.formerly_poor],
                                                           minlength=len(GROUPS)),
-            "other_households_start": np.bincount(H.group[alive & ~H.formerly_poor],
-                                                  minlength=len(GROUPS)),
+            "other_households_start": np.bincount(
+                H.group[alive & ~H.formerly_poor & ~H.registered], minlength=len(GROUPS)),
         }
 
     def record_year(self, model, m: int, hardship_fn) -> None:
@@ -304,7 +341,7 @@ class Recorder:
         count("returned_households", outcome["poor"] & fp, "returned_persons")
         count("returned_illness_households", outcome["poor_illness"] & fp,
               "returned_illness_persons")
-        count("new_poor_illness_households", outcome["poor_illness"] & ~fp,
+        count("new_poor_illness_households", outcome["poor_illness"] & ~fp & ~H.registered,
               "new_poor_illness_persons")
         hp, size_now = model.params["hardship"], H.size.astype(float)
         total = household_budget(acc.year_income, model.params["income"]["consumption_share"],
@@ -330,7 +367,7 @@ class Recorder:
             "returned": np.bincount(H.group[w["poor"] & fp], minlength=len(GROUPS)),
             "returned_illness": np.bincount(H.group[w["poor_illness"] & fp],
                                             minlength=len(GROUPS)),
-            "new_poor_illness": np.bincount(H.group[w["poor_illness"] & ~fp],
+            "new_poor_illness": np.bincount(H.group[w["poor_illness"] & ~fp & ~H.registered],
                                             minlength=len(GROUPS)),
         }
 
@@ -341,7 +378,8 @@ class Recorder:
         self._window_base = {
             "formerly_poor": np.bincount(H.group[alive & H.formerly_poor],
                                          minlength=len(GROUPS)),
-            "other": np.bincount(H.group[alive & ~H.formerly_poor], minlength=len(GROUPS)),
+            "other": np.bincount(H.group[alive & ~H.formerly_poor & ~H.registered],
+                                 minlength=len(GROUPS)),
         }
 
     def results(self, model, elapsed: float) -> Results:

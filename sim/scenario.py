@@ -395,6 +395,12 @@ def _check_consistency(params: dict, ctx: Context) -> None:
     if pop["worker_age_max"] < pop["worker_age_min"]:
         raise ctx.error("population.worker_age_max", "is below worker_age_min",
                         "an age at or above population.worker_age_min")
+    for g, share in pop["registered_poor_share"].items():
+        if share + pop["formerly_poor_share"][g] > 1 + 1e-9:
+            raise ctx.error(f"population.registered_poor_share.{g}",
+                            f"{share} plus formerly_poor_share {pop['formerly_poor_share'][g]}"
+                            " is above 1", "shares of one group's households that add up to "
+                            "at most 1")
     for rec in params["health"]["major"]:
         if rec["age_max"] < rec["age_min"]:
             raise ctx.error(f"health.major.{rec['name']}.age_max", "is below age_min",

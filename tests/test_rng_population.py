@@ -83,18 +83,36 @@ def test_chronic_prevalence_follows_the_profile():
     assert observed == pytest.approx(expected, abs=4 * np.sqrt(expected / len(band)))
 
 
-def test_households_start_above_their_income_floor():
-    scn = load_scenario()
-    params = scn.params
-    pop = build_population(params, Streams(3), households=20000)
-    H = pop.households
-    per_capita = H.earned_year / H.size + H.transfer_pp_year
+def test_earned_income_is_log_normal_around_the_group_median_without_a_floor():
+    params = load_scenario().params
+    H = build_population(params, Streams(3), households=20000).households
+    per_person = H.earned_year / H.size
+    for g, name in enumerate(GROUPS):
+        mine = per_person[H.group == g]
+        if len(mine) < 500:
+            continue
+        median = params["income"]["earned_median_yuan"][name]
+        sd = params["income"]["earned_log_sd"][name]
+        # the sample median of n log-normal draws: se of log median about 1.25 sd / sqrt(n)
+        assert abs(np.log(np.median(mine) / median)) < 4 * 1.25 * sd / np.sqrt(len(mine))
     line = params["poverty"]["line_yuan"][2020]
-    floors = np.array([params["income"]["start_floor_x_line"][g] for g in GROUPS])[H.group]
-    floors = np.where(H.formerly_poor, params["income"]["formerly_poor_start_floor_x_line"],
-                      floors)
-    assert (per_capita >= floors * line * (1 - 1e-9)).all()
-    free = load_scenario(overrides=["income.start_floor_x_line=0",
-                                    "income.formerly_poor_start_floor_x_line=0"]).params
-    H = build_population(free, Streams(3), households=20000).households
-    assert (H.earned_year / H.size + H.transfer_pp_year < line).mean() > 0.01
+    assert (per_person + H.transfer_pp_year < line).mean() > 0.01  # no floor
+
+
+def test_registered_poor_are_the_lowest_incomes_of_their_group():
+    scn = load_scenario("xinjiang_2019")
+    params = scn.params
+    H = build_population(params, Streams(4), households=10000).households
+    per_person = H.earned_year / H.size + H.transfer_pp_year
+    shares = params["population"]["registered_poor_share"]
+    for g, name in enumerate(GROUPS):
+        mine = H.group == g
+        if not mine.any():
+            continue
+        reg = H.registered & mine
+        assert reg.sum() == round(shares[name] * mine.sum())
+        if reg.any() and (mine & ~reg).any():
+            assert per_person[reg].max() <= per_person[mine & ~reg].min()
+    assert not (H.registered & H.formerly_poor).any()
+    assert not (H.cause_illness & ~(H.registered | H.formerly_poor)).any()
+    assert 0.2 < H.cause_illness[H.registered].mean() < 0.8

@@ -148,6 +148,7 @@ class Monitoring(Measure):
         if len(found) == 0:
             return
         self.count("monitoring_found", np.bincount(H.group[found], minlength=5))
+        model.registry.identify(found, m)
         amount = np.minimum(self.p["assistance_share"] * np.maximum(acc.sum_oop[found], 0.0),
                             self.p["assistance_max_yuan"]) + self.p["temporary_yuan"]
         if self.exhausted:

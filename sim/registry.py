@@ -1,0 +1,223 @@
+"""The poverty registry (建档立卡): who is registered, why, and when they exit.
+
+The counts that evaluators hold are registry counts, not the model's truth (DESIGN.md):
+households registered as poor whose *recorded* main cause is illness, until the registry
+records their exit. This module keeps the registry beside the model's truth:
+
+* **Status** per household (``sim.population``): registered poor not yet exited
+  (``registered``), exited (``formerly_poor``, 脱贫户), identified as a monitored object
+  (``monitored``, 监测对象), or none; and the recorded main cause (``cause_illness``).
+* **Programmes**: each month, registered poor households not yet reached by a non-health
+  programme (employment, industry, relocation, transfers) join it at its yearly rate and
+  gain its income for good (``registry.programmes``).
+* **Exits by assessment**: every ``assessment_interval_months`` the registry checks each
+  registered poor household against the income standard (per-capita net income over the
+  last 12 months at least ``income_x_line`` times the line) and the guarantees (every
+  member insured; the guarantees not modelled pass with ``other_guarantees_share``);
+  eligible households are processed with ``processing_share``. Monitored objects whose
+  income reaches ``monitored_exit_income_x_line`` times the line leave monitoring.
+* **Identification of monitored objects**: a measure (``policies.monitoring``) calls
+  :meth:`Registry.identify` when it finds a household at risk; after
+  ``identification_lag_months`` (verification and approval) it is a monitored object.
+
+Nothing moves before ``registry.active_from`` (default: the first reported month), so the
+registry at that date is the scenario's initial condition.
+
+An exit of an illness-labelled household is attributed to a programme when the household
+would have failed the income test without that programme's income (the programme with the
+largest gain, if several), otherwise to "other" (earned-income growth, transfers, lower
+illness costs). Households whose members have all died leave the registry as dissolved.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.health import household_members
+from sim.parameters import GROUPS, PROGRAMMES
+from sim.results import Indicator
+from sim.timeline import parse_month
+
+N_GROUPS = len(GROUPS)
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("registry_exits_households", "households", "Registered poor households whose "
+              "exit the registry recorded this month."),
+    Indicator("registry_exits_persons", "persons", "Persons in them."),
+    Indicator("registry_exits_illness_households", "households", "Of which recorded as poor "
+              "due to illness."),
+    Indicator("registry_exits_illness_persons", "persons", "Persons in them."),
+    *[Indicator(f"registry_exits_illness_{p}_households", "households", "Illness-labelled "
+                f"exits that needed the {p} programme's income.") for p in PROGRAMMES],
+    Indicator("registry_exits_illness_other_households", "households", "Illness-labelled "
+              "exits that no programme decided (income growth, transfers, lower illness "
+              "costs)."),
+    Indicator("registry_dissolved_illness_households", "households", "Illness-labelled "
+              "registered households whose members have all died."),
+    Indicator("registry_deaths_illness_persons", "persons", "Deaths of members of "
+              "registered illness-labelled households (registered persons lost)."),
+    Indicator("registry_programme_joins_households", "households", "Registered poor "
+              "households joining a non-health programme (one count per programme)."),
+    Indicator("registry_monitored_new_households", "households", "Households identified as "
+              "monitored objects this month."),
+    Indicator("registry_monitored_exits_households", "households", "Monitored objects whose "
+              "risk was eliminated this month."),
+)
+
+
+class Registry:
+    """The registry of one model: programmes, exit assessments and monitored objects."""
+
+    def __init__(self, model):
+        self.model = model
+        H = model.pop.households
+        self.gain = np.zeros((H.n, len(PROGRAMMES)), np.float32)  # yuan per person-year
+        tl = model.timeline
+        start = model.params["registry"]["active_from"]
+        self.active_from = tl.index(parse_month(start)) if start else tl.warmup
+        self.pending: dict[int, np.ndarray] = {}  # month -> households to identify
+
+    @property
+    def p(self) -> dict:
+        """The registry rules in force."""
+        return self.model.params["registry"]
+
+    def active(self, m: int) -> bool:
+        """Whether the registry moves in month ``m``."""
+        return m >= self.active_from
+
+    # ---- hooks ---------------------------------------------------------------------------
+    def identify(self, households: np.ndarray, m: int) -> None:
+        """Households found at risk become monitored objects after the identification lag.
+
+        Registered poor households are already followed and are not added.
+        """
+        if not self.active(m) or len(households) == 0:
+            return
+        due = m + self.p["identification_lag_months"]
+        self.pending[due] = np.concatenate([self.pending.get(due, np.zeros(0, np.int64)),
+                                            households])
+
+    def _identified(self, m: int) -> None:
+        households = self.pending.pop(m, None)
+        if households is None:
+            return
+        H = self.model.pop.households
+        households = np.unique(households)
+        new = households[~H.monitored[households] & ~H.registered[households]
+                         & (H.size[households] > 0)]
+        H.monitored[new] = True
+        self._count("registry_monitored_new_households", new)
+
+    def on_deaths(self, died: np.ndarray) -> None:
+        """Count deaths in registered illness-labelled households."""
+        H, P = self.model.pop.households, self.model.pop.persons
+        hh = P.hh[died]
+        lost = died[H.registered[hh] & H.cause_illness[hh]]
+        self.model.month_counts["registry_deaths_illness_persons"] += self.model._by_group(
+            lost)
+
+    # ---- the monthly process -------------------------------------------------------------
+    def month(self, m: int) -> None:
+        """Programmes, dissolved households, and exits at assessment months."""
+        if not self.active(m):
+            return
+        self._identified(m)
+        self._programmes(m)
+        self._dissolve()
+        if (m - self.active_from + 1) % self.p["exit"]["assessment_interval_months"] == 0:
+            self._assess(m)
+
+    def _programmes(self, m: int) -> None:
+        H = self.model.pop.households
+        registered = np.flatnonzero(H.registered & (H.size > 0))
+        if len(registered) == 0:
+            return
+        stream = self.model.streams["registry"]
+        for k, name in enumerate(PROGRAMMES):
+            prog = self.p["programmes"][name]
+            waiting = registered[self.gain[registered, k] == 0]
+            if prog["reach_per_year"] <= 0 or prog["income_gain_yuan"] <= 0 or not len(
+                    waiting):
+                continue
+            p = 1.0 - np.exp(-prog["reach_per_year"] / 12.0)
+            joined = waiting[stream.keyed(waiting, m, k) < p]
+            self.gain[joined, k] = prog["income_gain_yuan"]
+            H.programme_pp_year[joined] += np.float32(prog["income_gain_yuan"])
+            self._count("registry_programme_joins_households", joined)
+
+    def _dissolve(self) -> None:
+        H = self.model.pop.households
+        gone = np.flatnonzero(H.registered & (H.size <= 0))
+        if len(gone):
+            self._count("registry_dissolved_illness_households", gone[H.cause_illness[gone]])
+            H.registered[gone] = False
+
+    def _net_per_capita(self, households: np.ndarray) -> np.ndarray:
+        """Per-capita net income over the last 12 months (yuan per person-year)."""
+        acc, H = self.model.accounts, self.model.pop.households
+        return (acc.sum_income[households] - acc.sum_oop[households]) / np.maximum(
+            H.size[households], 1)
+
+    def _assess(self, m: int) -> None:
+        model = self.model
+        H = model.pop.households
+        rules = self.p["exit"]
+        line = model.poverty_line(m)
+        stream = model.streams["registry"]
+        cand = np.flatnonzero(H.registered & (H.size > 0))
+        if len(cand):
+            net = self._net_per_capita(cand)
+            need = rules["income_x_line"] * line
+            ok = net >= need
+            if rules["requires_insurance"]:
+                ok &= self._all_insured(cand)
+            ok &= stream.keyed(cand, m, 10) < rules["other_guarantees_share"]
+            ok &= stream.keyed(cand, m, 11) < rules["processing_share"]
+            self._exit(cand[ok], net[ok], need)
+        watched = np.flatnonzero(H.monitored & (H.size > 0))
+        if len(watched):
+            safe = self._net_per_capita(watched) >= self.p["monitored_exit_income_x_line"] * line
+            H.monitored[watched[safe]] = False
+            self._count("registry_monitored_exits_households", watched[safe])
+
+    def _all_insured(self, households: np.ndarray) -> np.ndarray:
+        """Whether every living member of each household is insured."""
+        model = self.model
+        P = model.pop.persons
+        members = household_members(model, households)
+        members = members[P.alive[members]]
+        uninsured = members[~model.insured(members)]
+        bad = np.zeros(model.pop.households.n, bool)
+        bad[P.hh[uninsured]] = True
+        return ~bad[households]
+
+    def _exit(self, households: np.ndarray, net: np.ndarray, need: float) -> None:
+        H = self.model.pop.households
+        H.registered[households] = False
+        H.formerly_poor[households] = True
+        size = H.size[households].astype(float)
+        self._count("registry_exits_households", households, "registry_exits_persons", size)
+        ill = H.cause_illness[households]
+        who, net, size = households[ill], net[ill], size[ill]
+        self._count("registry_exits_illness_households", who,
+                    "registry_exits_illness_persons", size)
+        gains = self.gain[who].astype(float)  # yuan per person-year, by programme
+        needed = (net[:, None] - gains) < need  # would fail without that programme
+        decided = needed.any(axis=1)
+        owner = np.argmax(np.where(needed, gains, -1.0), axis=1)
+        for k, name in enumerate(PROGRAMMES):
+            self._count(f"registry_exits_illness_{name}_households", who[decided & (owner == k)])
+        self._count("registry_exits_illness_other_households", who[~decided])
+
+    def _count(self, name: str, households: np.ndarray, persons_name: str | None = None,
+               size: np.ndarray | None = None) -> None:
+        H, counts = self.model.pop.households, self.model.month_counts
+        g = H.group[households]
+        counts[name] += np.bincount(g, minlength=N_GROUPS)
+        if persons_name:
+            counts[persons_name] += np.bincount(g, weights=size, minlength=N_GROUPS)
+
+    def nbytes(self) -> int:
+        """Memory held."""
+        return self.gain.nbytes

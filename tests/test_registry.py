@@ -1,0 +1,181 @@
+"""The poverty registry: exact counts of a hand-built registry, exits by the assessment
+rules, programme attribution, identification of monitored objects, and the accounting of
+the registry's illness-poor count."""
+
+import numpy as np
+import pytest
+
+from models.registry import registry_change
+from sim import load_scenario, run
+from sim.engine import Model
+from sim.parameters import PROGRAMMES
+
+XJ = "xinjiang_2019"
+
+
+def fresh_model(overrides=(), households=60, scenario=XJ):
+    return Model(load_scenario(scenario, list(overrides)), seed=1, households=households)
+
+
+def test_a_hand_built_registry_is_counted_exactly():
+    model = fresh_model()
+    H = model.pop.households
+    H.registered[:] = False
+    H.formerly_poor[:] = False
+    H.cause_illness[:] = False
+    H.monitored[:] = False
+    H.registered[[0, 1, 2, 3]] = True
+    H.cause_illness[[1, 3, 10]] = True  # 10 is not registered: never counted
+    H.formerly_poor[[10, 11]] = True
+    H.monitored[[20, 21, 22]] = True
+    H.size[3] = 0  # a household whose members have all died is not counted
+    model.status = model.accounts.assess(model.poverty_line(0), H.size)
+    model.recorder.record_month(model, model.timeline.warmup)
+    data = model.recorder.data[0].sum(axis=0)
+    col = model.recorder.col
+    assert data[col["registry_poor_households"]] == 3
+    assert data[col["registry_poor_illness_households"]] == 1
+    assert data[col["registry_poor_illness_persons"]] == H.size[1]
+    assert data[col["registry_poor_persons"]] == H.size[[0, 1, 2]].sum()
+    assert data[col["registry_monitored_households"]] == 3
+    assert data[col["formerly_poor_households"]] == 2
+
+
+def exit_model(**rules):
+    overrides = [f"registry.exit.{k}={v}" for k, v in rules.items()]
+    model = fresh_model(["registry.exit.processing_share=1",
+                         "registry.exit.other_guarantees_share=1", *overrides])
+    H, acc = model.pop.households, model.accounts
+    H.registered[:] = True
+    H.formerly_poor[:] = False
+    H.cause_illness[:] = True
+    H.size[:] = 2
+    line = model.poverty_line(model.registry.active_from)
+    # per-capita 12-month net income from 0.5 to 1.5 times the line, in steps
+    net_pc = np.linspace(0.5, 1.5, H.n) * line
+    acc.sum_income[:] = net_pc * 2 + 100.0
+    acc.sum_oop[:] = 100.0
+    return model, net_pc, line
+
+
+def test_exits_follow_the_income_standard():
+    model, net_pc, line = exit_model(income_x_line=1.0)
+    model.registry._assess(model.registry.active_from)
+    H = model.pop.households
+    insured = model.registry._all_insured(np.arange(H.n))
+    expected = (net_pc >= line) & insured
+    assert expected.sum() > 10
+    assert (H.formerly_poor == expected).all()
+    assert (H.registered == ~expected).all()
+    assert model.month_counts["registry_exits_households"].sum() == expected.sum()
+    assert model.month_counts["registry_exits_persons"].sum() == 2 * expected.sum()
+
+
+def test_an_uninsured_member_blocks_the_exit_when_insurance_is_required():
+    strict, *_ = exit_model(income_x_line=0.0)
+    lax, *_ = exit_model(income_x_line=0.0, requires_insurance="false")
+    for model in (strict, lax):
+        model.registry._assess(model.registry.active_from)
+    H = strict.pop.households
+    P = strict.pop.persons
+    uninsured_hh = np.unique(P.hh[~strict.insured(np.arange(P.n)) & P.alive])
+    assert len(uninsured_hh) > 0
+    assert not H.formerly_poor[uninsured_hh].any()
+    assert lax.pop.households.formerly_poor.all()
+
+
+def test_processing_share_delays_exits():
+    model = fresh_model(["registry.exit.processing_share=0.25",
+                         "registry.exit.other_guarantees_share=1",
+                         "registry.exit.income_x_line=0", "registry.exit.requires_insurance=false"],
+                        households=4000)
+    H = model.pop.households
+    H.registered[:] = True
+    H.formerly_poor[:] = False
+    model.registry._assess(model.registry.active_from)
+    n = H.n
+    assert abs(H.formerly_poor.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / n)
+
+
+def test_an_exit_that_needed_a_programme_is_attributed_to_it():
+    model, net_pc, line = exit_model(income_x_line=1.0)
+    reg = model.registry
+    k = PROGRAMMES.index("industry")
+    reg.gain[:, k] = 0.3 * line  # every household has the industry income...
+    reg._assess(reg.active_from)
+    H = model.pop.households
+    exits = H.formerly_poor
+    needed = exits & (net_pc - 0.3 * line < line)  # ...the poorer exits needed it
+    counts = model.month_counts
+    assert counts["registry_exits_illness_industry_households"].sum() == needed.sum() > 0
+    assert counts["registry_exits_illness_other_households"].sum() == (exits & ~needed).sum()
+
+
+def test_monitoring_makes_monitored_objects_after_the_lag():
+    res_model = Model(load_scenario(overrides=["registry.identification_lag_months=2"]),
+                      seed=3, households=1500)
+    found_at = {}
+    reg = res_model.registry
+    real = reg.identify
+
+    def spy(households, m):
+        for h in households.tolist():
+            found_at.setdefault(h, m)
+        real(households, m)
+
+    reg.identify = spy
+    res = res_model.run()
+    H = res_model.pop.households
+    assert res.monthly["registry_monitored_new_households"].sum() > 0
+    monitored = np.flatnonzero(H.monitored)
+    assert len(monitored) > 0
+    assert set(monitored.tolist()) <= set(found_at)
+    assert not (H.monitored & H.registered).any()
+
+
+@pytest.fixture(scope="module")
+def xinjiang():
+    return run(load_scenario(XJ), reps=2, seed=4, households=2500)
+
+
+def test_the_registry_change_adds_up_exactly(xinjiang):
+    change = registry_change(xinjiang, "2018-12", "2019-07").to_frame().set_index(
+        ["unit", "component"])["value"]
+    for unit in ("households", "persons"):
+        parts = change[unit].drop(["at 2018-12", "at 2019-07", "fall"])
+        assert change[(unit, "fall")] == pytest.approx(parts.sum(), abs=1e-6)
+        assert change[(unit, "fall")] == pytest.approx(
+            change[(unit, "at 2018-12")] - change[(unit, "at 2019-07")])
+    assert change[("households", "fall")] > 0
+
+
+def test_registry_counts_separate_truth_from_labels(xinjiang):
+    last = xinjiang.monthly[(xinjiang.monthly["group"] == "all")
+                            & (xinjiang.monthly["month"] == "2019-07")]
+    assert (last["registry_poor_illness_truly_poor_illness_households"]
+            <= last["registry_poor_illness_households"]).all()
+    assert (last["registry_poor_illness_truly_poor_illness_households"]
+            <= last["poor_illness_households"]).all()
+    assert (last["poor_illness_unregistered_households"]
+            <= last["poor_illness_households"]).all()
+
+
+def test_the_registry_does_not_move_before_it_is_active():
+    model = Model(load_scenario(XJ), seed=2, households=1000)
+    start = model.pop.households.registered.copy()
+    model.run()
+    assert model.registry.active_from == model.timeline.warmup + 1  # January 2019
+    res_rows = model.recorder.data[0].sum(axis=0)  # December 2018, the first reported month
+    assert res_rows[model.recorder.col["registry_poor_households"]] == start.sum() - (
+        res_rows[model.recorder.col["registry_dissolved_illness_households"]])
+    assert res_rows[model.recorder.col["registry_exits_households"]] == 0
+
+
+def test_registered_poor_are_neither_new_nor_returning():
+    model = Model(load_scenario(XJ), seed=5, households=1500)
+    res = model.run()
+    a = res.annual[res.annual["group"] == "all"].set_index("year")
+    H = model.pop.households
+    alive = H.size > 0
+    other = (alive & ~H.formerly_poor & ~H.registered).sum()
+    assert a.loc[2019, "other_households_start"] >= other  # registered are not "other"
