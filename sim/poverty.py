@@ -223,8 +223,9 @@ def update_income_shocks(model, m: int) -> None:
 
 
 def monthly_income(model) -> np.ndarray:
-    """Income at full working capacity this month (yuan): earnings, transfers and the
-    income of non-health programmes (``sim.registry``).
+    """Income at full working capacity this month (yuan).
+
+    Earnings, transfers, and the income of non-health programmes (``sim.registry``).
     """
     H = model.pop.households
     per_member = H.transfer_pp_year.astype(np.float64) + H.programme_pp_year
