@@ -196,12 +196,19 @@ class CareSystem:
                                np.ones(len(tb), bool)))
         return out
 
-    def major(self, persons: np.ndarray, amount: np.ndarray, level: np.ndarray) -> Bills:
-        """Major-disease treatment bills; the special-treatment programme may cap them."""
+    def major(self, persons: np.ndarray, amount: np.ndarray, level: np.ndarray,
+              new_episode: np.ndarray | None = None) -> Bills:
+        """Major-disease treatment bills; the special-treatment programme may cap them.
+
+        ``new_episode`` marks the bills that open an inpatient episode (the first month of
+        a course), which pay the per-admission deductible.
+        """
         m = self.model
         amount = amount * m.measures["cost_control"].cost_factor("inpatient")
         amount = m.measures["special_treatment"].course_bill(persons, amount)
-        return self._bills(persons, level, amount, np.zeros(len(persons), bool))
+        bills = self._bills(persons, level, amount, np.zeros(len(persons), bool))
+        bills.new_episode = new_episode
+        return bills
 
     def start_major_treatment(self, persons: np.ndarray, disease: np.ndarray,
                               month: int) -> np.ndarray:

@@ -47,7 +47,7 @@ from sim.schema import dated_value
 
 #: The payers that can pay each kind of bill (the others pay nothing; see sim.payment).
 PAYERS_BY_KIND = {"outpatient": ("basic", "oop"), "chronic": ("basic", "assistance", "oop"),
-                  "inpatient": PAYERS}
+                  "inpatient": PAYERS, "special": PAYERS}
 PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0.7,
          "registry": 0.8, "record": 0.9}
 N_GROUPS = len(GROUPS)
@@ -73,6 +73,7 @@ class Model:
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
         self.ledger = Ledger(P.n)
         self.liquidity = Liquidity(H.savings)
+        self.death_loss = health.DeathLoss(H.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
         self._compile()
@@ -224,14 +225,17 @@ class Model:
 
         batches = [("outpatient", op["bills"]), ("inpatient", ip["bills"])]
         batches += [("chronic", bills) for bills in self.care.chronic(chronic_ill)]
-        mp, mb, ml = major["bills"]
-        batches.append(("inpatient", self.care.major(mp, mb, ml)))
+        course, ongoing = major["bills"]["course"], major["bills"]["ongoing"]
+        batches.append(("inpatient", self.care.major(*course)))
+        batches.append(("special", self.care.major(*ongoing)))
         oop_hh = self._settle(m, batches)
         self._liquidity(m)
 
-        loss_hh = self._income_loss(sick)
-        income_hh = monthly_income(self) - loss_hh + self._transfers_arriving(m)
-        died = health.apply_deaths(self, np.concatenate(deaths))
+        sick_loss = self._income_loss(sick)
+        income_hh = monthly_income(self) - sick_loss + self._transfers_arriving(m)
+        # deaths[0] holds the background deaths; the others died of illness
+        died = health.apply_deaths(self, np.concatenate(deaths), np.concatenate(deaths[1:]))
+        loss_hh = sick_loss + self.death_loss.month(m)
         for measure in self.measures.values():
             measure.on_deaths(died)
         self.registry.on_deaths(died)

@@ -258,8 +258,9 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
 def major_course(model, m: int, deaths: list) -> dict:
     """Diagnosis, progression, treatment start, course, cure and death of major diseases.
 
-    Returns this month's major-disease bills (persons, yuan, level), the work lost, and
-    counts for the record. Treatment starts through care seeking (money barriers) and,
+    Returns this month's major-disease bills (course months as inpatient episodes, ongoing
+    care after a course as outpatient special-disease care), the work lost, and counts
+    for the record. Treatment starts through care seeking (money barriers) and,
     for diseases on the special-treatment list, through designated-hospital capacity.
     """
     P, mt = model.pop.persons, model.health.major
@@ -267,7 +268,8 @@ def major_course(model, m: int, deaths: list) -> dict:
     ill = np.flatnonzero((P.major != NO_MAJOR) & P.alive)
     empty = np.zeros(0, np.int64)
     if len(ill) == 0:
-        return {"bills": (empty, np.zeros(0), empty), "sick": [], "counts": {}}
+        return {"bills": {"course": (empty, np.zeros(0), empty, np.zeros(0, bool)),
+                          "ongoing": (empty, np.zeros(0), empty)}, "sick": [], "counts": {}}
     k = P.major[ill].astype(np.int64)
     found = P.major_found[ill]
     treating = P.major_months[ill] >= 0
@@ -325,7 +327,16 @@ def major_course(model, m: int, deaths: list) -> dict:
     P.major_found[gone] = False
     P.major_months[gone] = -1
     sick = [Sick(ill[~died], mt["work_loss"][k[~died]])]
-    return {"bills": (ill[billed], bill[billed], mt["level"][k[billed]]), "sick": sick,
+    # a course is one episode (its deductible is paid in its first month); what follows a
+    # course that did not cure is ongoing outpatient special-disease care (门诊慢特病)
+    episode_start = in_course & (months == 0)
+    bills = {
+        "course": (ill[in_course], bill[in_course], mt["level"][k[in_course]],
+                   episode_start[in_course]),
+        "ongoing": (ill[billed & ~in_course], bill[billed & ~in_course],
+                    mt["level"][k[billed & ~in_course]]),
+    }
+    return {"bills": bills, "sick": sick,
             "counts": counts}
 
 
@@ -351,8 +362,16 @@ def refresh_age(model) -> None:
     model.outpatient_threshold = 1.0 - t.outpatient[model.band]
 
 
-def apply_deaths(model, died: np.ndarray) -> np.ndarray:
-    """Mark persons dead; households lose their earnings share and a member.
+def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Mark persons dead; households lose a member and part of the earnings share.
+
+    The living members replace ``income.death_earnings_replaced`` of the earnings lost
+    (working more, remittances; none when no member is left); if no earner is left, the
+    living members of working age (or all living members) take over the earning. The
+    part not replaced after a death from illness (``illness``: persons who died of their
+    disease or after forgone care, not of background causes) counts as illness-caused
+    income loss for the next 12 months (DESIGN.md; ``model.death_loss``).
 
     Returns the unique persons who died this month (alive until now).
     """
@@ -364,18 +383,65 @@ def apply_deaths(model, died: np.ndarray) -> np.ndarray:
     P.alive[died] = False
     hh = P.hh[died]
     np.subtract.at(H.size, hh, 1)
-    lost_share = np.bincount(hh, weights=P.earn_share[died], minlength=0)
+    from_illness = np.isin(died, illness) if illness is not None and len(illness) else (
+        np.zeros(len(died), bool))
+    lost_share = np.bincount(hh, weights=P.earn_share[died], minlength=H.n)
+    ill_share = np.bincount(hh, weights=P.earn_share[died] * from_illness, minlength=H.n)
     affected = np.unique(hh)
-    lost = lost_share[affected]
+    lost = np.clip(lost_share[affected], 0.0, 1.0)
     P.earn_share[died] = 0.0
-    keep = 1.0 - lost
-    H.earned_year[affected] *= np.clip(keep, 0.0, 1.0)
-    # the remaining earners' shares are renormalised to sum to one
-    members = household_members(model, affected)
-    scale = np.zeros(H.n)
-    scale[affected] = np.where(keep > 1e-9, 1.0 / np.maximum(keep, 1e-9), 0.0)
-    P.earn_share[members] = (P.earn_share[members] * scale[P.hh[members]]).astype(np.float32)
+    replaced = model.params["income"]["death_earnings_replaced"] * (H.size[affected] > 0)
+    before = H.earned_year[affected].copy()
+    H.earned_year[affected] = before * (1.0 - lost * (1.0 - replaced))
+    model.death_loss.add(affected, before * ill_share[affected] * (1.0 - replaced) / 12.0,
+                         model.current_month)
+    _share_earnings(model, affected)
     return died
+
+
+def _share_earnings(model, households: np.ndarray) -> None:
+    """Renormalise the living members' earnings shares to one.
+
+    If no living member earns, those of working age (or all) share the earning equally.
+    """
+    P, H = model.pop.persons, model.pop.households
+    members = household_members(model, households)
+    members = members[P.alive[members]]
+    hh = P.hh[members]
+    total = np.bincount(hh, weights=P.earn_share[members], minlength=H.n)
+    pop = model.params["population"]
+    working = (P.age[members] >= pop["worker_age_min"]) & (P.age[members] <= pop[
+        "worker_age_max"])
+    n_working = np.bincount(hh, weights=working, minlength=H.n)
+    n_living = np.bincount(hh, minlength=H.n)
+    none = total[hh] <= 1e-9
+    take = np.where(n_working[hh] > 0, working / np.maximum(n_working[hh], 1),
+                    1.0 / np.maximum(n_living[hh], 1))
+    share = np.where(none, take, P.earn_share[members] / np.maximum(total[hh], 1e-12))
+    P.earn_share[members] = share.astype(np.float32)
+
+
+class DeathLoss:
+    """Earnings lost to deaths from illness (yuan per month), for 12 months after each."""
+
+    MONTHS = 12
+
+    def __init__(self, n_households: int):
+        self.per_month = np.zeros(n_households)
+        self.until = np.full(n_households, -1, np.int32)
+
+    def add(self, households: np.ndarray, yuan_per_month: np.ndarray, m: int) -> None:
+        """Start (or add to) the loss of ``households`` from month ``m`` on."""
+        hit = yuan_per_month > 0
+        households, yuan_per_month = households[hit], yuan_per_month[hit]
+        ongoing = self.until[households] > m
+        self.per_month[households] = np.where(ongoing, self.per_month[households], 0.0) + (
+            yuan_per_month)
+        self.until[households] = m + self.MONTHS
+
+    def month(self, m: int) -> np.ndarray:
+        """The loss of month ``m`` per household (zero once its 12 months are over)."""
+        return np.where(self.until > m, self.per_month, 0.0)
 
 
 def household_members(model, households: np.ndarray) -> np.ndarray:

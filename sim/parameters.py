@@ -130,6 +130,8 @@ INCOME = Section({
                               "(AR(1) coefficient on log income).", unit="coefficient"),
     "shock_sd": Num("log yuan", "Sd of the yearly innovation to log earned income.", low=0,
                     high=2),
+    "death_earnings_replaced": Prob("Share of a dead member's earnings that the living "
+                                    "members replace (none when no member is left)."),
     "borrowing_rate_per_year": Num("share per year", "Interest on money borrowed to "
                                    "advance reimbursements (informal loans).", low=0,
                                    high=2),
@@ -340,6 +342,9 @@ PAYMENT = Section({
         "chronic_ratio": Prob(unit="share of in-scope cost", doc="Chronic and special disease "
                               "outpatient care (门诊慢特病)."),
         "chronic_cap_yuan": Yuan(unit="yuan per person-year"),
+        "special_ratio": Prob(unit="share of in-scope cost", doc="Outpatient special-disease "
+                              "care of major diseases (e.g. dialysis, 门诊慢特病), without "
+                              "deductible, within the inpatient cap; the later layers apply."),
     }, doc="Resident basic medical insurance (城乡居民基本医疗保险)."),
     "critical_illness": Section({
         "deductible_yuan": Yuan(unit="yuan per person-year", doc="Annual in-scope out-of-"

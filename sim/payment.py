@@ -8,8 +8,10 @@ year-to-date amounts (yuan), which the engine resets at the start of each insura
 Rules per layer (from ``payment`` in the scenario, compiled into :class:`PaymentRules`):
 
 * Basic insurance pays ``ratio(level) + bonus(group)`` of the in-scope part of an inpatient
-  bill above a per-admission deductible, within an annual cap; outpatient and chronic
-  outpatient bills have their own ratio and annual cap, without deductible.
+  bill above a per-admission deductible (once per episode: a treatment course is one),
+  within an annual cap; outpatient special-disease care after a course (e.g. dialysis) is
+  paid at ``special_ratio`` without deductible, within the same cap and layers; outpatient
+  and chronic outpatient bills have their own ratio and annual cap, without deductible.
 * Critical illness insurance pays ``ratio + bonus(group)`` of the in-scope cost left after
   basic insurance, once a person's year-to-date amount of it passes the deductible
   (times ``deductible_factor(group)``), within a cap unless the group is uncapped.
@@ -52,6 +54,7 @@ class PaymentRules:
     outpatient_cap: float
     chronic_ratio: float
     chronic_cap: float
+    special_ratio: float
     ci_deductible: np.ndarray  # (group,)
     ci_ratio: np.ndarray
     ci_cap: np.ndarray
@@ -88,6 +91,7 @@ class PaymentRules:
             basic_cap=b["annual_cap_yuan"],
             outpatient_ratio=b["outpatient_ratio"], outpatient_cap=b["outpatient_cap_yuan"],
             chronic_ratio=b["chronic_ratio"], chronic_cap=b["chronic_cap_yuan"],
+            special_ratio=b["special_ratio"],
             ci_deductible=ci["deductible_yuan"] * g(ci["deductible_factor"]),
             ci_ratio=np.minimum(1.0, ci["ratio"] + g(ci["ratio_bonus"])),
             ci_cap=np.where(g(ci["uncapped"]) > 0, np.inf, ci["annual_cap_yuan"]),
@@ -117,6 +121,9 @@ class Bills:
     scope: np.ndarray
     insured: np.ndarray
     tb: np.ndarray
+    #: inpatient bills: whether the bill opens an episode and pays the per-admission
+    #: deductible (None: every bill does)
+    new_episode: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.person)
@@ -205,12 +212,26 @@ def _assistance(g, left, ytd, rules):
     return paid, {"as_base": base, "assistance": used}
 
 
-def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
-    """Admissions and major-disease treatment: all four layers in order."""
+def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules, special: bool = False
+                     ) -> tuple[Paid, dict]:
+    """Admissions and major-disease treatment: all four layers in order.
+
+    An admission pays the per-admission deductible; a month of a treatment course after
+    its first does not (one episode); ``special`` bills (outpatient special-disease care
+    such as dialysis after a course, 门诊慢特病) pay no deductible and are reimbursed at
+    ``special_ratio``, within the same annual cap and layers.
+    """
     g, lv, amount = bills.group, bills.level, bills.amount
     ins = bills.insured
-    ratio = rules.basic_ratio[g, lv]
-    basic = ratio * np.maximum(bills.scope - rules.basic_deductible[g, lv], 0.0)
+    if special:
+        ratio = np.full(len(g), rules.special_ratio)
+        deductible = 0.0
+    else:
+        ratio = rules.basic_ratio[g, lv]
+        deductible = rules.basic_deductible[g, lv]
+        if bills.new_episode is not None:
+            deductible = np.where(bills.new_episode, deductible, 0.0)
+    basic = ratio * np.maximum(bills.scope - deductible, 0.0)
     basic = np.where(ins, _capped(basic, ytd["basic"], rules.basic_cap), 0.0)
     left = bills.scope - basic
 
@@ -258,12 +279,19 @@ def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, 
     return Paid(basic, zero, assist, zero, bills.amount - basic - assist, topup), new
 
 
+def settle_special(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """Outpatient special-disease care (门诊慢特病): the inpatient layers, no deductible."""
+    return settle_inpatient(bills, ytd, rules, special=True)
+
+
 #: Each kind of bill: its function and the year-to-date amounts it reads and updates.
 SETTLE = {
     "outpatient": (settle_outpatient, ("outpatient",)),
     "chronic": (settle_chronic, ("chronic", "as_base", "assistance")),
     "inpatient": (settle_inpatient, ("basic", "ci_base", "ci", "as_base", "assistance",
                                      "supplemental")),
+    "special": (settle_special, ("basic", "ci_base", "ci", "as_base", "assistance",
+                                 "supplemental")),
 }
 
 

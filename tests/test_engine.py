@@ -138,19 +138,36 @@ def test_process_pool_gives_the_same_numbers_as_serial():
     pd.testing.assert_frame_equal(serial.annual, pooled.annual)
 
 
-def test_deaths_take_members_and_their_earnings():
+def test_deaths_take_members_and_part_of_their_earnings():
     model = Model(load_scenario(), seed=4, households=200)
     P, H = model.pop.persons, model.pop.households
-    earner = int(np.flatnonzero(P.earn_share > 0)[0])
+    replaced = model.params["income"]["death_earnings_replaced"]
+    earners = np.flatnonzero(P.earn_share > 0)
+    earner = int(earners[np.flatnonzero(H.size[P.hh[earners]] >= 2)[0]])
     hh = P.hh[earner]
     before_size, before_earned = H.size[hh], H.earned_year[hh]
     share = float(P.earn_share[earner])
-    sim.health.apply_deaths(model, np.array([earner]))
+    sim.health.apply_deaths(model, np.array([earner]))  # a background death
     assert H.size[hh] == before_size - 1
-    assert H.earned_year[hh] == pytest.approx(before_earned * (1 - share))
+    assert H.earned_year[hh] == pytest.approx(before_earned * (1 - share * (1 - replaced)))
     members = np.flatnonzero((P.hh == hh) & P.alive)
-    if P.earn_share[members].sum() > 0:
-        assert P.earn_share[members].sum() == pytest.approx(1.0, rel=1e-5)
+    assert P.earn_share[members].sum() == pytest.approx(1.0, rel=1e-5)
+    assert model.death_loss.month(0)[hh] == 0  # not illness-caused
+
+
+def test_earnings_lost_to_an_illness_death_count_as_illness_loss_for_a_year():
+    model = Model(load_scenario(), seed=4, households=200)
+    P, H = model.pop.persons, model.pop.households
+    replaced = model.params["income"]["death_earnings_replaced"]
+    earner = int(np.flatnonzero(P.earn_share > 0)[0])
+    hh = P.hh[earner]
+    lost_year = H.earned_year[hh] * float(P.earn_share[earner]) * (1 - replaced)
+    model.current_month = 5
+    sim.health.apply_deaths(model, np.array([earner]), illness=np.array([earner]))
+    assert model.death_loss.month(5)[hh] == pytest.approx(lost_year / 12)
+    assert model.death_loss.month(16)[hh] == pytest.approx(lost_year / 12)
+    assert model.death_loss.month(17)[hh] == 0
+
 
 
 def test_per_group_counts_match_a_direct_count():
@@ -212,3 +229,21 @@ def test_flows_in_a_run_exclude_households_poor_the_december_before(monkeypatch)
     monkeypatch.setattr(Accounts, "close_year", checking)
     Model(load_scenario(), seed=5, households=1500).run()
     assert len(seen) == 5 and sum(seen) > 0  # some were poor before and were not counted
+
+
+def test_ongoing_major_disease_care_is_not_a_monthly_admission(monkeypatch):
+    seen = {"special": 0, "course_months_without_deductible": 0, "course_starts": 0}
+    real = sim.engine.settle
+
+    def spying(kind, bills, ledger, rules):
+        if kind == "special":
+            seen["special"] += len(bills)
+        elif kind == "inpatient" and bills.new_episode is not None:
+            seen["course_starts"] += int(bills.new_episode.sum())
+            seen["course_months_without_deductible"] += int((~bills.new_episode).sum())
+        return real(kind, bills, ledger, rules)
+
+    monkeypatch.setattr(sim.engine, "settle", spying)
+    Model(load_scenario(), seed=3, households=3000).run()
+    assert seen["special"] > 0  # e.g. dialysis after a course that did not cure
+    assert seen["course_months_without_deductible"] > seen["course_starts"] > 0

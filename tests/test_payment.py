@@ -32,7 +32,7 @@ def make_rules(**changes) -> PaymentRules:
                 "annual_cap_yuan": 150000, "ratio_bonus": per_group(default=0.0),
                 "deductible_factor": per_group(default=1.0),
                 "outpatient_ratio": 0.5, "outpatient_cap_yuan": 300,
-                "chronic_ratio": 0.65, "chronic_cap_yuan": 5000,
+                "chronic_ratio": 0.65, "chronic_cap_yuan": 5000, "special_ratio": 0.8,
             },
             "critical_illness": {
                 "deductible_yuan": 10000, "ratio": 0.6, "annual_cap_yuan": 300000,
@@ -88,6 +88,22 @@ def test_inpatient_other_group_basic_only():
     assert paid.critical_illness[0] == 0
     assert paid.assistance[0] == 0
     assert paid.oop[0] == pytest.approx(4000)
+
+
+def test_a_course_pays_its_deductible_once_and_special_care_none():
+    # three months of a course of 10,000 a month at county for "other": the first pays
+    # (8,500 - 500) * 0.75 = 6,000, the next two 8,500 * 0.75 = 6,375 each
+    ledger, rules = Ledger(1), make_rules()
+    paid = []
+    for first in (True, False, False):
+        b = bills(["other"], ["county"], [10000])
+        b.new_episode = np.array([first])
+        paid.append(settle("inpatient", b, ledger, rules).basic[0])
+    assert paid == pytest.approx([6000, 6375, 6375])
+    # special-disease outpatient care: no deductible, at special_ratio 0.8 of 8,500
+    special = settle("special", bills(["other"], ["county"], [10000]), Ledger(1), rules)
+    assert special.basic[0] == pytest.approx(6800)
+    assert special.oop[0] == pytest.approx(3200)
 
 
 def test_inpatient_formerly_poor_all_four_layers():
