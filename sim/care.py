@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import CHRONIC, LEVELS, TB_INDEX
-from sim.payment import Bills
+from sim.payment import Bills, quote
 from sim.rng import lognormal_with_mean, normal_from_uniform
 
 
@@ -42,6 +42,12 @@ class CareTables:
     cost_log_sd: float
     forgone_days_multiplier: float
     forgone_admission_death: float
+    forgone_admission_recurs: float
+    forgone_outpatient_admission: float
+    delayed_cost_factor: float
+    price_elasticity: dict
+    reference_burden: dict
+    income_floor: float
     in_scope: np.ndarray  # (level,) share of a bill in the insurance catalogue
     chronic_cost: np.ndarray  # (256,) monthly bill of the non-TB diseases, by mask
     chronic_scope: np.ndarray  # (256,) its in-scope part
@@ -70,6 +76,14 @@ class CareTables:
             cost_log_sd=c["cost_log_sd"],
             forgone_days_multiplier=c["forgone_days_multiplier"],
             forgone_admission_death=c["forgone_admission_mortality"],
+            forgone_admission_recurs=c["forgone_admission_recurs"],
+            forgone_outpatient_admission=c["forgone_outpatient_admission"],
+            delayed_cost_factor=c["delayed_admission_cost_factor"],
+            price_elasticity={k: c["demand"][f"{k}_price_elasticity"]
+                              for k in ("outpatient", "inpatient")},
+            reference_burden={k: c["demand"][f"{k}_reference_burden"]
+                              for k in ("outpatient", "inpatient")},
+            income_floor=c["demand"]["income_floor_yuan_per_month"],
             in_scope=in_scope, chronic_cost=cost, chronic_scope=scope,
             tb_cost=np.array([tb["cost_yuan_per_month_unmanaged"],
                               tb["cost_yuan_per_month_managed"]]),
@@ -109,6 +123,7 @@ class CareSystem:
 
     def __init__(self, model):
         self.model = model
+        self.delayed: dict[int, np.ndarray] = {}  # month -> persons whose need comes back
 
     def _bills(self, persons, level, amount, tb, scope=None) -> Bills:
         """A batch of bills; the in-scope part follows the level unless given."""
@@ -134,44 +149,95 @@ class CareSystem:
             ct.deposit[level] > 0)
         return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
 
+    def _seek(self, kind: str, bills: Bills, base: np.ndarray | float) -> np.ndarray:
+        """Probability of seeking care given the out-of-pocket price the patient faces.
+
+        Constant-elasticity demand in the burden: the quoted out of pocket of this episode
+        over the household's per-capita income of a month (``sim.payment.quote``), relative
+        to a reference burden at which ``base`` applies. Insurance, assistance, fee
+        exemptions and lower prices lower the burden and raise use; poorer households face
+        a higher burden for the same price (the income gradient).
+        """
+        m = self.model
+        ct, P, H, acc = m.care_tables, m.pop.persons, m.pop.households, m.accounts
+        oop = quote(kind, bills, m.ledger, m.rules)
+        hh = P.hh[bills.person]
+        income_pc_month = np.maximum(acc.sum_income[hh] / 12.0 / np.maximum(H.size[hh], 1),
+                                     ct.income_floor)
+        ref = ct.reference_burden[kind]
+        burden = np.maximum(oop / income_pc_month, ref * 1e-3)
+        return np.clip(base * (burden / ref) ** ct.price_elasticity[kind], 0.0, 1.0)
+
     def outpatient(self, persons: np.ndarray, month: int) -> dict:
-        """Outpatient episodes: seek or forgo, level, bill."""
+        """Outpatient episodes: price, distance, seek or forgo, level, bill."""
         m = self.model
         ct, H, P = m.care_tables, m.pop.households, m.pop.persons
         u = m.streams["care_outpatient"].keyed_parts(persons, month)  # seek, level, bill
         dist = H.distance_km[P.hh[persons]]
         forgo = np.clip(ct.forgo_per_km * dist * m.measures["primary_care"].access_factor(),
                         0.0, 1.0)
-        seek = u[0] < ct.outpatient_seek * (1.0 - forgo)
-        got = persons[seek]
-        level = _pick_level(u[1, seek], ct.outpatient_levels_cum)
+        level = _pick_level(u[1], ct.outpatient_levels_cum)
         amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd,
-                                     normal_from_uniform(u[2, seek]))
+                                     normal_from_uniform(u[2]))
         amount *= m.measures["cost_control"].cost_factor("outpatient")
-        tb = (P.chronic[got] & np.uint8(1 << TB_INDEX)) != 0
-        amount = m.measures["fee_exemption"].outpatient_bill(got, level, amount, tb)
-        return {"bills": self._bills(got, level, amount, tb), "forgone": persons[~seek]}
+        tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
+        waived = amount * m.measures["fee_exemption"].waived_share(persons, level)
+        bills = self._bills(persons, level, amount - waived, tb)
+        seek = u[0] < self._seek("outpatient", bills, ct.outpatient_seek * (1.0 - forgo))
+        m.measures["fee_exemption"].record(persons[seek], waived[seek])
+        forgone = persons[~seek]
+        self._delay(forgone, month, ct.forgone_outpatient_admission, 5)
+        return {"bills": bills.subset(seek), "forgone": forgone}
 
     def inpatient(self, persons: np.ndarray, month: int) -> dict:
-        """Admissions: admitted or forgone (deposit, access), level, bill; deaths if forgone."""
+        """Admissions: price, deposit and access, admitted or forgone, level, bill.
+
+        Needs delayed from earlier months (a forgone outpatient episode that worsened, a
+        forgone admission that recurs) join this month's, at a higher cost. A forgone
+        admission may end in death or recur next month.
+        """
         m = self.model
         ct, P = m.care_tables, m.pop.persons
+        persons, cost_factor = self._with_delayed(persons, month)
         s = m.streams["care_inpatient"]
-        u0 = s.keyed(persons, month, 0)
-        seek = u0 < ct.inpatient_seek
         level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum)
+        z = s.keyed_normal(persons, month, 2)
+        amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z) * (
+            cost_factor * m.measures["cost_control"].cost_factor("inpatient"))
+        tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
+        bills = self._bills(persons, level, amount, tb)
+        seek = s.keyed(persons, month, 0) < self._seek("inpatient", bills, ct.inpatient_seek)
         blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 3))
         admitted = seek & ~blocked
-        got = persons[admitted]
-        level = level[admitted]
-        z = s.keyed_normal(got, month, 2)
-        amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z)
-        amount *= m.measures["cost_control"].cost_factor("inpatient")
-        tb = (P.chronic[got] & np.uint8(1 << TB_INDEX)) != 0
         forgone = persons[~admitted]
         dies = forgone[s.keyed(forgone, month, 4) < ct.forgone_admission_death]
-        return {"bills": self._bills(got, level, amount, tb), "forgone": forgone,
-                "deaths": dies, "deposit_forgone": int(blocked.sum())}
+        self._delay(np.setdiff1d(forgone, dies), month, ct.forgone_admission_recurs, 6)
+        return {"bills": bills.subset(admitted), "forgone": forgone, "deaths": dies,
+                "deposit_forgone": int(blocked.sum())}
+
+    def _delay(self, persons: np.ndarray, month: int, p: float, slot: int) -> None:
+        """Forgone care that comes back: an admission need next month, with chance ``p``."""
+        if p <= 0 or len(persons) == 0:
+            return
+        back = persons[self.model.streams["care_delayed"].keyed(persons, month, slot) < p]
+        if len(back):
+            self.delayed[month + 1] = np.concatenate(
+                [self.delayed.get(month + 1, np.zeros(0, np.int64)), back])
+
+    def _with_delayed(self, persons: np.ndarray, month: int) -> tuple[np.ndarray, np.ndarray]:
+        """Admission needs with the delayed ones added, and each one's cost factor.
+
+        The delayed come back dearer (``delayed_admission_cost_factor``).
+        """
+        late = self.delayed.pop(month, None)
+        if late is None:
+            return persons, np.ones(len(persons))
+        P = self.model.pop.persons
+        late = np.unique(late[P.alive[late]])
+        allp = np.union1d(persons, late)
+        factor = np.where(np.isin(allp, late), self.model.care_tables.delayed_cost_factor, 1.0)
+        self.model.month_counts["admissions_delayed"] += self.model._by_group(late)
+        return allp, factor
 
     def chronic(self, ill: np.ndarray) -> list[Bills]:
         """Monthly bills of diagnosed chronic patients.

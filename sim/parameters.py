@@ -314,6 +314,30 @@ CARE = Section({
                                    "relative to treated.", low=1, high=10),
     "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death.",
                                         unit="per forgone admission"),
+    "forgone_admission_recurs": Prob("Chance that a forgone admission that did not end in "
+                                     "death is needed again the next month.",
+                                     unit="per forgone admission"),
+    "forgone_outpatient_admission": Prob("Chance that a forgone outpatient episode worsens "
+                                         "into an admission need the next month.",
+                                         unit="per forgone episode"),
+    "delayed_admission_cost_factor": Num("ratio", "Bill of a delayed admission relative to "
+                                         "one made when first needed.", low=1, high=5),
+    "demand": Section({
+        "outpatient_price_elasticity": Num("elasticity", "Elasticity of the chance of "
+                                           "seeking outpatient care with respect to its "
+                                           "out-of-pocket burden.", low=-3, high=0),
+        "inpatient_price_elasticity": Num("elasticity", "The same for admissions.", low=-3,
+                                          high=0),
+        "outpatient_reference_burden": Num("share of a month's per-capita income", "Burden "
+                                           "(the episode's out of pocket over a month's "
+                                           "income per person) at which outpatient_seek "
+                                           "applies.", low=1e-6),
+        "inpatient_reference_burden": Num("share of a month's per-capita income", "The same "
+                                          "for admissions and inpatient_seek.", low=1e-6),
+        "income_floor_yuan_per_month": Yuan(unit="yuan per person-month", doc="Income below "
+                                            "which the burden is computed at this floor "
+                                            "(households living on transfers in kind)."),
+    }, doc="How care seeking responds to its out-of-pocket price relative to income."),
     "health_check": Section({
         "sensitivity": Table(CHRONIC, Prob(), doc="Share of undiagnosed cases found."),
         "major_sensitivity": Prob("Share of undiagnosed major diseases marked "

@@ -128,6 +128,12 @@ class Bills:
     def __len__(self) -> int:
         return len(self.person)
 
+    def subset(self, keep: np.ndarray) -> Bills:
+        """The bills selected by a mask or index."""
+        episode = None if self.new_episode is None else self.new_episode[keep]
+        return Bills(self.person[keep], self.group[keep], self.level[keep], self.amount[keep],
+                     self.scope[keep], self.insured[keep], self.tb[keep], episode)
+
 
 @dataclass
 class Paid:
@@ -293,6 +299,16 @@ SETTLE = {
     "special": (settle_special, ("basic", "ci_base", "ci", "as_base", "assistance",
                                  "supplemental")),
 }
+
+
+def quote(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> np.ndarray:
+    """What each bill would leave out of pocket now (yuan), without recording anything.
+
+    The price a patient expects when deciding whether to seek care.
+    """
+    fn, fields = SETTLE[kind]
+    paid, _ = fn(bills, ledger.take(bills.person, fields), rules)
+    return paid.oop
 
 
 def settle(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> Paid:

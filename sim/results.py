@@ -107,6 +107,8 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("admissions", "admissions", "Admissions (acute; major courses excluded)."),
     _i("admissions_forgone", "admissions", "Needed admissions that did not happen."),
     _i("admissions_forgone_deposit", "admissions", "Of which for want of a deposit."),
+    _i("admissions_delayed", "admissions", "Admission needs that came back after care was "
+       "forgone (included in admissions and admissions_forgone as they turned out)."),
     _i("bills_yuan", "yuan", "All medical bills."),
     _i("basic_yuan", "yuan", "Paid by basic medical insurance."),
     _i("critical_illness_yuan", "yuan", "Paid by critical illness insurance."),

@@ -24,10 +24,14 @@ def test_paired_difference_has_the_right_sign_and_interval(pair):
     assert "paired replication" in c.summary()
 
 
-def test_unchanged_pathways_have_zero_difference(pair):
-    base, cut = pair
-    t = compare(base, cut, ["admissions_forgone_share"]).to_frame()
-    assert np.allclose(t["difference"], 0)
+def test_a_change_nothing_reads_has_exactly_zero_effect(pair):
+    base, _ = pair
+    dearer = run(load_scenario(overrides=["policies.settlement.admin_yuan_per_case=999"]),
+                 reps=3, seed=20, households=600)
+    t = compare(base, dearer).to_frame().set_index("indicator")
+    assert t.loc["settlement_cost_yuan_total", "difference"] > 0
+    others = t.drop(index="settlement_cost_yuan_total")["difference"]
+    assert np.allclose(others, 0), others[~np.isclose(others, 0)]
 
 
 def test_runs_with_different_seeds_are_refused(pair):

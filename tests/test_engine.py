@@ -72,12 +72,49 @@ def test_same_seed_same_numbers_different_seed_different_numbers(run_small):
     assert not a.monthly["oop_yuan"].equals(c.monthly["oop_yuan"])
 
 
-def test_reimbursement_rules_do_not_change_anyone_s_illness(run_small):
-    base = run_small()
-    other = run_small(("payment.assistance.ratio=0.2", "payment.basic.inpatient_ratio=0.5",
-                       "payment.critical_illness.ratio=0.9"))
+INELASTIC = ("care.demand.outpatient_price_elasticity=0",
+             "care.demand.inpatient_price_elasticity=0", "care.deposit_yuan=0")
+
+
+def test_reimbursement_rules_reach_health_only_through_care_seeking(run_small):
+    # common random numbers: when care does not respond to price, a reimbursement rule
+    # changes no one's illness, care or death - only who pays
+    rules = ("payment.assistance.ratio=0.2", "payment.basic.inpatient_ratio=0.5",
+             "payment.critical_illness.ratio=0.9")
+    base = run_small(INELASTIC)
+    other = run_small(INELASTIC + rules)
     pd.testing.assert_frame_equal(base.monthly[HEALTH_COLUMNS], other.monthly[HEALTH_COLUMNS])
     assert not np.allclose(base.monthly["oop_yuan"], other.monthly["oop_yuan"])
+    # with the default price response the same rules change care seeking
+    assert not run_small(rules).monthly["admissions_forgone"].equals(
+        run_small().monthly["admissions_forgone"])
+
+
+def test_a_higher_out_of_pocket_price_lowers_use(run_small):
+    base = run_small()
+    dear = run_small(("payment.basic.outpatient_ratio=0", "payment.basic.inpatient_ratio=0.3"))
+    t = lambda r, c: r.monthly[r.monthly["group"] == "all"][c].sum()  # noqa: E731
+    assert t(dear, "outpatient_forgone") > t(base, "outpatient_forgone")
+    assert t(dear, "admissions_forgone") > t(base, "admissions_forgone")
+    assert t(dear, "outpatient_episodes") < t(base, "outpatient_episodes")
+    assert t(dear, "admissions") < t(base, "admissions")
+
+
+def test_poorer_households_forgo_more_care_at_the_same_rules(default_run):
+    a = default_run.monthly.groupby("group").sum(numeric_only=True)
+    share = a["outpatient_forgone"] / (a["outpatient_forgone"] + a["outpatient_episodes"])
+    assert share["minimum_guarantee"] > share["other"]
+
+
+def test_more_forgone_care_raises_deaths():
+    rules = ["payment.basic.inpatient_ratio=0.1", "payment.assistance.ratio=0",
+             "policies.settlement.enabled=false"]
+    elastic = ["care.demand.inpatient_price_elasticity=-0.8"]
+    a = Model(load_scenario(overrides=elastic), seed=9, households=4000).run()
+    b = Model(load_scenario(overrides=elastic + rules), seed=9, households=4000).run()
+    t = lambda r, c: r.monthly[r.monthly["group"] == "all"][c].sum()  # noqa: E731
+    assert t(b, "admissions_forgone") > 1.2 * t(a, "admissions_forgone")
+    assert t(b, "deaths") > t(a, "deaths")
 
 
 def test_more_generous_reimbursement_lowers_spending_and_poverty(run_small):

@@ -240,3 +240,9 @@ def test_no_one_is_checked_twice_within_the_interval(monkeypatch):
 
 def test_contract_checks_find_disease(default_run):
     assert totals(default_run)["contracts_check_findings"] > 0
+
+
+@pytest.mark.parametrize("name", ["fee_exemption", "cost_control"])
+def test_removing_a_price_measure_changes_forgone_care(run_small, default_run, name):
+    without = run_small(off(name))
+    assert totals(without)["outpatient_forgone"] > totals(default_run)["outpatient_forgone"]

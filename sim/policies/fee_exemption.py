@@ -37,13 +37,16 @@ class FeeExemption(Measure):
         self.groups = group_array(self.p["groups"], bool) & self.on
         self.levels = np.array([self.p["levels"][k] for k in LEVELS], bool)
 
-    def outpatient_bill(self, persons, level, amount, tb) -> np.ndarray:
-        """Bills after the exemption (yuan)."""
+    def waived_share(self, persons: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """Share of each outpatient bill waived (0 where the exemption does not apply)."""
         if not self.groups.any():
-            return amount
-        g = self.model.pgroup[persons]
-        hit = self.groups[g] & self.levels[level]
-        waived = np.where(hit, amount * self.p["bill_reduction"], 0.0)
-        self.count("fee_exemption_visits", self.by_group(persons[hit]))
-        self.count("fee_exemption_cost_yuan", self.by_group(persons, waived))
-        return amount - waived
+            return np.zeros(len(persons))
+        hit = self.groups[self.model.pgroup[persons]] & self.levels[level]
+        return np.where(hit, self.p["bill_reduction"], 0.0)
+
+    def record(self, persons: np.ndarray, waived_yuan: np.ndarray) -> None:
+        """Count the visits that had fees waived and the yuan waived (the measure's cost)."""
+        if not self.groups.any():
+            return
+        self.count("fee_exemption_visits", self.by_group(persons[waived_yuan > 0]))
+        self.count("fee_exemption_cost_yuan", self.by_group(persons, waived_yuan))
