@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import AGE_BANDS, CHRONIC
-from sim.population import NO_MAJOR, age_band_index
+from sim.population import NO_MAJOR, age_band_index, major_incidence_per_year
 
 N_CHRONIC = len(CHRONIC)
 DAYS_PER_MONTH = 30.0
@@ -92,18 +92,12 @@ class HealthTables:
 
 def _onset_table(chronic: list[dict], majors: list[dict]) -> np.ndarray:
     """Cumulative monthly onset probabilities by (age band, sex) over all onset kinds."""
-    lower = [0, 15, 45, 60, 70, 80]
-    upper = lower[1:] + [101]
+    major_rates = major_incidence_per_year(majors)
     rows = []
     for b, band in enumerate(AGE_BANDS):
         for female in (0, 1):
             p = [monthly(c["incidence_per_year"][band]) for c in chronic]
-            for rec in majors:
-                sex_ok = rec["sex"] == "any" or (rec["sex"] == "female") == bool(female)
-                overlap = max(0, min(upper[b], rec["age_max"] + 1) - max(lower[b], rec["age_min"]))
-                share = overlap / (upper[b] - lower[b])
-                rate = rec["incidence_per_100k"] / 1e5 * share if sex_ok else 0.0
-                p.append(monthly(rate))
+            p += list(monthly(major_rates[b * 2 + female]))
             rows.append(np.cumsum(p))
     return np.array(rows)
 

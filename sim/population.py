@@ -9,7 +9,7 @@ Simplifications (documented assumptions): ages are drawn independently per perso
 household without an adult gets one; earned income is shared equally by the members of
 working age (all members if none is); log earned income is log-normal around the group's
 median, a permanent part plus an AR(1) shock started from its stationary spread, with no
-floor; major diseases start from zero prevalence and build up during the warm-up.
+floor; major diseases start at their steady-state prevalence (:func:`_draw_major`).
 
 The poverty registry (建档立卡) at the start: in each group a share of households is still
 registered poor (``registered_poor_share``): the group's households with the lowest income
@@ -153,11 +153,12 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     cause_illness = _recorded_cause(rng, params, hh, chronic, diagnosed, n_hh)
     cause_illness &= registered | formerly
 
+    major, major_late, major_found, major_months = _draw_major(
+        streams["population"].generator(1), params["health"]["major"], age, female)
     persons = Persons(
         hh=hh, age=age, female=female, alive=np.ones(n_p, bool), chronic=chronic,
-        diagnosed=diagnosed, managed=managed, major=np.full(n_p, NO_MAJOR, np.int8),
-        major_late=np.zeros(n_p, bool), major_found=np.zeros(n_p, bool),
-        major_months=np.full(n_p, -1, np.int16), earn_share=earn_share,
+        diagnosed=diagnosed, managed=managed, major=major, major_late=major_late,
+        major_found=major_found, major_months=major_months, earn_share=earn_share,
         death_month=np.full(n_p, -1, np.int16),
     )
     households_ = Households(
@@ -246,6 +247,102 @@ def _ensure_an_adult(rng, hh, age, sizes, bands) -> None:
         adult_bands = {k: (1.0 if k == "15-44" else 0.0) for k in bands}
     new = _draw_ages(rng, adult_bands, len(fix))
     age[fix] = np.maximum(new, 18)
+
+
+def major_incidence_per_year(majors: list[dict]) -> np.ndarray:
+    """Yearly incidence of each major disease by (age band, sex): shape (bands*2, diseases).
+
+    A disease's incidence applies to its age range and sex; a band that overlaps the
+    range in part gets the overlapping share of the rate.
+    """
+    lower = list(AGE_BAND_LOWER)
+    upper = lower[1:] + [MAX_AGE + 1]
+    out = np.zeros((len(AGE_BANDS) * 2, len(majors)))
+    for b in range(len(AGE_BANDS)):
+        for female in (0, 1):
+            for k, rec in enumerate(majors):
+                sex_ok = rec["sex"] == "any" or (rec["sex"] == "female") == bool(female)
+                overlap = max(0, min(upper[b], rec["age_max"] + 1) - max(lower[b],
+                                                                        rec["age_min"]))
+                share = overlap / (upper[b] - lower[b])
+                out[b * 2 + female, k] = rec["incidence_per_100k"] / 1e5 * share * sex_ok
+    return out
+
+
+#: Steady-state states of a major disease: (late stage, found, months of the course done:
+#: -1 not started, "course" a month within the course, "after" the ongoing care after it).
+MAJOR_STATES = ((False, False, -1), (True, False, -1), (False, True, "course"),
+                (True, True, "course"), (False, True, "after"), (True, True, "after"))
+ONGOING_CAP_YEARS = 20.0
+
+
+def major_years_in_state(rec: dict) -> np.ndarray:
+    """Expected years an incident case spends in each of MAJOR_STATES (steady state).
+
+    Competing yearly rates (see ``sim.health``): an early undiagnosed case is diagnosed,
+    progresses or dies; a late undiagnosed case is diagnosed or dies untreated; a found
+    case is treated for its course, then is cured or lives on with ongoing care until it
+    dies. Treatment starts when the case is found (barriers and queues ignored), deaths
+    within a course are ignored, and ongoing care lasts at most ONGOING_CAP_YEARS.
+    """
+    d_e, d_l = rec["diagnosis_per_year_early"], rec["diagnosis_per_year_late"]
+    early = min(max(rec["early_share"], 1e-6), 1.0)
+    r = d_e * (1.0 - early) / early
+    mu_e, mu_l, mu_u = rec["mortality_early"], rec["mortality_late"], rec[
+        "mortality_untreated"]
+    out_e = d_e + r + mu_e
+    t_ue = 1.0 / out_e if out_e > 0 else ONGOING_CAP_YEARS
+    p_found_e = d_e / out_e if out_e > 0 else 0.0
+    p_late = r / out_e if out_e > 0 else 0.0
+    out_l = d_l + mu_u
+    t_ul = p_late / out_l if out_l > 0 else p_late * ONGOING_CAP_YEARS
+    p_found_l = p_late * d_l / out_l if out_l > 0 else 0.0
+    course = rec["course_months"] / 12.0
+
+    def after(p_found, cure, mu):
+        return p_found * (1.0 - cure) * (min(1.0 / mu, ONGOING_CAP_YEARS) if mu > 0
+                                         else ONGOING_CAP_YEARS)
+
+    return np.array([t_ue, t_ul, p_found_e * course, p_found_l * course,
+                     after(p_found_e, rec["cure_share_early"], mu_e),
+                     after(p_found_l, rec["cure_share_late"], mu_l)])
+
+
+def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray):
+    """Prevalent major-disease cases at the start, at steady state.
+
+    A person's chance of being in state s of disease k is its incidence times the
+    expected years in that state (:func:`major_years_in_state`); these chances are small,
+    so they are taken as exclusive. Courses are at a uniformly drawn month.
+    """
+    n = len(age)
+    major = np.full(n, NO_MAJOR, np.int8)
+    late = np.zeros(n, bool)
+    found = np.zeros(n, bool)
+    months = np.full(n, -1, np.int16)
+    if not majors:
+        return major, late, found, months
+    rates = major_incidence_per_year(majors)[age_band_index(age) * 2 + female]
+    years = np.array([major_years_in_state(rec) for rec in majors])  # (disease, state)
+    prob = (rates[:, :, None] * years[None, :, :]).reshape(n, -1)
+    cum = np.cumsum(prob, axis=1)
+    u = rng.random(n)
+    v = rng.random(n)
+    ill = np.flatnonzero(u < cum[:, -1])
+    pick = (u[ill, None] >= cum[ill]).sum(axis=1)
+    k, state = np.divmod(pick, len(MAJOR_STATES))
+    course = np.array([rec["course_months"] for rec in majors])[k]
+    major[ill] = k
+    for s, (is_late, is_found, when) in enumerate(MAJOR_STATES):
+        sel = ill[state == s]
+        late[sel] = is_late
+        found[sel] = is_found
+        c = course[state == s]
+        if when == "course":
+            months[sel] = (v[sel] * c).astype(np.int16)
+        elif when == "after":
+            months[sel] = c
+    return major, late, found, months
 
 
 def _draw_chronic(rng, chronic_params: dict, age: np.ndarray):

@@ -116,3 +116,25 @@ def test_registered_poor_are_the_lowest_incomes_of_their_group():
     assert not (H.registered & H.formerly_poor).any()
     assert not (H.cause_illness & ~(H.registered | H.formerly_poor)).any()
     assert 0.2 < H.cause_illness[H.registered].mean() < 0.8
+
+
+def test_major_diseases_start_at_their_steady_state_prevalence():
+    from sim.population import major_incidence_per_year, major_years_in_state
+
+    params = load_scenario().params
+    majors = params["health"]["major"]
+    pop = build_population(params, Streams(5), households=40000)
+    P = pop.persons
+    rates = major_incidence_per_year(majors)[age_band_index(P.age) * 2 + P.female]
+    for k, rec in enumerate(majors):
+        expected = (rates[:, k] * major_years_in_state(rec).sum()).sum()
+        observed = (P.major == k).sum()
+        assert abs(observed - expected) <= 4 * np.sqrt(expected) + 1, rec["name"]
+    assert ((P.major_months >= 0) == P.major_found).all()  # found cases are in treatment
+    assert (P.major != -1).sum() > 0
+
+
+def test_major_disease_treatment_does_not_build_up_over_the_period(default_run):
+    m = default_run.monthly[default_run.monthly["group"] == "all"]
+    first, last = m["major_in_treatment"].iloc[:6].mean(), m["major_in_treatment"].iloc[-6:].mean()
+    assert 0.6 < last / first < 1.25  # it more than doubled when prevalence started at zero
