@@ -3,9 +3,10 @@
 Evaluators hold registry counts (e.g. Xinjiang's registered households poor due to illness
 at the end of 2018 and in August 2019, seed 002). Between two month-ends the count falls
 by the exits the registry records and by households whose members have all died; the
-persons count also falls by each death in those households (``sim.registry``). This
-module reads those flows from a run and returns the decomposition, with the exits split
-by the programme that decided them. The identity ``start - end == sum of components``
+persons count also falls by each death in those households and rises by each birth
+(``sim.registry``; births enter the decomposition with a negative sign). This module
+reads those flows from a run and returns the decomposition, with the exits split by the
+programme that decided them. The identity ``start - end == sum of components``
 holds exactly in every replication (tested); a health measure's share of the fall is
 estimated by a paired run without it (``models.compare``), not by this accounting.
 """
@@ -25,7 +26,8 @@ COMPONENTS = {
                    ("exits_other", "registry_exits_illness_other_households"),
                    ("dissolved", "registry_dissolved_illness_households")],
     "persons": [("exits", "registry_exits_illness_persons"),
-                ("deaths", "registry_deaths_illness_persons")],
+                ("deaths", "registry_deaths_illness_persons"),
+                ("births", "registry_births_illness_persons")],
 }
 
 
@@ -79,7 +81,9 @@ def registry_change(res: Results, start: str, end: str) -> RegistryChange:
         first = stock.xs(start, level="month")[col]
         last = stock.xs(end, level="month")[col]
         values = {f"at {start}": first, f"at {end}": last, "fall": first - last}
-        values.update({name: window[source] for name, source in parts})
+        # births add to the count: their component is negative in the fall
+        values.update({name: window[source] * (-1 if name == "births" else 1)
+                       for name, source in parts})
         for name, per_rep in values.items():
             per_rep = per_rep * scale
             rows.append({"unit": unit, "component": name, "value": per_rep.mean(),

@@ -65,8 +65,10 @@ class Model:
         self.params = self._schedule[0][1]
         self.pop = build_population(self.params, self.streams, households)
         P, H = self.pop.persons, self.pop.households
-        self.hh_size0 = H.size.astype(np.int64)
+        self.hh_size0 = self.pop.slots  # person slots per household (members, births)
         self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
+        self.n_born = H.size.astype(np.int64)  # slots filled: members at start and births
+        self.mothers = None  # women who can give birth this year (set each January)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
@@ -162,6 +164,7 @@ class Model:
                     self.accounts.new_year()
                 health.schedule_background_deaths(self, m)
                 self._death_base = m
+                self.mothers = health.eligible_mothers(self)
             if m == tl.warmup:
                 self.recorder.start_window(self)
             if self.reported(m) and (moy == 1 or m == tl.warmup):
@@ -200,6 +203,12 @@ class Model:
         moy_index = m - self._death_base
         deaths = [self.death_schedule.get(moy_index, np.zeros(0, np.int64))]
 
+        born = health.births(self, m)
+        if len(born):
+            counts["births"] = self._by_group(born)
+            for measure in self.measures.values():
+                measure.on_births(born)
+            self.registry.on_births(born)
         for k, v in health.onsets(self, m).items():
             counts[k] += v
         chronic_ill = np.flatnonzero((P.chronic != 0) & P.alive)

@@ -334,6 +334,42 @@ def major_course(model, m: int, deaths: list) -> dict:
             "counts": counts}
 
 
+def births(model, m: int) -> np.ndarray:
+    """Births of the month into their mothers' households; returns the newborns' indices.
+
+    Women aged 15-44 give birth at ``population.births_per_woman_year``, at most one birth
+    per household and month, into the household's next empty slot (none left: no birth).
+    Newborns start healthy, uninsured until the next enrolment, and earn nothing.
+    """
+    P, H = model.pop.persons, model.pop.households
+    pop = model.params["population"]
+    rate = pop["births_per_woman_year"]
+    if rate <= 0 or model.mothers is None or len(model.mothers) == 0:
+        return np.zeros(0, np.int64)
+    stream = model.streams["births"]
+    mothers = model.mothers[P.alive[model.mothers]]
+    give = mothers[stream.keyed(mothers, m, 0) < 1.0 - np.exp(-rate / 12.0)]
+    hh = np.unique(P.hh[give])
+    hh = hh[model.n_born[hh] < model.pop.slots[hh]]
+    if len(hh) == 0:
+        return np.zeros(0, np.int64)
+    baby = model.hh_first[hh] + model.n_born[hh]
+    model.n_born[hh] += 1
+    P.alive[baby] = True
+    P.born[baby] = True
+    P.age[baby] = 0
+    P.female[baby] = stream.keyed(baby, m, 1) < pop["female_share"]
+    H.size[hh] += 1
+    refresh_age(model, baby)
+    return baby
+
+
+def eligible_mothers(model) -> np.ndarray:
+    """Living women aged 15-44 (refreshed each January)."""
+    P = model.pop.persons
+    return np.flatnonzero(P.alive & P.female & (P.age >= 15) & (P.age <= 44))
+
+
 def schedule_background_deaths(model, m: int) -> None:
     """At the start of each year, decide who dies of background causes and in which month."""
     P, t = model.pop.persons, model.health
@@ -343,17 +379,24 @@ def schedule_background_deaths(model, m: int) -> None:
     model.death_schedule = {int(k): dies[month == k] for k in range(12)}
 
 
-def refresh_age(model) -> None:
-    """Recompute what depends on age, after ageing or new rates.
+def refresh_age(model, persons: np.ndarray | None = None) -> None:
+    """Recompute what depends on age, after ageing, births or new rates.
 
     That is the age band, the (band, sex) row, and each person's monthly admission and
-    outpatient probabilities.
+    outpatient probabilities; for ``persons`` only (e.g. newborns) when given.
     """
     P, t = model.pop.persons, model.health
-    model.band = age_band_index(P.age)
-    model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
-    model.base_inpatient = t.inpatient[model.band]
-    model.outpatient_threshold = 1.0 - t.outpatient[model.band]
+    if persons is None:
+        model.band = age_band_index(P.age)
+        model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
+        model.base_inpatient = t.inpatient[model.band]
+        model.outpatient_threshold = 1.0 - t.outpatient[model.band]
+        return
+    band = age_band_index(P.age[persons])
+    model.band[persons] = band
+    model.band_sex[persons] = band.astype(np.int16) * 2 + P.female[persons]
+    model.base_inpatient[persons] = t.inpatient[band]
+    model.outpatient_threshold[persons] = 1.0 - t.outpatient[band]
 
 
 def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None

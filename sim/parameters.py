@@ -111,6 +111,10 @@ POPULATION = Section({
     "distance_km_median": Num("km", "Median distance from a household to the township "
                               "health centre.", low=0),
     "distance_km_log_sd": Num("log km", "Log-scale spread of that distance.", low=0, high=3),
+    "births_per_woman_year": Num("births per woman-year", "Births per woman aged 15-44 "
+                                 "a year.", low=0, high=1),
+    "birth_slots": Num("slots", "Births a household with a woman aged 10-44 at the start "
+                       "can have during a run.", low=0, high=5, integer=True),
     "worker_age_min": Num("years", "Youngest age that earns income.", low=10, high=30,
                           integer=True),
     "worker_age_max": Num("years", "Oldest age that earns income.", low=40, high=90,

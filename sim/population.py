@@ -9,7 +9,9 @@ Simplifications (documented assumptions): ages are drawn independently per perso
 household without an adult gets one; earned income is shared equally by the members of
 working age (all members if none is); log earned income is log-normal around the group's
 median, a permanent part plus an AR(1) shock started from its stationary spread, with no
-floor; major diseases start at their steady-state prevalence (:func:`_draw_major`).
+floor; major diseases start at their steady-state prevalence (:func:`_draw_major`);
+households where a woman could bear a child during the run get ``birth_slots`` empty
+person slots (births beyond them are not simulated).
 
 The poverty registry (建档立卡) at the start: in each group a share of households is still
 registered poor (``registered_poor_share``): the group's households with the lowest income
@@ -41,6 +43,7 @@ class Persons:
     age: np.ndarray  # int16 years
     female: np.ndarray  # bool
     alive: np.ndarray  # bool
+    born: np.ndarray  # bool: false for an empty slot awaiting a birth
     chronic: np.ndarray  # uint8 bitmask of diseases present
     diagnosed: np.ndarray  # uint8 bitmask of diseases diagnosed
     managed: np.ndarray  # uint8 bitmask of diseases under standardised management
@@ -99,10 +102,11 @@ class Population:
 
     persons: Persons
     households: Households
+    slots: np.ndarray  # person slots of each household (members and room for births)
 
     def nbytes(self) -> int:
         """Memory held by all columns."""
-        return self.persons.nbytes() + self.households.nbytes()
+        return self.persons.nbytes() + self.households.nbytes() + self.slots.nbytes
 
 
 def age_band_index(age: np.ndarray) -> np.ndarray:
@@ -156,11 +160,14 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     major, major_late, major_found, major_months = _draw_major(
         streams["population"].generator(1), params["health"]["major"], age, female)
     persons = Persons(
-        hh=hh, age=age, female=female, alive=np.ones(n_p, bool), chronic=chronic,
-        diagnosed=diagnosed, managed=managed, major=major, major_late=major_late,
-        major_found=major_found, major_months=major_months, earn_share=earn_share,
-        death_month=np.full(n_p, -1, np.int16),
+        hh=hh, age=age, female=female, alive=np.ones(n_p, bool), born=np.ones(n_p, bool),
+        chronic=chronic, diagnosed=diagnosed, managed=managed, major=major,
+        major_late=major_late, major_found=major_found, major_months=major_months,
+        earn_share=earn_share, death_month=np.full(n_p, -1, np.int16),
     )
+    could_bear = np.bincount(hh, weights=female & (age >= 10) & (age <= 44), minlength=n_hh)
+    slots = sizes + pop["birth_slots"] * (could_bear > 0)
+    persons = _with_birth_slots(persons, sizes, slots)
     households_ = Households(
         group=group, formerly_poor=formerly, registered=registered,
         cause_illness=cause_illness, monitored=np.zeros(n_hh, bool), township=township,
@@ -170,7 +177,34 @@ def build_population(params: dict, streams: Streams, households: int | None = No
         programme_pp_year=np.zeros(n_hh, np.float32),
         shock=shock,
     )
-    return Population(persons, households_)
+    return Population(persons, households_, slots.astype(np.int64))
+
+
+def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) -> Persons:
+    """The persons laid out again with empty slots for births after each household's members.
+
+    Persons of a household stay contiguous (members first); a slot is a person not yet
+    born (``born`` and ``alive`` false) that a birth fills (``sim.births``).
+    """
+    if (slots == sizes).all():
+        return persons
+    n = int(slots.sum())
+    first_new = np.concatenate([[0], np.cumsum(slots)[:-1]])
+    first_old = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    hh_old = persons.hh
+    position = np.arange(len(hh_old)) - first_old[hh_old]
+    where = first_new[hh_old] + position
+    out = {}
+    for f in fields(Persons):
+        old = getattr(persons, f.name)
+        new = np.zeros(n, old.dtype)
+        if f.name == "hh":
+            new = np.repeat(np.arange(len(slots), dtype=old.dtype), slots)
+        elif f.name in ("major", "major_months", "death_month"):
+            new.fill(-1)
+        new[where] = old
+        out[f.name] = new
+    return Persons(**out)
 
 
 def _draw_earnings(rng, params: dict, group, n: int):

@@ -56,6 +56,8 @@ INDICATORS: tuple[Indicator, ...] = (
               "registered households whose members have all died."),
     Indicator("registry_deaths_illness_persons", "persons", "Deaths of members of "
               "registered illness-labelled households (registered persons lost)."),
+    Indicator("registry_births_illness_persons", "persons", "Births into registered "
+              "illness-labelled households (registered persons gained)."),
     Indicator("registry_programme_joins_households", "households", "Registered poor "
               "households joining a non-health programme (one count per programme)."),
     Indicator("registry_monitored_new_households", "households", "Households identified as "
@@ -108,6 +110,14 @@ class Registry:
                          & (H.size[households] > 0)]
         H.monitored[new] = True
         self._count("registry_monitored_new_households", new)
+
+    def on_births(self, born: np.ndarray) -> None:
+        """Count births in registered illness-labelled households (registered persons)."""
+        H, P = self.model.pop.households, self.model.pop.persons
+        hh = P.hh[born]
+        new = born[H.registered[hh] & H.cause_illness[hh]]
+        self.model.month_counts["registry_births_illness_persons"] += self.model._by_group(
+            new)
 
     def on_deaths(self, died: np.ndarray) -> None:
         """Count deaths in registered illness-labelled households."""

@@ -92,6 +92,7 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
       for d in CHRONIC for k in ("cases", "diagnosed", "managed")],
     _i("insured_persons", "persons", "Living persons enrolled in basic insurance.", "last"),
     _i("deaths", "persons", "Deaths this month."),
+    _i("births", "persons", "Births this month."),
     _i("chronic_onsets", "persons", "New cases of the four managed chronic diseases."),
     _i("major_onsets", "persons", "New cases of major diseases."),
     _i("major_found_early", "persons", "Major-disease cases diagnosed at an early stage."),
@@ -403,7 +404,7 @@ def health_state_codes(model) -> np.ndarray:
     code[episodes["inpatient"]] = 4
     major = np.flatnonzero(P.major != NO_MAJOR)
     code[major] = np.where(P.major_late[major], 6, 5)
-    code[~P.alive] = HEALTH_STATES.index("dead")
+    code[~P.alive & P.born] = HEALTH_STATES.index("dead")
     return code
 
 

@@ -44,8 +44,11 @@ def test_persons_are_conserved_and_each_in_one_state(default_run):
     states = m[[f"state_{s}" for s in HEALTH_STATES]].sum(axis=1)
     start = m.groupby("group")["persons"].transform("first") + m.groupby("group")[
         "state_dead"].transform("first")
-    assert (states == start).all()  # every person in exactly one state, dead included
-    assert (m["persons"] + m["state_dead"] == start).all()  # alive + dead = start
+    born = m.groupby("group")["births"].cumsum() - m.groupby("group")["births"].transform(
+        "first")
+    assert (states == start + born).all()  # every person in exactly one state, dead included
+    assert (m["persons"] + m["state_dead"] == start + born).all()  # alive + dead = start + born
+    assert m["births"].sum() > 0
 
 
 def test_dead_state_grows_by_the_month_s_deaths(default_run):
@@ -59,7 +62,8 @@ def test_health_state_codes_are_one_per_person():
     codes = health_state_codes(model)
     assert len(codes) == model.pop.persons.n
     assert set(np.unique(codes)) <= set(range(len(HEALTH_STATES)))
-    assert ((codes == HEALTH_STATES.index("dead")) == ~model.pop.persons.alive).all()
+    P = model.pop.persons
+    assert ((codes == HEALTH_STATES.index("dead")) == (~P.alive & P.born)).all()
 
 
 def test_same_seed_same_numbers_different_seed_different_numbers(run_small):
@@ -226,7 +230,7 @@ def test_per_group_counts_match_a_direct_count():
                                ("managed", P.managed)):
                 direct = int(((mask & bit) != 0)[mine].sum())
                 assert last.loc[group, f"{disease}_{kind}"] == direct, (group, disease, kind)
-        in_group = model.pgroup == g
+        in_group = (model.pgroup == g) & P.born  # empty birth slots are no one yet
         for s, state in enumerate(HEALTH_STATES):
             assert last.loc[group, f"state_{state}"] == int((codes[in_group] == s).sum())
     groups = last.drop(index="all")
@@ -284,3 +288,14 @@ def test_ongoing_major_disease_care_is_not_a_monthly_admission(monkeypatch):
     Model(load_scenario(), seed=3, households=3000).run()
     assert seen["special"] > 0  # e.g. dialysis after a course that did not cure
     assert seen["course_months_without_deductible"] > seen["course_starts"] > 0
+
+
+def test_births_and_deaths_keep_rates_in_the_sourced_range(default_run):
+    # crude birth rate 8.52 (2020) to 6.77 (2022) per 1,000 and national crude death rate
+    # 7.1-7.9 per 1,000 (NBS communiques 2020-2023), higher in the older rural population;
+    # bounds widened for 1,500 households (about 4,000 persons: sd about 1.5 per 1,000)
+    a = default_run.annual[default_run.annual["group"] == "all"]
+    cbr = a["births"].sum() / a["persons"].sum() * 1000
+    cdr = a["deaths"].sum() / a["persons"].sum() * 1000
+    assert 4.5 < cbr < 10.5
+    assert 6.0 < cdr < 11.5

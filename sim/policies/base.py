@@ -54,6 +54,9 @@ class Measure:
     def on_deaths(self, died: np.ndarray) -> None:
         """Persons who died this month (to keep counts of the living up to date)."""
 
+    def on_births(self, born: np.ndarray) -> None:
+        """Persons born this month (to start their per-person state)."""
+
     def processes(self, env) -> list:
         """Generators to run as SimPy processes for the whole simulation."""
         return []

@@ -99,6 +99,7 @@ class Contracts(Measure):
         self.n_contracted = np.zeros(len(GROUPS))  # living contracted persons by group
         self.due = np.full(P.n, NEVER, np.int32)
         self.last_served = np.full(P.n, NEVER, np.int32)
+        self._born: list[np.ndarray] = []  # born since the last signing
         self.teams: list[simpy.Container] = []
         # each person's month of the year for the free check, and whether they take it
         check = model.streams["contracts"].keyed_parts(np.arange(P.n), 0, 3)
@@ -144,11 +145,12 @@ class Contracts(Measure):
         P = model.pop.persons
         ramping = m + 1 <= self.p["signing_months"]  # including the month it reaches 1
         everyone = ramping or self._everyone
-        fresh, model.newly_diagnosed = model.newly_diagnosed, []
+        fresh, model.newly_diagnosed = model.newly_diagnosed + self._born, []
+        self._born = []
         if everyone:
             idx = np.flatnonzero(P.alive)
             self._everyone = False
-        else:  # only a first diagnosis can change a person's target now
+        else:  # only a first diagnosis or a birth can change a person's target now
             idx = np.unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
             idx = idx[P.alive[idx]]
         p0 = self.p["initial_share_of_target"]
@@ -164,6 +166,11 @@ class Contracts(Measure):
             self.n_contracted = self.by_group(idx[now]).astype(float)
         else:
             self.n_contracted += self.by_group(new) - self.by_group(idx[before & ~now])
+
+    def on_births(self, born: np.ndarray) -> None:
+        """Newborns are signed at the next monthly signing, to their group's target."""
+        if self.on:  # when off, a later switch-on re-evaluates everyone (compile)
+            self._born.append(born)
 
     def on_deaths(self, died: np.ndarray) -> None:
         """Contracts of the dead end."""

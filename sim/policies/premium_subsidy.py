@@ -77,6 +77,11 @@ class PremiumSubsidy(Measure):
         self.n_insured -= self.by_group(insured)
         self.n_subsidised -= self.by_group(insured[self.share[self.model.pgroup[insured]] > 0])
 
+    def on_births(self, born: np.ndarray) -> None:
+        """Newborns are enrolled with their household's group at once."""
+        self.flags[born] = self.u[born] < self.prob[self.model.pgroup[born]]
+        self._count()
+
     def insured(self, persons: np.ndarray) -> np.ndarray:
         """Whether each person is insured now."""
         return self.flags[persons]
