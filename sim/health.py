@@ -289,6 +289,7 @@ def major_course(model, m: int, deaths: list) -> dict:
     if want.any():
         started = model.care.start_major_treatment(ill[want], k[want], m)
         P.major_months[started] = 0
+        counts["major_treatment_started"] = by(started)
         treating = P.major_months[ill] >= 0
 
     # the month's bill: course cost spread over its months, then the ongoing cost

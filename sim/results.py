@@ -99,6 +99,9 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("major_found_late", "persons", "Major-disease cases diagnosed at a late stage."),
     _i("major_cured", "persons", "Major-disease courses ending in cure."),
     _i("major_deaths", "persons", "Deaths from major diseases."),
+    _i("major_treatment_started", "persons", "Major-disease courses started (an inpatient "
+       "episode each; designated-hospital starts after waiting are counted by the "
+       "special-treatment measure)."),
     _i("major_in_treatment", "persons", "Major-disease cases in treatment.", "last"),
     _i("major_untreated", "persons", "Major-disease cases not (yet) treated.", "last"),
     _i("major_deposit_forgone", "persons", "Major-disease treatment starts forgone for want "
@@ -576,6 +579,27 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
     for payer in ("bills", "basic", "critical_illness", "assistance", "supplemental", "oop"):
         add(f"{payer}_yuan_total", tot[f"{payer}_yuan"] * scale, "yuan (scaled to the area)")
     add("oop_share_of_bills", tot["oop_yuan"] / max(tot["bills_yuan"], 1), "share")
+    by_group = monthly[monthly["group"] != "all"].groupby("group").sum(numeric_only=True)
+    low = by_group.loc[[g for g in GROUPS if g != "other"]].sum()
+    add("oop_share_of_bills_low_income", low["oop_yuan"] / max(low["bills_yuan"], 1),
+        "share (extremely poor + minimum guarantee + formerly poor + marginal)")
+    add("oop_share_of_bills_other", by_group.loc["other", "oop_yuan"] / max(
+        by_group.loc["other", "bills_yuan"], 1), "share (other households)")
+    person_years = a["persons"].sum()
+    add("admissions_per_person_year", (tot["admissions"] + tot["major_treatment_started"])
+        / max(person_years, 1), "admissions per person-year")
+    add("crude_death_rate_per_1000", a["deaths"].sum() / max(person_years, 1) * 1000,
+        "deaths per 1000 person-years")
+    add("crude_birth_rate_per_1000", a["births"].sum() / max(person_years, 1) * 1000,
+        "births per 1000 person-years")
+    add("deaths_total", tot["deaths"] * scale, "persons (scaled to the area)")
+    add("advanced_yuan_total", tot["advanced_yuan"] * scale, "yuan (scaled to the area)")
+    add("debt_interest_yuan_total", tot["debt_interest_yuan"] * scale,
+        "yuan (scaled to the area)")
+    add("registry_poor_illness_households_end", last["registry_poor_illness_households"]
+        * scale, "households (scaled to the area)")
+    add("registry_monitored_households_end", last["registry_monitored_households"] * scale,
+        "households (scaled to the area)")
     add("income_loss_yuan_total", tot["income_loss_yuan"] * scale, "yuan (scaled to the area)")
     for ind in cost_indicators:
         add(ind.name + "_total", tot[ind.name] * scale, "yuan (scaled to the area)")
