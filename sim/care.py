@@ -9,10 +9,8 @@ working time and, for admissions, carries a risk of death.
 
 Bills are log-normal around the mean cost of the facility level, drawn from keyed streams
 (seek or not, level, amount), so a person's bill does not change when other people's care
-changes. Measures act here through ``model.measures``: fee
-exemptions lower outpatient bills, cost control lowers prices, primary care improves
-access, treat-first-pay-later waives deposits, the special-treatment programme decides who
-gets a designated-hospital slot, premium subsidies decide who is insured.
+changes. Measures act here only through the extension points of ``sim.hooks`` (price
+factors, access, deposit waivers, the start of major-disease treatment), never by name.
 """
 
 from __future__ import annotations
@@ -145,8 +143,7 @@ class CareSystem:
         m = self.model
         H, P, ct = m.pop.households, m.pop.persons, m.care_tables
         hh = P.hh[persons]
-        asked = m.measures["settlement"].deposit_required(H.group[hh]) & (
-            ct.deposit[level] > 0)
+        asked = ~m.hooks.deposit_waived(H.group[hh]) & (ct.deposit[level] > 0)
         return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
 
     def _seek(self, kind: str, bills: Bills, base: np.ndarray | float) -> np.ndarray:
@@ -174,20 +171,19 @@ class CareSystem:
         ct, H, P = m.care_tables, m.pop.households, m.pop.persons
         u = m.streams["care_outpatient"].keyed_parts(persons, month)  # seek, level, bill
         dist = H.distance_km[P.hh[persons]]
-        forgo = np.clip(ct.forgo_per_km * dist * m.measures["primary_care"].access_factor(),
-                        0.0, 1.0)
+        forgo = np.clip(ct.forgo_per_km * dist * m.hooks.access_factor(), 0.0, 1.0)
         level = _pick_level(u[1], ct.outpatient_levels_cum)
         amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd,
                                      normal_from_uniform(u[2]))
-        amount *= m.measures["cost_control"].cost_factor("outpatient")
+        amount = amount * m.hooks.price_factor("outpatient", persons, level)
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
-        waived = amount * m.measures["fee_exemption"].waived_share(persons, level)
-        bills = self._bills(persons, level, amount - waived, tb)
+        bills = self._bills(persons, level, amount, tb)
         seek = u[0] < self._seek("outpatient", bills, ct.outpatient_seek * (1.0 - forgo))
-        m.measures["fee_exemption"].record(persons[seek], waived[seek])
         forgone = persons[~seek]
         self._delay(forgone, month, ct.forgone_outpatient_admission, 5)
-        return {"bills": bills.subset(seek), "forgone": forgone}
+        bills = bills.subset(seek)
+        m.hooks.after_care("outpatient", bills)
+        return {"bills": bills, "forgone": forgone}
 
     def inpatient(self, persons: np.ndarray, month: int) -> dict:
         """Admissions: price, deposit and access, admitted or forgone, level, bill.
@@ -203,7 +199,7 @@ class CareSystem:
         level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum)
         z = s.keyed_normal(persons, month, 2)
         amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z) * (
-            cost_factor * m.measures["cost_control"].cost_factor("inpatient"))
+            cost_factor * m.hooks.price_factor("inpatient", persons, level))
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
         bills = self._bills(persons, level, amount, tb)
         seek = s.keyed(persons, month, 0) < self._seek("inpatient", bills, ct.inpatient_seek)
@@ -212,7 +208,9 @@ class CareSystem:
         forgone = persons[~admitted]
         dies = forgone[s.keyed(forgone, month, 4) < ct.forgone_admission_death]
         self._delay(np.setdiff1d(forgone, dies), month, ct.forgone_admission_recurs, 6)
-        return {"bills": bills.subset(admitted), "forgone": forgone, "deaths": dies,
+        bills = bills.subset(admitted)
+        m.hooks.after_care("inpatient", bills)
+        return {"bills": bills, "forgone": forgone, "deaths": dies,
                 "deposit_forgone": int(blocked.sum())}
 
     def _delay(self, persons: np.ndarray, month: int, p: float, slot: int) -> None:
@@ -247,17 +245,18 @@ class CareSystem:
         """
         m = self.model
         P, ct = m.pop.persons, m.care_tables
-        factor = m.measures["cost_control"].cost_factor("outpatient")
         code = P.diagnosed[ill] | (P.managed[ill] << 4)
         keep = ct.chronic_cost[code] > 0
         who, code = ill[keep], code[keep]
         level = np.full(len(who), LEVELS.index("township"), np.int8)
+        factor = m.hooks.price_factor("chronic", who, level)
         out = [self._bills(who, level, ct.chronic_cost[code] * factor,
                            np.zeros(len(who), bool), ct.chronic_scope[code] * factor)]
         tb_bit = np.uint8(1 << TB_INDEX)
         tb = ill[(P.diagnosed[ill] & tb_bit) != 0]
         managed = ((P.managed[tb] & tb_bit) != 0).astype(np.int64)
         level = np.full(len(tb), m.health.chronic_level[TB_INDEX], np.int8)
+        factor = m.hooks.price_factor("chronic", tb, level)
         out.append(self._bills(tb, level, ct.tb_cost[managed] * factor,
                                np.ones(len(tb), bool)))
         return out
@@ -270,8 +269,7 @@ class CareSystem:
         a course), which pay the per-admission deductible.
         """
         m = self.model
-        amount = amount * m.measures["cost_control"].cost_factor("inpatient")
-        amount = m.measures["special_treatment"].course_bill(persons, amount)
+        amount = amount * m.hooks.price_factor("major", persons, level)
         bills = self._bills(persons, level, amount, np.zeros(len(persons), bool))
         bills.new_episode = new_episode
         return bills
@@ -284,5 +282,4 @@ class CareSystem:
         level = m.health.major["level"][disease]
         blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0))
         m.month_counts["major_deposit_forgone"] += int(blocked.sum())
-        return m.measures["special_treatment"].admit(persons[~blocked], disease[~blocked],
-                                                     month)
+        return m.hooks.start_major(persons[~blocked], disease[~blocked], month)

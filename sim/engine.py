@@ -32,7 +32,9 @@ import simpy
 from sim import health
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
+from sim.enrolment import Enrolment
 from sim.health import HealthTables, Sick
+from sim.hooks import Hooks
 from sim.liquidity import Liquidity
 from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
@@ -48,6 +50,9 @@ from sim.schema import dated_value
 #: The payers that can pay each kind of bill (the others pay nothing; see sim.payment).
 PAYERS_BY_KIND = {"outpatient": ("basic", "oop"), "chronic": ("basic", "assistance", "oop"),
                   "inpatient": PAYERS, "special": PAYERS}
+#: Kinds of bill whose later layers (critical illness, assistance, supplemental) pay the
+#: household after ``care.reimbursement_delay_months`` unless settled at one window.
+SETTLED_LATER = ("inpatient", "special")
 PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0.7,
          "registry": 0.8, "record": 0.9}
 N_GROUPS = len(GROUPS)
@@ -78,7 +83,10 @@ class Model:
         self.death_loss = health.DeathLoss(H.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
+        self.hooks = Hooks(self.measures.values())
         self._compile()
+        self.enrolment = Enrolment(self)
+        self.enrolment.enrol()
         self.registry = Registry(self)
         self.accounts = Accounts(monthly_income(self))
         self.recorder = Recorder(self.timeline, [REGISTRY_INDICATORS] + [
@@ -112,7 +120,7 @@ class Model:
 
     def insured(self, persons: np.ndarray) -> np.ndarray:
         """Whether each person is enrolled in basic insurance now."""
-        return self.measures["premium_subsidy"].insured(persons)
+        return self.enrolment.insured(persons)
 
     def reported(self, m: int) -> bool:
         """Whether month ``m`` lies in the reported window."""
@@ -156,6 +164,7 @@ class Model:
             moy = tl.month_of_year(m)
             if moy == ins_month and m > 0:
                 self.ledger.reset()
+                self.enrolment.enrol()
             if moy == 1 or m == 0:
                 if m > 0:
                     self.pop.persons.age += self.pop.persons.alive
@@ -206,6 +215,7 @@ class Model:
         born = health.births(self, m)
         if len(born):
             counts["births"] = self._by_group(born)
+            self.enrolment.enrol(born)
             for measure in self.measures.values():
                 measure.on_births(born)
             self.registry.on_births(born)
@@ -247,6 +257,7 @@ class Model:
         loss_hh = sick_loss + self.death_loss.month(m)
         for measure in self.measures.values():
             measure.on_deaths(died)
+        self.enrolment.on_deaths(died)
         self.registry.on_deaths(died)
         self.accounts.push(m, income_hh, oop_hh, loss_hh)
         self.status = self.accounts.assess(self.poverty_line(m), H.size)
@@ -277,32 +288,39 @@ class Model:
         """
         P, H = self.pop.persons, self.pop.households
         counts = self.month_counts
-        settlement = self.measures["settlement"]
         households, oop = [], []
         for kind, bills in batches:
             if len(bills) == 0:
                 continue
             paid = settle(kind, bills, self.ledger, self.rules)
-            self.measures["tuberculosis"].topped_up(bills.person, paid.tb_topup)
+            self.hooks.after_payment(kind, bills, paid)
             hh = P.hh[bills.person]
             households.append(hh)
             oop.append(paid.oop)
             g = bills.group
-            later = settlement.advanced(paid, g, kind)
-            if later.any():
-                out = self.liquidity.advance(m, hh, later, settlement.delay())
-                counts["advanced_yuan"] += np.bincount(g, weights=out["advanced"],
-                                                       minlength=N_GROUPS)
-                counts["borrowed_yuan"] += np.bincount(g, weights=out["borrowed"],
-                                                       minlength=N_GROUPS)
             counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
             for payer in PAYERS_BY_KIND[kind]:
                 counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
                                                        minlength=N_GROUPS)
+            if kind in SETTLED_LATER:
+                self._advance(m, kind, hh, g, paid)
         if not households:
             return np.zeros(H.n)
         return np.bincount(np.concatenate(households), weights=np.concatenate(oop),
                            minlength=H.n)
+
+    def _advance(self, m: int, kind: str, hh: np.ndarray, g: np.ndarray, paid) -> None:
+        """What the later layers pay is advanced by the household unless settled at once."""
+        later = np.where(self.hooks.settled_at_once(kind, g), 0.0,
+                         paid.critical_illness + paid.assistance + paid.supplemental)
+        if later.any():
+            out = self.liquidity.advance(m, hh, later,
+                                         self.params["care"]["reimbursement_delay_months"])
+            counts = self.month_counts
+            counts["advanced_yuan"] += np.bincount(g, weights=out["advanced"],
+                                                   minlength=N_GROUPS)
+            counts["borrowed_yuan"] += np.bincount(g, weights=out["borrowed"],
+                                                   minlength=N_GROUPS)
 
     def _liquidity(self, m: int) -> None:
         """Repayments of advances falling due, and the month's interest on open debt."""

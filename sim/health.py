@@ -190,13 +190,12 @@ def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray]:
 def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     """Detection, management, cure and excess deaths of the chronically ill ``ill``.
 
-    Returns the work lost by the chronically ill. Family-doctor contracts act on the
-    management probabilities through ``model.measures['contracts']``.
+    Returns the work lost by the chronically ill. Measures act on detection and on the
+    management probabilities through the extension points (``sim.hooks``).
     """
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
-    contracts = model.measures["contracts"]
-    detection = model.measures["primary_care"].detection()
+    detection = model.hooks.detection_factor()
     lost = []
     present = P.chronic[ill]
     for d in range(N_CHRONIC):
@@ -207,8 +206,8 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
         # draws are keyed, so each is made only for those who can make the transition
         managed = who[(P.managed[who] & b) != 0]
         if t.dropout[d] > 0 and len(managed):
-            drops = stream.keyed(managed, m, 8 * d + 2) < contracts.dropout(managed, d,
-                                                                           t.dropout[d])
+            drops = stream.keyed(managed, m, 8 * d + 2) < model.hooks.dropout(
+                managed, d, t.dropout[d])
             P.managed[managed[drops]] &= ~b
         hidden = who[(P.diagnosed[who] & b) == 0]
         if t.detect[d] > 0 and len(hidden):
@@ -235,7 +234,7 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
     """Diagnose disease ``d`` in ``persons``; some start management at once.
 
     Used by routine detection and by screening. The chance of starting management is
-    ``manage_on_diagnosis``, raised for contracted patients by the contracts measure.
+    ``manage_on_diagnosis``, raised by measures (``sim.hooks``, e.g. contracts).
     """
     if len(persons) == 0:
         return
@@ -244,7 +243,7 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
     model.newly_diagnosed.append(persons[P.diagnosed[persons] == 0])
     P.diagnosed[persons] |= b
     base = model.health.manage_on_diagnosis[d]
-    p = model.measures["contracts"].manage_on_diagnosis(persons, d, base)
+    p = model.hooks.manage_on_diagnosis(persons, d, base)
     u = model.streams["chronic"].keyed(persons, m, 8 * d + 1)
     P.managed[persons[u < p]] |= b
 
@@ -270,7 +269,7 @@ def major_course(model, m: int, deaths: list) -> dict:
 
     # symptomatic diagnosis of undiagnosed cases
     late = P.major_late[ill]
-    detection = model.measures["primary_care"].detection()
+    detection = model.hooks.detection_factor()
     p_diag = np.where(late, mt["diagnose_late"][k], mt["diagnose_early"][k]) * detection
     newly = ~found & (stream.keyed(ill, m, 0) < p_diag)
     P.major_found[ill[newly]] = True

@@ -318,6 +318,10 @@ CARE = Section({
                                    "relative to treated.", low=1, high=10),
     "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death.",
                                         unit="per forgone admission"),
+    "reimbursement_delay_months": Num("months", "Where one-stop settlement does not apply: "
+                                      "months until the layers after basic insurance repay "
+                                      "what the household advanced for an admission.", low=0,
+                                      high=24, integer=True),
     "forgone_admission_recurs": Prob("Chance that a forgone admission that did not end in "
                                      "death is needed again the next month.",
                                      unit="per forgone admission"),

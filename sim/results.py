@@ -307,7 +307,7 @@ class Recorder:
         for d, name in enumerate(CHRONIC):
             for kind, shift in (("cases", 0), ("diagnosed", 4), ("managed", 8)):
                 put(f"{name}_{kind}", hist[:, (masks >> (shift + d)) & 1 == 1].sum(axis=1))
-        put("insured_persons", model.measures["premium_subsidy"].n_insured.copy())
+        put("insured_persons", model.enrolment.n_insured.copy())
         for name, value in model.month_counts.items():
             put(name, value)
 

@@ -71,7 +71,7 @@ POVERTY_COLUMNS = ["poor_households", "poor_illness_households", "entered_povert
 
 
 def test_settlement_without_delay_or_deposit_has_no_effect(run_small):
-    neutral = ("policies.settlement.reimbursement_delay_months=0", "care.deposit_yuan=0")
+    neutral = ("care.reimbursement_delay_months=0", "care.deposit_yuan=0")
     on, no = run_small(neutral), run_small(neutral + off("settlement"))
     assert totals(on)["settlement_cases"] > 0
     for col in POVERTY_COLUMNS + ["advanced_yuan", "debt_yuan"]:
@@ -81,8 +81,8 @@ def test_settlement_without_delay_or_deposit_has_no_effect(run_small):
 
 def test_reimbursement_delay_alone_changes_debt_not_poverty(run_small):
     no_deposit = ("care.deposit_yuan=0",) + off("settlement")
-    prompt = run_small(no_deposit + ("policies.settlement.reimbursement_delay_months=0",))
-    late = run_small(no_deposit + ("policies.settlement.reimbursement_delay_months=3",))
+    prompt = run_small(no_deposit + ("care.reimbursement_delay_months=0",))
+    late = run_small(no_deposit + ("care.reimbursement_delay_months=3",))
     assert totals(prompt)["debt_yuan"] == 0
     assert totals(late)["debt_yuan"] > 0 and totals(late)["debt_interest_yuan"] > 0
     assert totals(late)["borrowed_yuan"] <= totals(late)["advanced_yuan"]
@@ -93,7 +93,7 @@ def test_reimbursement_delay_alone_changes_debt_not_poverty(run_small):
 
 
 def test_a_deposit_changes_forgone_care_and_through_it_health_and_poverty(run_small):
-    base = off("settlement") + ("policies.settlement.reimbursement_delay_months=0",)
+    base = off("settlement") + ("care.reimbursement_delay_months=0",)
     free = run_small(base + ("care.deposit_yuan=0",))
     deposit = run_small(base)
     assert totals(free)["admissions_forgone_deposit"] == 0

@@ -54,6 +54,52 @@ class Measure:
     def on_deaths(self, died: np.ndarray) -> None:
         """Persons who died this month (to keep counts of the living up to date)."""
 
+    # ---- extension points (sim.hooks): the neutral answers --------------------------------
+    def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
+        """Factor on the bills of ``kind`` (per bill or one number)."""
+        return 1.0
+
+    def access_factor(self) -> float:
+        """Factor on the chance of forgoing care for distance."""
+        return 1.0
+
+    def detection_factor(self) -> float:
+        """Factor on routine detection of chronic and major disease."""
+        return 1.0
+
+    def deposit_waived(self, groups: np.ndarray) -> np.ndarray:
+        """Per admission (household group index): no deposit asked."""
+        return np.zeros(len(groups), bool)
+
+    def settled_at_once(self, kind: str, groups: np.ndarray) -> np.ndarray:
+        """Per bill: every layer settles at discharge."""
+        return np.zeros(len(groups), bool)
+
+    def manage_on_diagnosis(self, persons: np.ndarray, disease: int, base: float
+                            ) -> np.ndarray:
+        """Chance that a new diagnosis starts management."""
+        return np.full(len(persons), base)
+
+    def dropout(self, persons: np.ndarray, disease: int, base: float) -> np.ndarray:
+        """Monthly chance that a managed patient stops being managed."""
+        return np.full(len(persons), base)
+
+    def enrolment_probability(self, groups: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Chance of being insured, by group index."""
+        return base
+
+    def start_major(self, persons: np.ndarray, disease: np.ndarray, month: int
+                    ) -> np.ndarray:
+        """Of the found major-disease cases asking for treatment, those who start now."""
+        return persons
+
+    def after_care(self, kind: str, bills) -> None:
+        """Bills of care actually given this month (for records and costs)."""
+
+    def after_payment(self, kind: str, bills, paid) -> None:
+        """A batch of bills and what each payer paid."""
+
+    # ---- other notifications ------------------------------------------------------------
     def on_births(self, born: np.ndarray) -> None:
         """Persons born this month (to start their per-person state)."""
 

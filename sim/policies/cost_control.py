@@ -29,11 +29,15 @@ class CostControl(Measure):
     })
     INDICATORS = (cost("cost_control", "payment reform and procurement administration"),)
 
-    def cost_factor(self, kind: str) -> float:
-        """Multiplier on bills of a kind ('inpatient' or 'outpatient')."""
+    def price_factor(self, kind: str, persons, level):
+        """Lower prices: the inpatient or the outpatient factor.
+
+        Inpatient for admissions and major-disease courses, outpatient for outpatient and
+        chronic care.
+        """
         if not self.on:
             return 1.0
-        return self.p["inpatient_cost_factor" if kind == "inpatient"
+        return self.p["inpatient_cost_factor" if kind in ("inpatient", "major")
                       else "outpatient_cost_factor"]
 
     def processes(self, env):

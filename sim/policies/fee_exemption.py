@@ -37,16 +37,24 @@ class FeeExemption(Measure):
         self.groups = group_array(self.p["groups"], bool) & self.on
         self.levels = np.array([self.p["levels"][k] for k in LEVELS], bool)
 
-    def waived_share(self, persons: np.ndarray, level: np.ndarray) -> np.ndarray:
+    def _share(self, persons: np.ndarray, level: np.ndarray) -> np.ndarray:
         """Share of each outpatient bill waived (0 where the exemption does not apply)."""
         if not self.groups.any():
             return np.zeros(len(persons))
         hit = self.groups[self.model.pgroup[persons]] & self.levels[level]
         return np.where(hit, self.p["bill_reduction"], 0.0)
 
-    def record(self, persons: np.ndarray, waived_yuan: np.ndarray) -> None:
-        """Count the visits that had fees waived and the yuan waived (the measure's cost)."""
-        if not self.groups.any():
+    def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
+        """Outpatient bills of the covered groups at the designated levels are lowered."""
+        if kind != "outpatient":
+            return 1.0
+        return 1.0 - self._share(persons, level)
+
+    def after_care(self, kind: str, bills) -> None:
+        """Count the visits made with fees waived and the yuan waived (the cost)."""
+        if kind != "outpatient" or not self.groups.any() or len(bills) == 0:
             return
-        self.count("fee_exemption_visits", self.by_group(persons[waived_yuan > 0]))
-        self.count("fee_exemption_cost_yuan", self.by_group(persons, waived_yuan))
+        share = self._share(bills.person, bills.level)
+        waived = bills.amount * share / (1.0 - share)  # the bill is already lowered
+        self.count("fee_exemption_visits", self.by_group(bills.person[share > 0]))
+        self.count("fee_exemption_cost_yuan", self.by_group(bills.person, waived))

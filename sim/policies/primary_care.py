@@ -30,10 +30,10 @@ class PrimaryCare(Measure):
     INDICATORS = (cost("primary_care", "village clinics and remote consultations"),)
 
     def access_factor(self) -> float:
-        """Multiplier on forgoing care."""
+        """Multiplier on forgoing care for distance."""
         return self.p["forgo_factor"] if self.on else 1.0
 
-    def detection(self) -> float:
+    def detection_factor(self) -> float:
         """Multiplier on routine detection."""
         return self.p["detection_factor"] if self.on else 1.0
 

@@ -1,14 +1,13 @@
 """Treat first, pay later (先诊疗后付费) and one-stop settlement (一站式结算) (seeds 002-004).
 
-With the measure, households of the covered groups pay no deposit at admission and settle
-every layer of the chain at one window at discharge, paying only their own share. Without
-it, a deposit is asked (households without cash at hand may forgo care, see ``care``) and
-only basic insurance is settled at discharge: the critical-illness, assistance and
-supplemental payments for an admission reach the household ``reimbursement_delay_months``
-later. The household advances them meanwhile, from savings or by borrowing
-(``sim.liquidity``). Out of pocket is the same either way (it is counted when the bill is
-made, DESIGN.md); the measure acts through cash at hand: fewer admissions forgone, no
-debt. Outpatient and chronic-care bills settle directly either way.
+With the measure, households of the covered groups pay no deposit at admission
+(``deposit_waived``) and settle every layer of the chain at one window at discharge,
+paying only their own share (``settled_at_once``). Without it, a deposit is asked
+(households without cash at hand may forgo care, ``sim.care``) and the critical-illness,
+assistance and supplemental payments for an admission reach the household
+``care.reimbursement_delay_months`` later; the household advances them meanwhile, from
+savings or by borrowing (``sim.liquidity``). Out of pocket is the same either way (it is
+counted when the bill is made, DESIGN.md): the measure acts through cash at hand.
 
 Cost: administration per inpatient bill settled at the one-stop window.
 """
@@ -18,10 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import by_group
-from sim.payment import Paid
 from sim.policies.base import Measure, cost, enabled_flag, group_array
 from sim.results import Indicator
-from sim.schema import Bool, Num, Section, Yuan
+from sim.schema import Bool, Section, Yuan
 
 
 class Settlement(Measure):
@@ -32,9 +30,6 @@ class Settlement(Measure):
     PARAMS = Section({
         "enabled": enabled_flag(),
         "groups": by_group(Bool(), "Groups covered."),
-        "reimbursement_delay_months": Num(
-            "months", "Without one-stop settlement: months until the layers after basic "
-            "insurance pay the household.", low=0, high=24, integer=True),
         "admin_yuan_per_case": Yuan(unit="yuan per inpatient bill settled one-stop"),
     })
     INDICATORS = (
@@ -46,31 +41,15 @@ class Settlement(Measure):
         """Covered groups as an array."""
         self.covered = group_array(self.p["groups"], bool) & self.on
 
-    def deposit_required(self, groups: np.ndarray) -> np.ndarray:
-        """True where an admission asks for a deposit."""
-        return ~self.covered[groups]
+    def deposit_waived(self, groups: np.ndarray) -> np.ndarray:
+        """No deposit for the covered groups (treat first, pay later)."""
+        return self.covered[groups]
 
-    def advanced(self, paid: Paid, groups: np.ndarray, kind: str) -> np.ndarray:
-        """Yuan per bill the household pays now and gets back after the delay.
-
-        Nothing for outpatient and chronic bills (settled directly) or for bills settled
-        at the one-stop window; otherwise what the layers after basic insurance pay.
-        """
-        if kind != "inpatient":
-            return np.zeros(len(groups))
+    def settled_at_once(self, kind: str, groups: np.ndarray) -> np.ndarray:
+        """Covered groups' bills settle every layer at one window; counted and costed."""
         covered = self.covered[groups]
         if covered.any():
-            self.count("settlement_cases", self.by_group_of(groups[covered]))
-            self.count("settlement_cost_yuan", self.by_group_of(groups[covered])
-                       * self.p["admin_yuan_per_case"])
-        later = paid.critical_illness + paid.assistance + paid.supplemental
-        return np.where(covered, 0.0, later)
-
-    def delay(self) -> int:
-        """Months until the later layers reimburse an advance."""
-        return self.p["reimbursement_delay_months"]
-
-    @staticmethod
-    def by_group_of(groups: np.ndarray) -> np.ndarray:
-        """Counts per group code."""
-        return np.bincount(groups, minlength=5).astype(float)
+            n = np.bincount(groups[covered], minlength=len(self.covered)).astype(float)
+            self.count("settlement_cases", n)
+            self.count("settlement_cost_yuan", n * self.p["admin_yuan_per_case"])
+        return covered

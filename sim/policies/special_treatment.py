@@ -90,7 +90,7 @@ class SpecialTreatment(Measure):
         self.count("special_in_programme", self.by_group(np.flatnonzero(self.in_programme)))
 
     # ---- hooks ------------------------------------------------------------------------
-    def admit(self, persons: np.ndarray, disease: np.ndarray, m: int) -> np.ndarray:
+    def start_major(self, persons: np.ndarray, disease: np.ndarray, m: int) -> np.ndarray:
         """Persons who start treatment now; covered cases may have to wait for a slot."""
         if not self.on or len(persons) == 0:
             return persons
@@ -110,12 +110,11 @@ class SpecialTreatment(Measure):
                 self.model.env.process(self._wait(person, req))
         return np.concatenate(started)
 
-    def course_bill(self, persons: np.ndarray, amount: np.ndarray) -> np.ndarray:
-        """Bills of patients in the programme follow the clinical pathway."""
-        if not self.on or len(persons) == 0:
-            return amount
-        return np.where(self.in_programme[persons], amount * self.p["pathway_cost_factor"],
-                        amount)
+    def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
+        """Course bills of patients in the programme follow the clinical pathway."""
+        if kind != "major" or not self.on or len(persons) == 0:
+            return 1.0
+        return np.where(self.in_programme[persons], self.p["pathway_cost_factor"], 1.0)
 
     # ---- SimPy processes ----------------------------------------------------------------
     def _start(self, person: int, req, waited: float, m: int) -> None:

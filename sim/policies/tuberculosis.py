@@ -42,8 +42,9 @@ class Tuberculosis(Measure):
             return 0.0, 0.0
         return self.p["outpatient_share"], self.p["inpatient_share"]
 
-    def topped_up(self, persons: np.ndarray, yuan: np.ndarray) -> None:
+    def after_payment(self, kind: str, bills, paid) -> None:
         """Record the chain's TB top-ups."""
+        persons, yuan = bills.person, paid.tb_topup
         if len(persons) and yuan.any():
             self.count("tuberculosis_topup_yuan", self.by_group(persons, yuan))
             self.count("tuberculosis_cost_yuan", self.by_group(persons, yuan))
