@@ -356,14 +356,14 @@ def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray):
     months = np.full(n, -1, np.int16)
     if not majors:
         return major, late, found, months
-    rates = major_incidence_per_year(majors)[age_band_index(age) * 2 + female]
     years = np.array([major_years_in_state(rec) for rec in majors])  # (disease, state)
-    prob = (rates[:, :, None] * years[None, :, :]).reshape(n, -1)
-    cum = np.cumsum(prob, axis=1)
+    rates = major_incidence_per_year(majors)  # (band and sex row, disease)
+    table = np.cumsum((rates[:, :, None] * years[None, :, :]).reshape(len(rates), -1), axis=1)
+    row = age_band_index(age) * 2 + female
     u = rng.random(n)
     v = rng.random(n)
-    ill = np.flatnonzero(u < cum[:, -1])
-    pick = (u[ill, None] >= cum[ill]).sum(axis=1)
+    ill = np.flatnonzero(u < table[row, -1])
+    pick = (u[ill, None] >= table[row[ill]]).sum(axis=1)
     k, state = np.divmod(pick, len(MAJOR_STATES))
     course = np.array([rec["course_months"] for rec in majors])[k]
     major[ill] = k
