@@ -123,14 +123,18 @@ class CareSystem:
         self.model = model
         self.delayed: dict[int, np.ndarray] = {}  # month -> persons whose need comes back
 
-    def _bills(self, persons, level, amount, tb, scope=None) -> Bills:
-        """A batch of bills; the in-scope part follows the level unless given."""
+    def _bills(self, kind, persons, level, amount, tb, scope=None) -> Bills:
+        """A batch of bills of ``kind``; the in-scope part follows the level unless given.
+
+        Measures may set a payment floor on them (``payment_floor``).
+        """
         m = self.model
         if scope is None:
             scope = amount * m.care_tables.in_scope[level]
-        return Bills(person=persons, group=m.pgroup[persons], level=level.astype(np.int64),
-                     amount=amount, scope=scope,
-                     insured=m.insured(persons), tb=tb)
+        bills = Bills(person=persons, group=m.pgroup[persons], level=level.astype(np.int64),
+                      amount=amount, scope=scope, insured=m.insured(persons), tb=tb)
+        bills.floor = m.hooks.payment_floor(kind, bills)
+        return bills
 
     def deposit_blocks(self, persons: np.ndarray, level: np.ndarray, u: np.ndarray
                        ) -> np.ndarray:
@@ -177,7 +181,7 @@ class CareSystem:
                                      normal_from_uniform(u[2]))
         amount = amount * m.hooks.price_factor("outpatient", persons, level)
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
-        bills = self._bills(persons, level, amount, tb)
+        bills = self._bills("outpatient", persons, level, amount, tb)
         seek = u[0] < self._seek("outpatient", bills, ct.outpatient_seek * (1.0 - forgo))
         forgone = persons[~seek]
         self._delay(forgone, month, ct.forgone_outpatient_admission, 5)
@@ -201,7 +205,7 @@ class CareSystem:
         amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z) * (
             cost_factor * m.hooks.price_factor("inpatient", persons, level))
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
-        bills = self._bills(persons, level, amount, tb)
+        bills = self._bills("inpatient", persons, level, amount, tb)
         seek = s.keyed(persons, month, 0) < self._seek("inpatient", bills, ct.inpatient_seek)
         blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 3))
         admitted = seek & ~blocked
@@ -250,27 +254,30 @@ class CareSystem:
         who, code = ill[keep], code[keep]
         level = np.full(len(who), LEVELS.index("township"), np.int8)
         factor = m.hooks.price_factor("chronic", who, level)
-        out = [self._bills(who, level, ct.chronic_cost[code] * factor,
+        out = [self._bills("chronic", who, level, ct.chronic_cost[code] * factor,
                            np.zeros(len(who), bool), ct.chronic_scope[code] * factor)]
         tb_bit = np.uint8(1 << TB_INDEX)
         tb = ill[(P.diagnosed[ill] & tb_bit) != 0]
         managed = ((P.managed[tb] & tb_bit) != 0).astype(np.int64)
         level = np.full(len(tb), m.health.chronic_level[TB_INDEX], np.int8)
         factor = m.hooks.price_factor("chronic", tb, level)
-        out.append(self._bills(tb, level, ct.tb_cost[managed] * factor,
+        out.append(self._bills("chronic", tb, level, ct.tb_cost[managed] * factor,
                                np.ones(len(tb), bool)))
         return out
 
-    def major(self, persons: np.ndarray, amount: np.ndarray, level: np.ndarray,
+    def major(self, kind: str, persons: np.ndarray, amount: np.ndarray, level: np.ndarray,
               new_episode: np.ndarray | None = None) -> Bills:
-        """Major-disease treatment bills; the special-treatment programme may cap them.
+        """Major-disease bills: course months or care after a course.
+
+        ``kind`` is ``inpatient`` for a course month and ``special`` for care after it;
+        the special-treatment programme may lower them.
 
         ``new_episode`` marks the bills that open an inpatient episode (the first month of
         a course), which pay the per-admission deductible.
         """
         m = self.model
         amount = amount * m.hooks.price_factor("major", persons, level)
-        bills = self._bills(persons, level, amount, np.zeros(len(persons), bool))
+        bills = self._bills(kind, persons, level, amount, np.zeros(len(persons), bool))
         bills.new_episode = new_episode
         return bills
 

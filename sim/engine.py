@@ -245,8 +245,8 @@ class Model:
         batches = [("outpatient", op["bills"]), ("inpatient", ip["bills"])]
         batches += [("chronic", bills) for bills in self.care.chronic(chronic_ill)]
         course, ongoing = major["bills"]["course"], major["bills"]["ongoing"]
-        batches.append(("inpatient", self.care.major(*course)))
-        batches.append(("special", self.care.major(*ongoing)))
+        batches.append(("inpatient", self.care.major("inpatient", *course)))
+        batches.append(("special", self.care.major("special", *ongoing)))
         oop_hh = self._settle(m, batches)
         self._liquidity(m)
 

@@ -19,6 +19,9 @@ detection_factor       factor on routine detection of chronic and       product
 deposit_waived         per admission: no deposit asked                  any
 settled_at_once        per bill: all layers settle at discharge (the    any
                        household advances nothing)
+payment_floor          per bill: share of the whole bill the layers     max
+                       must reach for the insured (basic insurance
+                       pays the gap)
 manage_on_diagnosis    chance a new diagnosis starts management         max
 dropout                monthly chance a managed patient drops out       min
 enrolment_probability  chance a person is insured, by group             max
@@ -41,7 +44,7 @@ import numpy as np
 from sim.policies.base import Measure
 
 POINTS = ("price_factor", "access_factor", "detection_factor", "deposit_waived",
-          "settled_at_once", "manage_on_diagnosis", "dropout",
+          "settled_at_once", "payment_floor", "manage_on_diagnosis", "dropout",
           "enrolment_probability", "start_major", "after_care", "after_payment")
 
 
@@ -88,6 +91,14 @@ class Hooks:
         for m in self._by_point["settled_at_once"]:
             out |= m.settled_at_once(kind, groups)
         return out
+
+    def payment_floor(self, kind: str, bills) -> np.ndarray | None:
+        """The highest payment floor any measure sets on each bill (None: none)."""
+        floor = None
+        for m in self._by_point["payment_floor"]:
+            share = m.payment_floor(kind, bills)
+            floor = share if floor is None else np.maximum(floor, share)
+        return floor
 
     def manage_on_diagnosis(self, persons: np.ndarray, disease: int, base: float
                             ) -> np.ndarray:

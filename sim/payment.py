@@ -19,9 +19,10 @@ Rules per layer (from ``payment`` in the scenario, compiled into :class:`Payment
   deductible and within a yearly cap, for eligible groups.
 * Supplemental insurance tops the total paid up to ``target_share`` of the whole bill for
   eligible groups, within a yearly cap.
-* Tuberculosis bills are paid by basic insurance up to at least the TB share of the bill
-  (outpatient 100%, inpatient 90% in seed 002) while ``policies.tuberculosis`` is on; the
-  top-up is part of basic insurance and also reported as ``tb_topup``.
+* A bill may carry a payment floor (``Bills.floor``, a share of the whole bill that the
+  layers together must reach for an insured person), set by measures through the
+  ``payment_floor`` extension point (e.g. tuberculosis bills: outpatient 100%, inpatient
+  90% in seed 002); basic insurance pays the gap, reported also as ``floor_topup``.
 
 Each bill carries its amount and the part of it inside the insurance catalogue (``scope``,
 yuan); the layers pay shares of the in-scope part, supplemental insurance and the TB floor
@@ -66,16 +67,13 @@ class PaymentRules:
     sup_eligible: np.ndarray
     sup_target: float
     sup_cap: float
-    tb_outpatient: float
-    tb_inpatient: float
 
     @classmethod
     def from_params(cls, params: dict) -> PaymentRules:
-        """Compile the ``payment`` section and ``policies.tuberculosis``."""
+        """Compile the ``payment`` section."""
         pay = params["payment"]
         b, ci, a, s = pay["basic"], pay["critical_illness"], pay["assistance"], pay[
             "supplemental"]
-        tb = params["policies"]["tuberculosis"]
 
         def g(table):
             return np.array([table[k] for k in GROUPS], dtype=float)
@@ -100,8 +98,6 @@ class PaymentRules:
             as_chronic=a["covers_chronic_outpatient"],
             sup_eligible=g(s["eligible"]) > 0, sup_target=s["target_share"],
             sup_cap=s["annual_cap_yuan"],
-            tb_outpatient=tb["outpatient_share"] if tb["enabled"] else 0.0,
-            tb_inpatient=tb["inpatient_share"] if tb["enabled"] else 0.0,
         )
 
 
@@ -124,6 +120,8 @@ class Bills:
     #: inpatient bills: whether the bill opens an episode and pays the per-admission
     #: deductible (None: every bill does)
     new_episode: np.ndarray | None = None
+    #: share of the whole bill the layers must reach for the insured (None: no floor)
+    floor: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.person)
@@ -131,20 +129,21 @@ class Bills:
     def subset(self, keep: np.ndarray) -> Bills:
         """The bills selected by a mask or index."""
         episode = None if self.new_episode is None else self.new_episode[keep]
+        floor = None if self.floor is None else self.floor[keep]
         return Bills(self.person[keep], self.group[keep], self.level[keep], self.amount[keep],
-                     self.scope[keep], self.insured[keep], self.tb[keep], episode)
+                     self.scope[keep], self.insured[keep], self.tb[keep], episode, floor)
 
 
 @dataclass
 class Paid:
-    """What each payer paid of each bill (yuan); ``tb_topup`` is part of ``basic``."""
+    """What each payer paid of each bill (yuan); ``floor_topup`` is part of ``basic``."""
 
     basic: np.ndarray
     critical_illness: np.ndarray
     assistance: np.ndarray
     supplemental: np.ndarray
     oop: np.ndarray
-    tb_topup: np.ndarray
+    floor_topup: np.ndarray
 
     def total_reimbursed(self) -> np.ndarray:
         """Everything but out of pocket."""
@@ -191,14 +190,14 @@ def _above(before, add, deductible):
     return np.maximum(before + add - np.maximum(before, deductible), 0.0)
 
 
-def _tb_gap(total, amount, tb, share, insured):
-    """What basic insurance adds to bring an insured TB bill's reimbursement to ``share``.
+def _floor_gap(total, bills: Bills):
+    """What basic insurance adds to bring an insured bill's reimbursement to its floor.
 
-    Zeros, cheaply, for a batch without TB bills.
+    Zeros, cheaply, for a batch without floors.
     """
-    if share <= 0 or not tb.any():
-        return np.zeros_like(amount)
-    return np.where(tb & insured, np.maximum(share * amount - total, 0.0), 0.0)
+    if bills.floor is None or not bills.floor.any():
+        return np.zeros_like(total)
+    return np.where(bills.insured, np.maximum(bills.floor * bills.amount - total, 0.0), 0.0)
 
 
 def _assistance(g, left, ytd, rules):
@@ -250,7 +249,7 @@ def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules, special: bool
     sup = np.maximum(rules.sup_target * amount - paid, 0.0)
     sup = np.where(rules.sup_eligible[g] & ins, _capped(sup, ytd["supplemental"],
                                                          rules.sup_cap), 0.0)
-    topup = _tb_gap(paid + sup, amount, bills.tb, rules.tb_inpatient, ins)
+    topup = _floor_gap(paid + sup, bills)
     basic = basic + topup
     new.update(basic=ytd["basic"] + basic, ci_base=ytd["ci_base"] + ci_add, ci=ytd["ci"] + ci,
                supplemental=ytd["supplemental"] + sup)
@@ -263,7 +262,7 @@ def settle_outpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Pai
     basic = _capped(rules.outpatient_ratio * bills.scope, ytd["outpatient"],
                     rules.outpatient_cap)
     basic = np.where(bills.insured, basic, 0.0)
-    topup = _tb_gap(basic, bills.amount, bills.tb, rules.tb_outpatient, bills.insured)
+    topup = _floor_gap(basic, bills)
     basic = basic + topup
     zero = np.zeros_like(basic)  # shared by the layers that never pay outpatient bills
     new = {"outpatient": ytd["outpatient"] + basic}
@@ -278,7 +277,7 @@ def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, 
         assist, new = _assistance(bills.group, bills.scope - basic, ytd, rules)
     else:
         assist, new = np.zeros_like(basic), {}
-    topup = _tb_gap(basic + assist, bills.amount, bills.tb, rules.tb_outpatient, bills.insured)
+    topup = _floor_gap(basic + assist, bills)
     basic = basic + topup
     new["chronic"] = ytd["chronic"] + basic
     zero = np.zeros_like(basic)

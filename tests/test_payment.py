@@ -51,8 +51,6 @@ def make_rules(**changes) -> PaymentRules:
             "supplemental": {"eligible": per_group(formerly_poor=True, default=False),
                              "target_share": 0.9, "annual_cap_yuan": 100000},
         },
-        "policies": {"tuberculosis": {"enabled": True, "outpatient_share": 1.0,
-                                      "inpatient_share": 0.9}},
     }
     for key, value in changes.items():
         node = params
@@ -174,16 +172,20 @@ def test_chronic_outpatient_with_assistance():
     assert paid.oop[0] == pytest.approx(194.5)
 
 
-def test_tuberculosis_floor_and_switch():
-    on = make_rules()
-    off = make_rules(policies__tuberculosis__enabled=False)
+def test_payment_floor_tops_up_basic_insurance():
+    rules = make_rules()
     op = bills(["other"], ["county"], [200], tb=True)
-    assert settle("outpatient", op, Ledger(1), on).oop[0] == pytest.approx(0)
-    assert settle("outpatient", op, Ledger(1), off).oop[0] == pytest.approx(200 - 85)
+    assert settle("outpatient", op, Ledger(1), rules).oop[0] == pytest.approx(200 - 85)
+    op.floor = np.array([1.0])  # e.g. tuberculosis examinations paid in full (seed 002)
+    assert settle("outpatient", op, Ledger(1), rules).oop[0] == pytest.approx(0)
     ip = bills(["other"], ["county"], [10000], tb=True)
-    paid = settle("inpatient", ip, Ledger(1), on)
+    ip.floor = np.array([0.9])
+    paid = settle("inpatient", ip, Ledger(1), rules)
     assert paid.oop[0] == pytest.approx(1000)  # 90% paid in all
-    assert paid.tb_topup[0] == pytest.approx(3000)  # on top of the ordinary 6,000
+    assert paid.floor_topup[0] == pytest.approx(3000)  # on top of the ordinary 6,000
+    uninsured = bills(["other"], ["county"], [10000], insured=False)
+    uninsured.floor = np.array([0.9])
+    assert settle("inpatient", uninsured, Ledger(1), rules).floor_topup[0] == 0
 
 
 def test_uninsured_get_assistance_but_no_insurance():

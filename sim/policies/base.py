@@ -75,6 +75,10 @@ class Measure:
         """Per bill: every layer settles at discharge."""
         return np.zeros(len(groups), bool)
 
+    def payment_floor(self, kind: str, bills) -> np.ndarray:
+        """Per bill: share of the whole bill the layers must reach (0: no floor)."""
+        return np.zeros(len(bills))
+
     def manage_on_diagnosis(self, persons: np.ndarray, disease: int, base: float
                             ) -> np.ndarray:
         """Chance that a new diagnosis starts management."""

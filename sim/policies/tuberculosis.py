@@ -1,10 +1,11 @@
 """Tuberculosis rules (seed 002): high reimbursement and nutrition support for active cases.
 
-With the measure, basic insurance tops a TB patient's outpatient bills up to
-``outpatient_share`` and admissions up to ``inpatient_share`` of the whole bill (after the
-other layers); the extra payment is counted in basic insurance spending and as this
-measure's cost. Diagnosed active cases also receive a daily nutrition breakfast, costed per
-month; its health effect is not modelled.
+With the measure, TB bills carry a payment floor (the ``payment_floor`` extension point):
+basic insurance tops a TB patient's outpatient and chronic bills up to ``outpatient_share``
+and admissions up to ``inpatient_share`` of the whole bill (after the other layers); the
+extra payment is counted in basic insurance spending and as this measure's cost.
+Diagnosed active cases also receive a daily nutrition breakfast, costed per month; its
+health effect is not modelled.
 """
 
 from __future__ import annotations
@@ -36,15 +37,21 @@ class Tuberculosis(Measure):
         cost("tuberculosis", "TB top-ups and nutrition support"),
     )
 
-    def shares(self) -> tuple[float, float]:
-        """(outpatient, inpatient) floors used by the payment chain; 0 when off."""
-        if not self.on:
-            return 0.0, 0.0
-        return self.p["outpatient_share"], self.p["inpatient_share"]
+    def payment_floor(self, kind: str, bills) -> np.ndarray:
+        """TB bills' floor: the outpatient or the inpatient share; 0 for other bills.
+
+        The outpatient share applies to outpatient and chronic care, the inpatient share
+        to admissions; nothing when the measure is off.
+        """
+        if not self.on or not bills.tb.any():
+            return np.zeros(len(bills))
+        share = self.p["outpatient_share" if kind in ("outpatient", "chronic")
+                      else "inpatient_share"]
+        return np.where(bills.tb, share, 0.0)
 
     def after_payment(self, kind: str, bills, paid) -> None:
         """Record the chain's TB top-ups."""
-        persons, yuan = bills.person, paid.tb_topup
+        persons, yuan = bills.person, np.where(bills.tb, paid.floor_topup, 0.0)
         if len(persons) and yuan.any():
             self.count("tuberculosis_topup_yuan", self.by_group(persons, yuan))
             self.count("tuberculosis_cost_yuan", self.by_group(persons, yuan))
