@@ -151,25 +151,33 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def format_summary(res) -> str:
-    """The summary as an aligned text table (values with their 95% range if replicated)."""
+    """The summary as an aligned text table: mean, 95% CI of the mean, range across reps.
+
+    With one replication the intervals are n/a (see :mod:`sim.intervals`).
+    """
     df = res.summary
-    rows = []
+    rows = [("indicator", "value", "95% CI of mean", "range (2.5-97.5%)", "unit")]
     for r in df.itertuples():
-        value = _fmt(r.value, r.unit)
-        if "lo" in df:
-            value += f"  [{_fmt(r.lo, r.unit)} - {_fmt(r.hi, r.unit)}]"
         unit = r.unit.replace("yuan", "yuan (M = million)") if r.unit.startswith("yuan") \
             else r.unit
-        rows.append((r.indicator, value, unit))
-    w1 = max(len(a) for a, _, _ in rows)
-    w2 = max(len(b) for _, b, _ in rows)
-    head = f"{'indicator':<{w1}}  {'value':>{w2}}  unit"
-    lines = [head, "-" * len(head)]
-    lines += [f"{a:<{w1}}  {b:>{w2}}  {c}" for a, b, c in rows]
+        ci = f"{_fmt(r.ci_lo, r.unit)} - {_fmt(r.ci_hi, r.unit)}" if r.ci_lo == r.ci_lo \
+            else "n/a"
+        rng = f"{_fmt(r.range_lo, r.unit)} - {_fmt(r.range_hi, r.unit)}" \
+            if r.range_lo == r.range_lo else "n/a"
+        rows.append((r.indicator, _fmt(r.value, r.unit), ci, rng, unit))
+    widths = [max(len(row[k]) for row in rows) for k in range(4)]
+    lines = []
+    for i, (a, b, c, d, e) in enumerate(rows):
+        lines.append(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  "
+                     f"{d:>{widths[3]}}  {e}")
+        if i == 0:
+            lines.append("-" * len(lines[0]))
     meta = res.meta
     lines.append(f"\n{meta['reps']} replication(s) of {meta['households']:,} households, "
-                 f"{meta['start']} to {meta['end']}; counts and money scaled x"
-                 f"{meta['scale']:.2f} to the area; [range] = 2.5-97.5% across replications")
+                 f"{meta['start']} to {meta['end']}; counts and money scaled "
+                 f"x{meta['scale']:.2f} to the area. Value: mean over replications; 95% CI: "
+                 "t-interval of that mean (chance only); range: 2.5-97.5% across "
+                 "replications; n/a with one replication.")
     return "\n".join(lines)
 
 

@@ -396,25 +396,30 @@ class Results:
 
     @classmethod
     def combine(cls, runs: list[Results]) -> Results:
-        """Stack replications (column ``rep``) and summarise with 95% intervals."""
-        if len(runs) == 1:
-            return runs[0]
-        monthly = pd.concat([r.monthly.assign(rep=i) for i, r in enumerate(runs)],
-                            ignore_index=True)
-        annual = pd.concat([r.annual.assign(rep=i) for i, r in enumerate(runs)],
-                           ignore_index=True).copy()
-        stacked = pd.concat([r.summary.assign(rep=i) for i, r in enumerate(runs)],
-                            ignore_index=True)
-        summary = (stacked.groupby(["indicator", "unit"], sort=False)["value"]
-                   .agg(value="mean", lo=lambda s: s.quantile(0.025),
-                        hi=lambda s: s.quantile(0.975)).reset_index())
-        summary = summary[["indicator", "value", "unit", "lo", "hi"]]
+        """Stack replications (column ``rep``) and summarise them with named intervals.
+
+        The summary has the same columns for any number of replications:
+        ``indicator, value, unit, ci_lo, ci_hi, range_lo, range_hi`` (value: mean; ci: 95%
+        t-interval of the mean; range: 2.5-97.5% across replications; NaN with one
+        replication, see :mod:`sim.intervals`).
+        """
+        from sim.intervals import interval_table
+
+        monthly = pd.concat([r.monthly.drop(columns="rep", errors="ignore").assign(rep=i)
+                             for i, r in enumerate(runs)], ignore_index=True)
+        annual = pd.concat([r.annual.drop(columns="rep", errors="ignore").assign(rep=i)
+                            for i, r in enumerate(runs)], ignore_index=True).copy()
+        stacked = pd.concat([r.summary[["indicator", "value", "unit"]].assign(rep=i)
+                             for i, r in enumerate(runs)], ignore_index=True)
+        table = interval_table(stacked, ["indicator", "unit"], "value").reset_index()
+        summary = table[["indicator", "value", "unit", "ci_lo", "ci_hi", "range_lo",
+                         "range_hi"]]
         meta = dict(runs[0].meta)
         meta["reps"] = len(runs)
         meta["seeds"] = [r.meta["seed"] for r in runs]
         meta["runtime_s"] = sum(r.meta["runtime_s"] for r in runs)
-        events = pd.concat([r.events.assign(rep=i) for i, r in enumerate(runs)],
-                           ignore_index=True)
+        events = pd.concat([r.events.drop(columns="rep", errors="ignore").assign(rep=i)
+                            for i, r in enumerate(runs)], ignore_index=True)
         return cls(monthly, annual, summary, meta, events, stacked)
 
     # ---- access ------------------------------------------------------------------------
