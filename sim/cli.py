@@ -38,7 +38,7 @@ def _seed(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m sim",
         description="Simulate illness-caused return to poverty under health poverty "
                     "alleviation measures.")
@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="KEY=VALUE", help="override a parameter, e.g. "
                      "payment.assistance.ratio=0.8 (repeatable)")
-    run.add_argument("--out", default="out/run", help="output folder (default out/run)")
+    run.add_argument("--out", default="out/default",
+                     help="output folder (default out/default, as `make run`)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--no-store", action="store_true",
                      help="do not keep finished replications in OUT/reps/ (kept by default, "
@@ -78,58 +79,115 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UsageError(Exception):
+    """A bad command line (unknown option, bad number): one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is an exception (one line, no usage dump, no SystemExit)."""
+
+    def error(self, message):
+        """Raise instead of printing usage and exiting."""
+        raise UsageError(f"{message} (see: python -m sim {self.prog.split()[-1]} --help)")
+
+
+#: Command-line flags of run arguments, for messages.
+FLAGS = {"households": "--households", "reps": "--reps", "seed": "--seed",
+         "workers": "--workers"}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point; returns the exit code.
+
+    0: done; 2: refused input (one line naming the file, key or flag, the value and what
+    is allowed); 130: interrupted by Ctrl-C (finished replications are kept).
+    """
+    from sim.outputs import OutputError
+    from sim.runner import RunArgumentError
+
     try:
+        args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except UsageError as exc:
+        return _error(str(exc))
+    except RunArgumentError as exc:
+        return _error(exc.message(FLAGS.get(exc.arg, exc.arg)))
+    except (ScenarioError, OutputError) as exc:
+        return _error(str(exc))
+    except KeyboardInterrupt:
+        print("\ninterrupted (Ctrl-C); finished replications are kept in OUT/reps/: run the "
+              "same command again to resume", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()  # e.g. `python -m sim scenarios | head -1`: stop silently
+        return 0
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _error(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+
+def _error(message: str) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _run(args) -> int:
-    from sim.runner import ReplicationStore, run
+    from sim.outputs import OutputFolder
+    from sim.runner import ReplicationStore, check_run_args, run
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.calendar:
         scenario = scenario.with_calendar(args.calendar)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    store = None if args.no_store else out / "reps"
-    if not args.quiet:
-        tl = scenario.timeline
-        n = args.households or scenario.params["population"]["households"]
-        print(f"{scenario.name}: {n:,} households x {tl.n_months} months "
-              f"({tl.warmup} warm-up), {args.reps} replication(s), seeds "
-              f"{args.seed}..{args.seed + args.reps - 1}", file=sys.stderr)
-        if store is not None:
-            kept = ReplicationStore(store, scenario, args.households)
-            found = sum(kept.path(args.seed + r).is_file() for r in range(args.reps))
+    check_run_args(scenario, args.reps, args.seed, args.households, args.workers)
+    seeds = [args.seed + r for r in range(args.reps)]
+    with OutputFolder(args.out) as target:
+        store = None if args.no_store else target.store_folder()
+        keeper = ReplicationStore(store, scenario, args.households) if store else None
+        if not args.quiet:
+            tl = scenario.timeline
+            n = args.households or scenario.params["population"]["households"]
+            print(f"{scenario.name}: {n:,} households x {tl.n_months} months "
+                  f"({tl.warmup} warm-up), {args.reps} replication(s), seeds "
+                  f"{args.seed}..{seeds[-1]}", file=sys.stderr)
+            found = sum(keeper.has(s) for s in seeds) if keeper else 0
             if found:
-                print(f"resuming: {found} of {args.reps} replication(s) already in {store}/",
-                      file=sys.stderr)
-    res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
-              workers=args.workers, progress=not args.quiet, store=store)
-    written = write_outputs(res, scenario, out, figures=not args.no_figures)
+                print(f"resuming: {found} of {args.reps} replication(s) already in "
+                      f"{store}/", file=sys.stderr)
+        try:
+            res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
+                      workers=args.workers, progress=not args.quiet, store=store)
+        except KeyboardInterrupt:
+            kept = sum(keeper.has(s) for s in seeds) if keeper else 0
+            where = f"kept in {store}/; run the same command again to resume" if keeper \
+                else "not kept (--no-store)"
+            print(f"\ninterrupted (Ctrl-C): {kept} of {args.reps} finished replication(s) "
+                  f"{where}", file=sys.stderr)
+            return 130
+        written = write_outputs(res, scenario, target.staging, figures=not args.no_figures)
+        target.commit()
+        if keeper:
+            keeper.prune(seeds)  # the folder holds this run's replications only
     if not args.quiet:
         print(format_summary(res))
-        print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+        print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}/")
     return 0
 
 
 def write_outputs(res, scenario, out: Path, figures: bool = True) -> list[Path]:
-    """Write the tables, the resolved scenario and the figures of a run."""
-    paths = []
-    for name, frame in (("summary", res.summary), ("monthly", res.monthly),
-                        ("annual", res.annual), ("events", res.events)):
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        paths.append(path)
+    """Write the tables, the resolved scenario and the figures of a run into ``out``."""
+    out = Path(out)
+    paths = res.to_csv(out)
     path = out / "scenario.json"
     path.write_text(scenario.to_json(), encoding="utf-8")
     paths.append(path)
