@@ -88,7 +88,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         """Raise instead of printing usage and exiting."""
-        raise UsageError(f"{message} (see: python -m sim {self.prog.split()[-1]} --help)")
+        raise UsageError(f"{message} (see: {self.prog} --help)")
 
 
 #: Command-line flags of run arguments, for messages.
@@ -267,14 +267,25 @@ def _scenarios(args) -> int:
 
 
 def _keys(args) -> int:
+    import difflib
+
     from sim.scenario import schema
     from sim.schema import walk
 
-    for key, node in walk(schema()):
-        if key.startswith(args.prefix):
-            print(f"{key:<58} {node.describe()}")
-            if node.doc:
-                print(f"{'':<58}   {node.doc}")
+    everything = list(walk(schema()))
+    matched = [(key, node) for key, node in everything if key.startswith(args.prefix)]
+    if not matched:
+        names = [key for key, _ in everything]
+        close = [n for n in names if args.prefix and args.prefix in n][:3] or \
+            difflib.get_close_matches(args.prefix, names, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        sections = ", ".join(schema().children)
+        raise ScenarioError("keys", args.prefix, "no scenario key starts with this",
+                            f"{hint}a key starting with one of: {sections}")
+    for key, node in matched:
+        print(f"{key:<58} {node.describe()}")
+        if node.doc:
+            print(f"{'':<58}   {node.doc}")
     return 0
 
 
