@@ -148,7 +148,8 @@ class OutputFolder:
         if not self.out.is_dir():
             return
         foreign = sorted(p.name for p in self.out.iterdir()
-                         if p.name not in OUTPUT_FILES and p.name != STORE_DIR)
+                         if p.name not in OUTPUT_FILES and p.name != STORE_DIR
+                         and not p.name.startswith(".probe-"))  # a killed run's probe
         if foreign:
             shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise self._fail(f"holds files that are not a run's outputs ({shown})",
