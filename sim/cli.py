@@ -10,7 +10,10 @@ option) prints one line naming the file, the key and what is allowed, and exits 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from sim.schema import ScenarioError
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code.
 
     0: done; 2: refused input (one line naming the file, key or flag, the value and what
-    is allowed); 130: interrupted by Ctrl-C (finished replications are kept).
+    is allowed); 130: interrupted by Ctrl-C, 143: stopped by SIGTERM (finished
+    replications are kept in both cases).
     """
     from sim.outputs import OutputError
     from sim.runner import RunArgumentError
@@ -114,15 +118,42 @@ def main(argv: list[str] | None = None) -> int:
         return _error(exc.message(FLAGS.get(exc.arg, exc.arg)))
     except (ScenarioError, OutputError) as exc:
         return _error(str(exc))
-    except KeyboardInterrupt:
-        print("\ninterrupted (Ctrl-C); finished replications are kept in OUT/reps/: run the "
-              "same command again to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"\ninterrupted ({_why(exc)}); finished replications are kept in OUT/reps/: run "
+              "the same command again to resume", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
     except BrokenPipeError:
         _quiet_stdout()  # e.g. `python -m sim scenarios | head -1`: stop silently
         return 0
     except OSError as exc:
         return _error(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (e.g. a batch system's time limit), handled like Ctrl-C."""
+
+    signum = 15
+
+
+def _why(exc: BaseException) -> str:
+    return "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While running, SIGTERM stops like Ctrl-C: staging removed, finished work kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _error(message: str) -> int:
@@ -151,7 +182,7 @@ def _run(args) -> int:
         scenario = scenario.with_calendar(args.calendar)
     check_run_args(scenario, args.reps, args.seed, args.households, args.workers)
     seeds = [args.seed + r for r in range(args.reps)]
-    with OutputFolder(args.out) as target:
+    with _sigterm_as_interrupt(), OutputFolder(args.out) as target:
         store = None if args.no_store else target.store_folder()
         keeper = ReplicationStore(store, scenario, args.households) if store else None
         if not args.quiet:
@@ -167,13 +198,13 @@ def _run(args) -> int:
         try:
             res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
                       workers=args.workers, progress=not args.quiet, store=store)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             kept = sum(keeper.has(s) for s in seeds) if keeper else 0
             where = f"kept in {store}/; run the same command again to resume" if keeper \
                 else "not kept (--no-store)"
-            print(f"\ninterrupted (Ctrl-C): {kept} of {args.reps} finished replication(s) "
-                  f"{where}", file=sys.stderr)
-            return 130
+            print(f"\ninterrupted ({_why(exc)}): {kept} of {args.reps} finished "
+                  f"replication(s) {where}", file=sys.stderr)
+            return 128 + getattr(exc, "signum", 2)
         written = write_outputs(res, scenario, target.staging, figures=not args.no_figures)
         target.commit()
         if keeper:

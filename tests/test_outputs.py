@@ -200,7 +200,10 @@ def test_killing_the_parent_of_a_pool_leaves_no_worker_alive(tmp_path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_ctrl_c_stops_a_pool_run_with_one_line_and_keeps_finished_work(tmp_path):
+@pytest.mark.parametrize("signum, code, name", [(signal.SIGINT, 130, "Ctrl-C"),
+                                                (signal.SIGTERM, 143, "SIGTERM")])
+def test_ctrl_c_stops_a_pool_run_with_one_line_and_keeps_finished_work(tmp_path, signum,
+                                                                        code, name):
     out = tmp_path / "out"
     run = subprocess.Popen([sys.executable, "-m", "sim", "run", "--households", "400",
                             "--reps", "40", "--workers", "2", "--no-figures", "--out",
@@ -210,14 +213,15 @@ def test_ctrl_c_stops_a_pool_run_with_one_line_and_keeps_finished_work(tmp_path)
         while not list((out / "reps").glob("*.npz")):
             assert run.poll() is None, run.communicate()
             time.sleep(0.05)
-        run.send_signal(signal.SIGINT)
+        run.send_signal(signum)
         _, stderr = run.communicate(timeout=120)
     finally:
         if run.poll() is None:
             run.kill()
-    assert run.returncode == 130, stderr
-    assert "Traceback" not in stderr and "interrupted" in stderr
+    assert run.returncode == code, stderr
+    assert "Traceback" not in stderr and f"interrupted ({name})" in stderr
     lines = [line for line in stderr.splitlines() if "interrupted" in line]
     assert len(lines) == 1 and "kept in" in lines[0]
     assert list((out / "reps").glob("*.npz"))
     assert not (out / "summary.csv").exists()  # nothing half-done was published
+    assert not list(tmp_path.glob(".out.staging-*"))  # and the staging folder is gone
