@@ -32,6 +32,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 import zipfile
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -365,8 +366,9 @@ def _frame_arrays(name: str, frame: pd.DataFrame, arrays: dict) -> list[dict]:
     for i, col in enumerate(frame.columns):
         series = frame[col]
         key = f"{name}__{i}"
-        if series.dtype.kind in "biuf":
-            arrays[key] = series.to_numpy()
+        values = series.to_numpy() if series.dtype.kind in "biuf" else None
+        if values is not None and values.dtype != object:
+            arrays[key] = values
             layout.append({"name": str(col), "dtype": str(series.dtype)})
         else:
             missing = series.isna().to_numpy()
@@ -397,6 +399,8 @@ def results_to_npz(results: Results, path: Path) -> None:
     layout = {name: _frame_arrays(name, getattr(results, name), arrays) for name in _FRAMES}
     header = {"format": _STORE_FORMAT, "frames": layout, "meta": results.meta}
     arrays["__header__"] = np.array(json.dumps(header, default=_json_number))
+    if any(a.dtype == object for a in arrays.values()):  # would be pickled: never
+        raise TypeError("an object column cannot be stored as plain data")
     with open(path, "wb") as fh:
         np.savez(fh, **arrays)
 
@@ -414,11 +418,15 @@ def results_from_npz(path: Path) -> Results:
 
 
 def _json_number(value):
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON data")
+    """JSON for numpy scalars and arrays in ``meta``; anything else as its text."""
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _same(a: Results, b: Results) -> bool:
+    """Whether two replications hold identical frames (dtypes included) and meta."""
+    return a.meta == b.meta and all(getattr(a, n).equals(getattr(b, n)) for n in _FRAMES)
 
 
 class ReplicationStore:
@@ -475,10 +483,25 @@ class ReplicationStore:
             return None
 
     def save(self, seed: int, results: Results) -> None:
-        """Write atomically, then record the file's checksum in the manifest."""
+        """Write atomically, then record the file's checksum in the manifest.
+
+        The file is read back first: a replication that would not come back identical
+        (a column type the format does not keep) is not stored, with a warning, so that a
+        resumed run never differs from an uninterrupted one.
+        """
         path = self.path(seed)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        results_to_npz(results, tmp)
+        try:
+            results_to_npz(results, tmp)
+            kept = _same(results_from_npz(tmp), results)
+        except (TypeError, ValueError, KeyError):
+            kept = False
+        if not kept:
+            tmp.unlink(missing_ok=True)
+            warnings.warn(f"replication with seed {seed} does not survive the store's "
+                          "round trip; it is not kept (a resumed run recomputes it)",
+                          RuntimeWarning, stacklevel=2)
+            return
         digest = _sha256(tmp)
         os.replace(tmp, path)
         with _locked(self.folder / ".manifest.lock"):

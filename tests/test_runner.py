@@ -144,3 +144,13 @@ def test_a_population_beyond_memory_is_refused():
     with pytest.raises(ValueError, match="GiB"):
         sim.runner.check_run_args(scn, households=10_000_000, memory=2**30)
     sim.runner.check_run_args(scn, households=10_000, memory=2**30)  # fits
+
+
+def test_a_replication_that_would_not_come_back_identical_is_not_kept(tmp_path):
+    scn = load_scenario()
+    one = sim.runner.run_one(scn, seed=0, households=100)
+    one.monthly["flag"] = pd.array([True] * (len(one.monthly) - 1) + [None], dtype="boolean")
+    store = ReplicationStore(tmp_path, scn, 100)
+    with pytest.warns(RuntimeWarning, match="not kept"):
+        store.save(0, one)
+    assert not store.has(0) and not list(tmp_path.glob("*.npz"))
