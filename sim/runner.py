@@ -237,6 +237,45 @@ def _task(args) -> Results:
     return _simulate(scenario, seed, households, progress)
 
 
+class _Relay:
+    """In the parent: a thread moving the workers' month counts to the progress bar."""
+
+    def __init__(self, queue, progress: _Progress):
+        self.queue, self.progress = queue, progress
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._forward, daemon=True,
+                                       name="progress-relay")
+        self.thread.start()
+
+    def _forward(self) -> None:
+        import queue as queue_module
+
+        while not self.stop.is_set():
+            try:
+                n = self.queue.get(timeout=0.2)
+            except queue_module.Empty:
+                continue
+            except (OSError, EOFError, ValueError):  # the queue was closed
+                return
+            if n is None:
+                return
+            self.progress.update(n)
+
+    def close(self, interrupted: bool) -> None:
+        """After a normal end, deliver every count; after an interruption, just stop.
+
+        A worker ended mid-write may have left the queue unusable, so an interrupted run
+        neither writes to it nor waits for its feeder thread.
+        """
+        if interrupted:
+            self.stop.set()
+            self.queue.cancel_join_thread()
+        else:
+            self.queue.put(None)
+        self.thread.join(timeout=5)
+        self.queue.close()
+
+
 def _local_pool(workers: int, progress: _Progress | None):
     """A process pool whose workers exit with this process; with a progress relay."""
     import multiprocessing
@@ -245,15 +284,8 @@ def _local_pool(workers: int, progress: _Progress | None):
     queue = ctx.Queue() if progress is not None else None
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                initargs=(os.getpid(), queue))
-    relay = None
-    if queue is not None:
-        def forward():
-            while (n := queue.get()) is not None:
-                progress.update(n)
-
-        relay = threading.Thread(target=forward, daemon=True, name="progress-relay")
-        relay.start()
-    return pool, queue, relay
+    relay = _Relay(queue, progress) if queue is not None else None
+    return pool, relay
 
 
 def _stop_pool(pool: ProcessPoolExecutor, interrupted: bool) -> None:
@@ -307,10 +339,10 @@ def run(scenario: Scenario, reps: int = 1, seed: int = 0, households: int | None
 def _run_pool(scenario, todo, households, workers, executor, bar, keeper, done) -> None:
     """Run the seeds ``todo`` on an executor, keeping each result as it finishes."""
     own = executor is None
-    queue = relay = None
+    relay = None
     if own:
         n = min(workers or os.cpu_count() or 1, len(todo))
-        pool, queue, relay = _local_pool(n, bar)
+        pool, relay = _local_pool(n, bar)
     else:
         pool = executor
     interrupted = True
@@ -329,9 +361,8 @@ def _run_pool(scenario, todo, households, workers, executor, bar, keeper, done) 
     finally:
         if own:
             _stop_pool(pool, interrupted)
-            if queue is not None:
-                queue.put(None)
-                relay.join(timeout=5)
+            if relay is not None:
+                relay.close(interrupted)
 
 
 def source_digest() -> str:

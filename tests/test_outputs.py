@@ -167,7 +167,7 @@ def test_output_folder_refuses_a_file(tmp_path):
 ORPHANS = """
     import os, signal, sys, time
     from sim.runner import _local_pool
-    pool, _, _ = _local_pool(2, None)
+    pool, _ = _local_pool(2, None)
     futures = [pool.submit(time.sleep, 0.2) for _ in range(4)]
     for f in futures:
         f.result()
