@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import Model
-from sim.parameters import POPULATION
+from sim.parameters import GROUPS, POPULATION
 from sim.results import Results
 from sim.scenario import Scenario
 
@@ -54,6 +54,10 @@ MAX_SEED = 2**32 - 1
 #: Peak memory per simulated person, bytes: 287-301 measured by benchmarks/bench_engine.py
 #: (README, "Speed and memory"), rounded up for pandas frames and the recorder.
 BYTES_PER_PERSON = 400
+#: Memory per row of monthly results kept for the whole run, bytes: about 1,100 measured
+#: (111 columns, month and group as text, the annual rows), held twice while the
+#: replications are combined.
+RESULT_BYTES_PER_ROW = 2_200
 
 
 class RunArgumentError(ValueError):
@@ -102,8 +106,10 @@ def check_run_args(scenario: Scenario, reps=1, seed=0, households=None, workers=
     """Refuse arguments that are not whole numbers in range, or a run that cannot fit.
 
     Memory is estimated as households x mean household size x :data:`BYTES_PER_PERSON`
-    for each replication running at once, against ``memory`` bytes (default: what the
-    machine has available now). Raises :class:`RunArgumentError` before any allocation.
+    for each replication running at once, and replications x months x groups x
+    :data:`RESULT_BYTES_PER_ROW` for the results kept, against ``memory`` bytes
+    (default: what the machine has available now). Raises :class:`RunArgumentError`
+    before any allocation.
     """
     cap = int(POPULATION.children["households"].high)
     reps = _whole("reps", reps, 1, MAX_REPS, f"a whole number from 1 to {MAX_REPS:,}")
@@ -121,6 +127,14 @@ def check_run_args(scenario: Scenario, reps=1, seed=0, households=None, workers=
     at_once = min(workers or 1, reps)
     need = n * mean_household_size(scenario) * BYTES_PER_PERSON * at_once
     memory = available_memory() if memory is None else memory
+    rows = reps * scenario.timeline.n_months * (len(GROUPS) + 1)  # monthly rows kept
+    kept = rows * RESULT_BYTES_PER_ROW
+    if memory is not None and kept > memory:
+        fits = max(1, int(memory / (kept / reps)))
+        raise RunArgumentError("reps", reps, f"keep about {kept / 2**30:,.1f} GiB of monthly "
+                               f"results but {memory / 2**30:,.1f} GiB are available",
+                               f"at most about {fits:,} replications of this scenario here "
+                               "(or several runs)")
     if memory is not None and need > memory:
         fits = int(memory / (mean_household_size(scenario) * BYTES_PER_PERSON * at_once))
         raise RunArgumentError("households", n, f"needs about {need / 2**30:,.1f} GiB "

@@ -154,3 +154,11 @@ def test_a_replication_that_would_not_come_back_identical_is_not_kept(tmp_path):
     with pytest.warns(RuntimeWarning, match="not kept"):
         store.save(0, one)
     assert not store.has(0) and not list(tmp_path.glob("*.npz"))
+
+
+def test_too_many_replications_to_keep_are_refused_naming_reps():
+    scn = load_scenario()
+    with pytest.raises(sim.runner.RunArgumentError) as info:
+        sim.runner.check_run_args(scn, reps=5000, households=100, memory=2**30)
+    assert info.value.arg == "reps" and "GiB" in str(info.value)
+    sim.runner.check_run_args(scn, reps=50, households=100, memory=2**30)  # fits
