@@ -212,12 +212,17 @@ def plot_spending(res: Results) -> plt.Figure:
     ax.set_xticks(xs, [str(y) for y in years])
     ax.set_xlabel("year")
     ax.set_ylabel("million yuan per year (scaled to the area)")
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
 
     def year_x(when: pd.Timestamp) -> float:
         return years.index(when.year) - 0.5 + (when.month - 1) / 12
 
     _mark_changes(ax, [(t, n) for t, n in calendar_changes(res) if t.year in years], year_x)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+    handles, labels = ax.get_legend_handles_labels()
+    stacked = [i for i, lab in enumerate(labels) if lab in {v[0] for v in PAYERS.values()}]
+    order = stacked[::-1] + [i for i in range(len(labels)) if i not in stacked]  # as stacked
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
               title=_interval_note(res, "error bar on the total"), title_fontsize=7)
     fig.suptitle(_title(res, "Medical bills by payer (after every layer of reimbursement)"),
                  fontsize=11)
