@@ -284,9 +284,10 @@ class _Relay:
         if interrupted:
             self.stop.set()
             self.queue.cancel_join_thread()
-        else:
+            self.thread.join(timeout=5)
+        else:  # every worker has exited, so its counts are all ahead of the sentinel
             self.queue.put(None)
-        self.thread.join(timeout=5)
+            self.thread.join(timeout=120)
         self.queue.close()
 
 
