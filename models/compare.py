@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.intervals import t_interval
 from sim.results import Results
 
 
@@ -42,11 +42,21 @@ class Comparison:
 
 def compare(base: Results, alternative: Results, indicators: list[str] | None = None,
             confidence: float = 0.95) -> Comparison:
-    """Paired differences of summary indicators; both runs must share their seeds."""
+    """Paired differences of summary indicators.
+
+    Both runs must share their seeds, their number of households and their months;
+    otherwise the replications are not pairs and a ValueError says what differs.
+    """
     seeds_a = base.meta.get("seeds", [base.meta["seed"]])
     seeds_b = alternative.meta.get("seeds", [alternative.meta["seed"]])
     if seeds_a != seeds_b:
         raise ValueError(f"runs must use the same seeds to be paired: {seeds_a} vs {seeds_b}")
+    for what in ("households", "start", "end"):
+        a_val, b_val = base.meta.get(what), alternative.meta.get(what)
+        if a_val != b_val:
+            raise ValueError(f"runs must have the same {what} to be paired (the same "
+                             f"people over the same months): base {a_val!r}, alternative "
+                             f"{b_val!r}")
     a = base.summary_by_rep.pivot(index="rep", columns="indicator", values="value")
     b = alternative.summary_by_rep.pivot(index="rep", columns="indicator", values="value")
     units = base.summary.set_index("indicator")["unit"]
@@ -59,14 +69,11 @@ def compare(base: Results, alternative: Results, indicators: list[str] | None = 
     for name in names:
         diff = (b[name] - a[name]).to_numpy(dtype=float)
         mean = float(np.nanmean(diff))
-        if n > 1:
-            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * np.nanstd(diff, ddof=1) / np.sqrt(n)
-        else:
-            half = np.nan
+        lo, hi = t_interval(diff, confidence)
         base_mean = float(a[name].mean())
         rows.append({"indicator": name, "unit": units.get(name, ""), "base": base_mean,
                      "alternative": float(b[name].mean()), "difference": mean,
-                     "lo": mean - half, "hi": mean + half,
+                     "lo": lo, "hi": hi,
                      "relative": mean / base_mean if base_mean else np.nan})
     return Comparison(base.meta["scenario"], alternative.meta["scenario"], n,
                       pd.DataFrame(rows))

@@ -10,7 +10,10 @@ option) prints one line naming the file, the key and what is allowed, and exits 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from sim.schema import ScenarioError
@@ -38,7 +41,7 @@ def _seed(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation and tests)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m sim",
         description="Simulate illness-caused return to poverty under health poverty "
                     "alleviation measures.")
@@ -60,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="KEY=VALUE", help="override a parameter, e.g. "
                      "payment.assistance.ratio=0.8 (repeatable)")
-    run.add_argument("--out", default="out/run", help="output folder (default out/run)")
+    run.add_argument("--out", default="out/default",
+                     help="output folder (default out/default, as `make run`)")
     run.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     run.add_argument("--no-store", action="store_true",
                      help="do not keep finished replications in OUT/reps/ (kept by default, "
@@ -78,58 +82,143 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class UsageError(Exception):
+    """A bad command line (unknown option, bad number): one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is an exception (one line, no usage dump, no SystemExit)."""
+
+    def error(self, message):
+        """Raise instead of printing usage and exiting."""
+        raise UsageError(f"{message} (see: {self.prog} --help)")
+
+
+#: Command-line flags of run arguments, for messages.
+FLAGS = {"households": "--households", "reps": "--reps", "seed": "--seed",
+         "workers": "--workers"}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
-    args = build_parser().parse_args(argv)
+    """Entry point; returns the exit code.
+
+    0: done; 2: refused input (one line naming the file, key or flag, the value and what
+    is allowed); 130: interrupted by Ctrl-C, 143: stopped by SIGTERM (finished
+    replications are kept in both cases).
+    """
+    from sim.outputs import OutputError
+    from sim.runner import RunArgumentError
+
     try:
+        args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    except UsageError as exc:
+        return _error(str(exc))
+    except RunArgumentError as exc:
+        return _error(exc.message(FLAGS.get(exc.arg, exc.arg)))
+    except (ScenarioError, OutputError) as exc:
+        return _error(str(exc))
+    except KeyboardInterrupt as exc:
+        print(f"\ninterrupted ({_why(exc)}); finished replications are kept in OUT/reps/: run "
+              "the same command again to resume", file=sys.stderr)
+        return 128 + getattr(exc, "signum", 2)
+    except BrokenPipeError:
+        _quiet_stdout()  # e.g. `python -m sim scenarios | head -1`: stop silently
+        return 0
     except OSError as exc:
-        print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return _error(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (e.g. a batch system's time limit), handled like Ctrl-C."""
+
+    signum = 15
+
+
+def _why(exc: BaseException) -> str:
+    return "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """While running, SIGTERM stops like Ctrl-C: staging removed, finished work kept."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _error(message: str) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush cannot fail."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _run(args) -> int:
-    from sim.runner import ReplicationStore, run
+    from sim.outputs import OutputFolder
+    from sim.runner import ReplicationStore, check_run_args, run
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     if args.calendar:
         scenario = scenario.with_calendar(args.calendar)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    store = None if args.no_store else out / "reps"
-    if not args.quiet:
-        tl = scenario.timeline
-        n = args.households or scenario.params["population"]["households"]
-        print(f"{scenario.name}: {n:,} households x {tl.n_months} months "
-              f"({tl.warmup} warm-up), {args.reps} replication(s), seeds "
-              f"{args.seed}..{args.seed + args.reps - 1}", file=sys.stderr)
-        if store is not None:
-            kept = ReplicationStore(store, scenario, args.households)
-            found = sum(kept.path(args.seed + r).is_file() for r in range(args.reps))
+    check_run_args(scenario, args.reps, args.seed, args.households, args.workers)
+    seeds = [args.seed + r for r in range(args.reps)]
+    with _sigterm_as_interrupt(), OutputFolder(args.out) as target:
+        store = None if args.no_store else target.store_folder()
+        keeper = ReplicationStore(store, scenario, args.households) if store else None
+        if not args.quiet:
+            tl = scenario.timeline
+            n = args.households or scenario.params["population"]["households"]
+            print(f"{scenario.name}: {n:,} households x {tl.n_months} months "
+                  f"({tl.warmup} warm-up), {args.reps} replication(s), seeds "
+                  f"{args.seed}..{seeds[-1]}", file=sys.stderr)
+            found = sum(keeper.has(s) for s in seeds) if keeper else 0
             if found:
-                print(f"resuming: {found} of {args.reps} replication(s) already in {store}/",
-                      file=sys.stderr)
-    res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
-              workers=args.workers, progress=not args.quiet, store=store)
-    written = write_outputs(res, scenario, out, figures=not args.no_figures)
+                print(f"resuming: {found} of {args.reps} replication(s) already in "
+                      f"{store}/", file=sys.stderr)
+        try:
+            res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
+                      workers=args.workers, progress=not args.quiet, store=store)
+        except KeyboardInterrupt as exc:
+            kept = sum(keeper.has(s) for s in seeds) if keeper else 0
+            where = f"kept in {store}/; run the same command again to resume" if keeper \
+                else "not kept (--no-store)"
+            print(f"\ninterrupted ({_why(exc)}): {kept} of {args.reps} finished "
+                  f"replication(s) {where}", file=sys.stderr)
+            return 128 + getattr(exc, "signum", 2)
+        written = write_outputs(res, scenario, target.staging, figures=not args.no_figures)
+        target.commit()
+        if keeper:
+            keeper.prune(seeds)  # the folder holds this run's replications only
     if not args.quiet:
         print(format_summary(res))
-        print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+        print(f"\nwrote {', '.join(p.name for p in written)} to {args.out}/")
     return 0
 
 
 def write_outputs(res, scenario, out: Path, figures: bool = True) -> list[Path]:
-    """Write the tables, the resolved scenario and the figures of a run."""
-    paths = []
-    for name, frame in (("summary", res.summary), ("monthly", res.monthly),
-                        ("annual", res.annual), ("events", res.events)):
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        paths.append(path)
+    """Write the tables, the resolved scenario and the figures of a run into ``out``."""
+    out = Path(out)
+    paths = res.to_csv(out)
     path = out / "scenario.json"
     path.write_text(scenario.to_json(), encoding="utf-8")
     paths.append(path)
@@ -151,25 +240,33 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def format_summary(res) -> str:
-    """The summary as an aligned text table (values with their 95% range if replicated)."""
+    """The summary as an aligned text table: mean, 95% CI of the mean, range across reps.
+
+    With one replication the intervals are n/a (see :mod:`sim.intervals`).
+    """
     df = res.summary
-    rows = []
+    rows = [("indicator", "value", "95% CI of mean", "range (2.5-97.5%)", "unit")]
     for r in df.itertuples():
-        value = _fmt(r.value, r.unit)
-        if "lo" in df:
-            value += f"  [{_fmt(r.lo, r.unit)} - {_fmt(r.hi, r.unit)}]"
         unit = r.unit.replace("yuan", "yuan (M = million)") if r.unit.startswith("yuan") \
             else r.unit
-        rows.append((r.indicator, value, unit))
-    w1 = max(len(a) for a, _, _ in rows)
-    w2 = max(len(b) for _, b, _ in rows)
-    head = f"{'indicator':<{w1}}  {'value':>{w2}}  unit"
-    lines = [head, "-" * len(head)]
-    lines += [f"{a:<{w1}}  {b:>{w2}}  {c}" for a, b, c in rows]
+        ci = f"{_fmt(r.ci_lo, r.unit)} - {_fmt(r.ci_hi, r.unit)}" if r.ci_lo == r.ci_lo \
+            else "n/a"
+        rng = f"{_fmt(r.range_lo, r.unit)} - {_fmt(r.range_hi, r.unit)}" \
+            if r.range_lo == r.range_lo else "n/a"
+        rows.append((r.indicator, _fmt(r.value, r.unit), ci, rng, unit))
+    widths = [max(len(row[k]) for row in rows) for k in range(4)]
+    lines = []
+    for i, (a, b, c, d, e) in enumerate(rows):
+        lines.append(f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}  "
+                     f"{d:>{widths[3]}}  {e}")
+        if i == 0:
+            lines.append("-" * len(lines[0]))
     meta = res.meta
     lines.append(f"\n{meta['reps']} replication(s) of {meta['households']:,} households, "
-                 f"{meta['start']} to {meta['end']}; counts and money scaled x"
-                 f"{meta['scale']:.2f} to the area; [range] = 2.5-97.5% across replications")
+                 f"{meta['start']} to {meta['end']}; counts and money scaled "
+                 f"x{meta['scale']:.2f} to the area. Value: mean over replications; 95% CI: "
+                 "t-interval of that mean (chance only); range: 2.5-97.5% across "
+                 "replications; n/a with one replication.")
     return "\n".join(lines)
 
 
@@ -201,14 +298,25 @@ def _scenarios(args) -> int:
 
 
 def _keys(args) -> int:
+    import difflib
+
     from sim.scenario import schema
     from sim.schema import walk
 
-    for key, node in walk(schema()):
-        if key.startswith(args.prefix):
-            print(f"{key:<58} {node.describe()}")
-            if node.doc:
-                print(f"{'':<58}   {node.doc}")
+    everything = list(walk(schema()))
+    matched = [(key, node) for key, node in everything if key.startswith(args.prefix)]
+    if not matched:
+        names = [key for key, _ in everything]
+        close = [n for n in names if args.prefix and args.prefix in n][:3] or \
+            difflib.get_close_matches(args.prefix, names, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        sections = ", ".join(schema().children)
+        raise ScenarioError("keys", args.prefix, "no scenario key starts with this",
+                            f"{hint}a key starting with one of: {sections}")
+    for key, node in matched:
+        print(f"{key:<58} {node.describe()}")
+        if node.doc:
+            print(f"{'':<58}   {node.doc}")
     return 0
 
 

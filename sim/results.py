@@ -467,25 +467,30 @@ class Results:
 
     @classmethod
     def combine(cls, runs: list[Results]) -> Results:
-        """Stack replications (column ``rep``) and summarise with 95% intervals."""
-        if len(runs) == 1:
-            return runs[0]
-        monthly = pd.concat([r.monthly.assign(rep=i) for i, r in enumerate(runs)],
-                            ignore_index=True)
-        annual = pd.concat([r.annual.assign(rep=i) for i, r in enumerate(runs)],
-                           ignore_index=True).copy()
-        stacked = pd.concat([r.summary.assign(rep=i) for i, r in enumerate(runs)],
-                            ignore_index=True)
-        summary = (stacked.groupby(["indicator", "unit"], sort=False)["value"]
-                   .agg(value="mean", lo=lambda s: s.quantile(0.025),
-                        hi=lambda s: s.quantile(0.975)).reset_index())
-        summary = summary[["indicator", "value", "unit", "lo", "hi"]]
+        """Stack replications (column ``rep``) and summarise them with named intervals.
+
+        The summary has the same columns for any number of replications:
+        ``indicator, value, unit, ci_lo, ci_hi, range_lo, range_hi`` (value: mean; ci: 95%
+        t-interval of the mean; range: 2.5-97.5% across replications; NaN with one
+        replication, see :mod:`sim.intervals`).
+        """
+        from sim.intervals import interval_table
+
+        monthly = pd.concat([r.monthly.drop(columns="rep", errors="ignore").assign(rep=i)
+                             for i, r in enumerate(runs)], ignore_index=True)
+        annual = pd.concat([r.annual.drop(columns="rep", errors="ignore").assign(rep=i)
+                            for i, r in enumerate(runs)], ignore_index=True).copy()
+        stacked = pd.concat([r.summary[["indicator", "value", "unit"]].assign(rep=i)
+                             for i, r in enumerate(runs)], ignore_index=True)
+        table = interval_table(stacked, ["indicator", "unit"], "value").reset_index()
+        summary = table[["indicator", "value", "unit", "ci_lo", "ci_hi", "range_lo",
+                         "range_hi"]]
         meta = dict(runs[0].meta)
         meta["reps"] = len(runs)
         meta["seeds"] = [r.meta["seed"] for r in runs]
         meta["runtime_s"] = sum(r.meta["runtime_s"] for r in runs)
-        events = pd.concat([r.events.assign(rep=i) for i, r in enumerate(runs)],
-                           ignore_index=True)
+        events = pd.concat([r.events.drop(columns="rep", errors="ignore").assign(rep=i)
+                            for i, r in enumerate(runs)], ignore_index=True)
         return cls(monthly, annual, summary, meta, events, stacked)
 
     # ---- access ------------------------------------------------------------------------
@@ -505,6 +510,65 @@ class Results:
         m = self.meta
         return (f"<Results {m['scenario']}: {m['households']} households, {m['start']} to "
                 f"{m['end']}, {m['reps']} rep(s)>")
+
+
+    # ---- writing and plotting ----------------------------------------------------------
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The four output tables with their fixed columns (see :mod:`sim.outputs`).
+
+        The same columns for one replication or many (``rep`` is 0 for a single run; a
+        summary of one run has NaN intervals) and with or without events.
+        """
+        from sim.outputs import EVENT_COLUMNS, SUMMARY_COLUMNS
+
+        def with_rep(frame: pd.DataFrame, lead: list[str]) -> pd.DataFrame:
+            frame = frame if "rep" in frame else frame.assign(rep=0)
+            rest = [c for c in frame.columns if c not in lead and c != "rep"]
+            return frame[[*lead, *rest, "rep"]]
+
+        summary = self.summary.reindex(columns=list(SUMMARY_COLUMNS))
+        events = self.events if "rep" in self.events else self.events.assign(rep=0)
+        extra = [c for c in events.columns if c not in EVENT_COLUMNS]
+        fixed = events.reindex(columns=list(EVENT_COLUMNS))
+        if extra:
+            fixed["detail"] = [
+                "; ".join(f"{k}={v}" for k, v in row.items() if v == v and v is not None)
+                or np.nan for row in events[extra].to_dict("records")]
+        return {"summary": summary,
+                "monthly": with_rep(self.monthly, ["month", "year", "group"]),
+                "annual": with_rep(self.annual, ["year", "group"]),
+                "events": fixed}
+
+    def to_csv(self, folder) -> list:
+        """Write summary.csv, monthly.csv, annual.csv and events.csv into ``folder``.
+
+        Returns the paths. The columns are fixed (README, "Outputs"); the folder is
+        created if needed.
+        """
+        from pathlib import Path
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, frame in self.tables().items():
+            path = folder / f"{name}.csv"
+            frame.to_csv(path, index=False)
+            paths.append(path)
+        return paths
+
+    def plot(self, which: str | None = None):
+        """The figures of :mod:`sim.plots`: a dict name -> Figure, or one Figure by name.
+
+        ``which`` is ``"states"``, ``"returns"`` or ``"spending"``; in a notebook the
+        figures show themselves.
+        """
+        from sim.plots import FIGURES
+
+        if which is not None:
+            if which not in FIGURES:
+                raise ValueError(f"which={which!r}: allowed: {', '.join(FIGURES)}")
+            return FIGURES[which](self)
+        return {name: fn(self) for name, fn in FIGURES.items()}
 
 
 def _annual_frame(rec: Recorder, monthly: pd.DataFrame) -> pd.DataFrame:

@@ -215,28 +215,106 @@ def validate(raw: dict, ctx: Context) -> dict:
     return params
 
 
-def _load_with_bases(path: Path, seen: tuple) -> tuple[dict, dict[str, str]]:
-    if path in seen:
-        raise ScenarioError(str(path), "scenario.base", "inheritance loop",
-                            "a chain of base files without cycles")
+#: Largest scenario or calendar file read, bytes (the built-in ones are below 40 kB).
+MAX_FILE_BYTES = 4 * 2**20
+#: Longest chain of base files (the built-in scenarios use 1).
+MAX_BASES = 16
+#: Deepest nesting of tables and arrays in a file (the schema needs 5).
+MAX_NESTING = 32
+
+
+def _read_toml(path: Path) -> dict:
+    """Parse one TOML file, refusing what is not a small UTF-8 TOML text."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(str(path), "", f"file of {size:,} bytes is too large",
+                                f"a scenario file of at most {MAX_FILE_BYTES:,} bytes")
         with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
+            data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(str(path), "", "file not found", "an existing .toml file") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "", "is a folder", "a .toml file") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(str(path), "", f"not UTF-8 text (byte {data[exc.start]:#04x} at "
+                            f"offset {exc.start})", "a UTF-8 TOML text file") from None
+    if "\x00" in text:
+        raise ScenarioError(str(path), "", "binary content (a NUL byte)",
+                            "a UTF-8 TOML text file") from None
+    try:
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(str(path), "", f"not valid TOML ({exc})",
                             "TOML syntax, see https://toml.io") from None
+    except RecursionError:
+        raise ScenarioError(str(path), "", "tables or arrays nested too deeply",
+                            f"at most {MAX_NESTING} levels") from None
+    key, depth = _deepest(raw)
+    if depth > MAX_NESTING:
+        raise ScenarioError(str(path), key, f"nested {depth} levels deep",
+                            f"at most {MAX_NESTING} levels")
+    return raw
+
+
+def _deepest(value) -> tuple[str, int]:
+    """The dotted key and depth of the most deeply nested value (without recursion)."""
+    best = ("", 0)
+    stack = [("", value, 0)]
+    while stack:
+        key, v, depth = stack.pop()
+        if depth > best[1]:
+            best = (key, depth)
+        if depth > MAX_NESTING:
+            break
+        if isinstance(v, dict):
+            stack += [(f"{key}.{k}" if key else str(k), x, depth + 1) for k, x in v.items()]
+        elif isinstance(v, list):
+            stack += [(f"{key}[{i}]", x, depth + 1) for i, x in enumerate(v)]
+    return best
+
+
+def _allowed_base(base_path: Path, root: Path) -> bool:
+    """Bases must stay inside the top-level file's folder tree or the built-in scenarios."""
+    return any(base_path.is_relative_to(r) for r in (root, SCENARIO_DIR.resolve()))
+
+
+def _load_with_bases(path: Path, seen: tuple, root: Path | None = None,
+                     ) -> tuple[dict, dict[str, str]]:
+    """Read a file and its chain of ``[scenario] base`` files, merged (base first).
+
+    ``root`` is the folder of the top-level file: a base must lie in it (or below), or
+    among the built-in scenarios (a bare built-in file name also works from anywhere), so
+    that a scenario cannot make the program read files elsewhere on the machine.
+    """
+    root = root or path.parent.resolve()
+    if path in seen:
+        raise ScenarioError(str(path), "scenario.base", "inheritance loop",
+                            "a chain of base files without cycles")
+    if len(seen) >= MAX_BASES:
+        raise ScenarioError(str(seen[0]), "scenario.base", f"more than {MAX_BASES} base "
+                            "files in a chain", f"at most {MAX_BASES}")
+    raw = _read_toml(path)
     origins = {k: str(path) for k in _leaf_keys(raw)}
     base_name = raw.get("scenario", {}).get("base") if isinstance(raw.get("scenario"),
                                                                    dict) else None
-    if not base_name:
+    if base_name is None or base_name == "":
         return raw, origins
-    base_path = (path.parent / base_name).resolve()
-    if not base_path.is_file():
+    if not isinstance(base_name, str):
+        raise ScenarioError(str(path), "scenario.base", f"value {base_name!r} is not text",
+                            "a file name, relative to the scenario's folder")
+    candidates = [(path.parent / base_name).resolve(), (SCENARIO_DIR / base_name).resolve()]
+    base_path = next((c for c in candidates if c.is_file()), None)
+    if base_path is None:
         raise ScenarioError(str(path), "scenario.base", f"base file {base_name!r} not found",
-                            f"a path relative to {path.parent}")
-    base_raw, base_origins = _load_with_bases(base_path, seen + (path,))
+                            f"a path relative to {path.parent}, or a built-in scenario file")
+    if not _allowed_base(base_path, root):
+        raise ScenarioError(str(path), "scenario.base", f"base file {base_name!r} is outside "
+                            "the scenario's folder", f"a file in {root} or below, or a "
+                            f"built-in scenario in {SCENARIO_DIR}")
+    base_raw, base_origins = _load_with_bases(base_path, seen + (path,), root)
     merged = _merge(base_raw, raw, schema())
     merged["scenario"].pop("base", None)
     return merged, {**base_origins, **origins}
@@ -275,6 +353,13 @@ def parse_overrides(overrides, source: str = "--set") -> list[tuple[str, Any]]:
         return list(overrides.items())
     pairs = []
     for item in overrides:
+        if not isinstance(item, str):
+            raise ScenarioError(source, "", f"value {item!r} is not text",
+                                "KEY=VALUE text, e.g. payment.assistance.ratio=0.8")
+        if any(c in item for c in "\n\r\x00"):
+            raise ScenarioError(source, item.split("=", 1)[0].strip()[:60],
+                                f"value {item[:60]!r} spans several lines",
+                                "one KEY=VALUE on one line per --set")
         if "=" not in item:
             raise ScenarioError(source, item, "an override needs the form KEY=VALUE",
                                 "e.g. payment.assistance.ratio=0.8")
@@ -286,9 +371,13 @@ def parse_overrides(overrides, source: str = "--set") -> list[tuple[str, Any]]:
 def parse_value(text: str) -> Any:
     """A TOML value ('0.8', 'true', '"x"', '{a = 1}'); bare words are taken as text."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+        parsed = tomllib.loads(f"v = {text}")
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
+    if set(parsed) != {"v"}:  # "0.5\nevil = 1" would set a second key
+        raise ScenarioError("--set", "", f"value {text[:60]!r} holds more than one value",
+                            "one TOML value")
+    return parsed["v"]
 
 
 def get_path(params: dict, key: str) -> Any:

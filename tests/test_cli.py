@@ -24,7 +24,8 @@ def run_dir(tmp_path_factory):
 
 def test_run_writes_tables_figures_and_the_resolved_scenario(run_dir):
     summary = pd.read_csv(run_dir / "summary.csv")
-    assert list(summary.columns) == ["indicator", "value", "unit", "lo", "hi"]
+    assert list(summary.columns) == ["indicator", "value", "unit", "ci_lo", "ci_hi", "range_lo",
+                                     "range_hi"]
     assert "return_illness_rate_2021_2025" in set(summary["indicator"])
     monthly = pd.read_csv(run_dir / "monthly.csv")
     assert len(monthly) == 2 * 60 * 6  # reps x months x (5 groups + all)

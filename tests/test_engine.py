@@ -168,7 +168,8 @@ def test_replications_are_combined_with_intervals():
     res = run(load_scenario(), reps=3, seed=5, households=300)
     assert sorted(res.monthly["rep"].unique()) == [0, 1, 2]
     s = res.summary.dropna()
-    assert ((s["lo"] <= s["value"] + 1e-12) & (s["value"] <= s["hi"] + 1e-12)).all()
+    for lo, hi in (("ci_lo", "ci_hi"), ("range_lo", "range_hi")):
+        assert ((s[lo] <= s["value"] + 1e-12) & (s["value"] <= s[hi] + 1e-12)).all()
     assert res.meta["seeds"] == [5, 6, 7]
 
 
