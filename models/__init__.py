@@ -4,6 +4,6 @@
 the paired difference between two runs with common random numbers.
 """
 
-from models.compare import Comparison, compare
+from models.compare import Comparison, PackageComparison, compare, compare_packages
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "PackageComparison", "compare", "compare_packages"]

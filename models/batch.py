@@ -145,6 +145,55 @@ class Batch:
                 f"x {self.reps} replication(s), {len(self.failures)} failure(s)>")
 
 
+@dataclass(frozen=True)
+class PackageFile:
+    """A TOML file of packages and measures (see ``scenarios/packages/example.toml``)."""
+
+    path: Path
+    description: str
+    base: str | None
+    comparator: str | None
+    packages: dict[str, dict[str, Any]]
+    measures: dict[str, Any]
+
+
+def load_packages(path: str | Path) -> PackageFile:
+    """Read a packages file; a bare name is looked up in ``scenarios/packages/``.
+
+    Tables: ``description``, ``base`` (scenario), ``comparator`` (a package name),
+    ``[every_package]`` (overrides under every package's own), ``[packages.<name>]`` (dotted
+    keys, quoted) and ``[measures]`` (``name = "switch"`` or ``name = {overrides}``).
+    """
+    import tomllib
+
+    from sim.scenario import SCENARIO_DIR
+
+    p = Path(path)
+    for c in (p, SCENARIO_DIR / "packages" / f"{p}.toml"):
+        if c.is_file():
+            p = c
+            break
+    else:
+        known = ", ".join(sorted(q.stem for q in (SCENARIO_DIR / "packages").glob("*.toml")))
+        raise ValueError(f"{path}: no such packages file (a .toml path, or one of: {known})")
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{p}: not valid TOML ({exc})") from None
+    allowed = {"description", "base", "comparator", "every_package", "packages", "measures"}
+    extra = set(raw) - allowed
+    if extra:
+        raise ValueError(f"{p}: unknown table(s) {sorted(extra)}; allowed: {sorted(allowed)}")
+    common = raw.get("every_package", {})
+    packages = {name: {**common, **(over or {})} for name, over in
+                raw.get("packages", {}).items()}
+    comparator = raw.get("comparator")
+    if comparator is not None and comparator not in packages:
+        raise ValueError(f"{p}: comparator {comparator!r} is not one of its packages")
+    return PackageFile(p, raw.get("description", ""), raw.get("base"), comparator, packages,
+                       dict(raw.get("measures", {})))
+
+
 def package_key(name: str) -> str:
     """A folder name for a package's stored runs: a slug plus a short hash of the name."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")[:40] or "package"

@@ -70,3 +70,91 @@ def compare(base: Results, alternative: Results, indicators: list[str] | None = 
                      "relative": mean / base_mean if base_mean else np.nan})
     return Comparison(base.meta["scenario"], alternative.meta["scenario"], n,
                       pd.DataFrame(rows))
+
+
+@dataclass(frozen=True)
+class PackageComparison:
+    """Each package of a batch against a comparator: paired differences per indicator."""
+
+    comparator: str
+    diffs: pd.DataFrame  # sample, draw, package, indicator, unit, comparator, value, difference
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """package, indicator, unit, comparator, package mean, difference, lo, hi, interval."""
+        from models.effects import paired_interval
+
+        rows = []
+        for (pkg, ind, unit), g in self.diffs.groupby(["package", "indicator", "unit"],
+                                                      sort=False):
+            mean, se, lo, hi, kind = paired_interval(g["difference"].to_numpy(),
+                                                     g["draw"].to_numpy(), alpha)
+            base = float(g["comparator"].mean())
+            rows.append({"package": pkg, "indicator": ind, "unit": unit, "comparator": base,
+                         "package_mean": float(g["value"].mean()), "difference": mean,
+                         "se": se, "lo": lo, "hi": hi,
+                         "relative": mean / base if base else np.nan, "n": len(g),
+                         "interval": kind})
+        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Differences (package - comparator) with 95% intervals."""
+        return self.conf_int(0.05)
+
+    def summary(self) -> str:
+        """A readable table, with what the intervals carry."""
+        df = self.to_frame()
+        head = (f"package - {self.comparator!r}, {df['n'].iloc[0]} paired samples\n"
+                f"Intervals: {df['interval'].iloc[0]}")
+        cols = ["package", "indicator", "comparator", "package_mean", "difference", "lo", "hi",
+                "relative"]
+        return head + "\n" + df[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}")
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def plot(self, indicator: str | None = None, ax=None):
+        """Forest plot of the differences for one indicator (default: the first)."""
+        import matplotlib.pyplot as plt
+
+        df = self.to_frame()
+        indicator = indicator or df["indicator"].iloc[0]
+        d = df[df["indicator"] == indicator].reset_index(drop=True)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.4 * len(d) + 1.5))
+        y = np.arange(len(d))[::-1]
+        ax.errorbar(d["difference"], y, xerr=[d["difference"] - d["lo"],
+                                              d["hi"] - d["difference"]], fmt="o", capsize=3)
+        ax.axvline(0, color="grey", ls="--", lw=1)
+        ax.set_yticks(y, d["package"])
+        ax.set_xlabel(f"{indicator}: package - {self.comparator}")
+        ax.set_title(d["interval"].iloc[0], fontsize=8)
+        ax.figure.tight_layout()
+        return ax.figure
+
+
+def compare_packages(batch, comparator: str, indicators: list[str] | None = None
+                     ) -> PackageComparison:
+    """Every other package of a :class:`~models.batch.Batch` minus the comparator, paired.
+
+    ``indicators`` default to the batch's cumulative return to poverty due to illness.
+    """
+    if comparator not in batch.packages:
+        raise ValueError(f"comparator {comparator!r} is not a package of the batch; one of "
+                         f"{', '.join(batch.packages)}")
+    names = [batch.resolve(i) for i in (indicators or [None])]
+    t = batch.table
+    unit = t[t["group"] == "all"].drop_duplicates("indicator").set_index("indicator")["unit"]
+    parts = []
+    for name in names:
+        w = batch.wide(name)
+        for pkg in w.columns:
+            if pkg == comparator:
+                continue
+            ok = w[[pkg, comparator]].dropna()
+            parts.append(pd.DataFrame({
+                "sample": ok.index, "draw": ok.index // batch.reps, "package": pkg,
+                "indicator": name, "unit": unit.get(name, ""), "comparator": ok[comparator],
+                "value": ok[pkg], "difference": ok[pkg] - ok[comparator]}))
+    if not parts:
+        raise ValueError("a comparison needs at least one package besides the comparator")
+    return PackageComparison(comparator, pd.concat(parts, ignore_index=True))
