@@ -151,6 +151,17 @@ class BudgetAnalysis:
         d = np.zeros(len(cost), int) if draws is None else np.asarray(draws)
         return cls(comparator, "cases", "given", cost, cases, d)
 
+    def select(self, packages: Sequence[str]) -> BudgetAnalysis:
+        """The same analysis restricted to some packages (the comparator is always kept)."""
+        keep = [p for p in self.packages if p in set(packages) or p == self.comparator]
+        unknown = set(packages) - set(self.packages)
+        if unknown:
+            raise ValueError(f"unknown packages {sorted(unknown)}")
+        by = (None if self.by_payer is None
+              else self.by_payer[self.by_payer["package"].isin(keep)])
+        return BudgetAnalysis(self.comparator, self.cases_indicator, self.perspective,
+                              self.cost[keep], self.cases[keep], self.draws, by)
+
     @property
     def packages(self) -> list[str]:
         """Package names, comparator included."""

@@ -113,3 +113,12 @@ def test_budget_analysis_of_a_small_batch():
     assert "probability best" in b.summary(budget_yuan=1e9)
     with pytest.raises(ValueError, match="comparator"):
         budget_analysis(batch, "nothing")
+
+
+def test_select_keeps_the_comparator():
+    b = hand({"none": [0.0, 0.0], "a": [1.0, 1.0], "b": [2.0, 2.0]},
+             {"none": [5.0, 5.0], "a": [4.0, 4.0], "b": [3.0, 3.0]})
+    s = b.select(["b"])
+    assert s.packages == ["none", "b"] and s.best(10)["package"] == "b"
+    with pytest.raises(ValueError, match="unknown"):
+        b.select(["c"])
