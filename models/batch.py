@@ -2,10 +2,11 @@
 
 A *package* is a name and a dict of dotted overrides applied to a base scenario, e.g.
 ``{"no contracts": {"policies.contracts.enabled": False}}``; an empty dict is the base
-itself. :func:`run_batch` runs every package with the same seeds (replication ``r`` uses
-seed ``seed + r`` in every package: common random numbers) and, when posterior draws are
-given, for every draw (a dict of overrides applied before the package's own). It returns a
-:class:`Batch` whose :attr:`Batch.table` has one row per
+itself, and a :class:`~sim.scenario.Scenario` in place of the dict is run as it is (to batch
+different scenarios or calendars). :func:`run_batch` runs every package with the same seeds
+(replication ``r`` uses seed ``seed + r`` in every package: common random numbers) and, when
+posterior draws are given, for every draw (a dict of overrides applied before the package's
+own). It returns a :class:`Batch` whose :attr:`Batch.table` has one row per
 
     sample, draw, rep, seed, package, group, indicator, value, unit
 
@@ -73,7 +74,7 @@ class Batch:
     """The long table of a batch, its packages, seeds and failed runs."""
 
     base: str
-    packages: dict[str, dict[str, Any]]
+    packages: dict[str, dict[str, Any] | Scenario]
     seeds: tuple[int, ...]
     draws: int
     table: pd.DataFrame = field(repr=False)
@@ -212,7 +213,8 @@ def normalise_packages(packages) -> dict[str, dict[str, Any]]:
             raise ValueError(f"a package needs a non-empty name, got {name!r}")
         if name in out:
             raise ValueError(f"package {name!r} is given twice")
-        out[name] = dict(parse_overrides(overrides or {}, f"package {name!r}"))
+        out[name] = (overrides if isinstance(overrides, Scenario)
+                     else dict(parse_overrides(overrides or {}, f"package {name!r}")))
     if not out:
         raise ValueError("a batch needs at least one package")
     return out
@@ -224,11 +226,17 @@ def build_scenarios(base: Scenario, packages: dict[str, dict[str, Any]],
     """Every (package, draw) scenario, validated before anything runs."""
     out = {}
     for d, draw in enumerate(draws or [{}]):
-        with_draw = base.with_overrides(dict(draw), source=f"draw {d}",
-                                        name=f"{base.name}{{draw {d}}}" if draw else None)
+        def drawn(scn: Scenario, d=d, draw=draw) -> Scenario:
+            return scn.with_overrides(dict(draw), source=f"draw {d}",
+                                      name=f"{scn.name}{{draw {d}}}" if draw else None)
+
+        with_draw = drawn(base)
         for name, overrides in packages.items():
-            out[name, d] = with_draw.with_overrides(overrides, source=f"package {name!r}",
-                                                    name=f"{with_draw.name}[{name}]")
+            if isinstance(overrides, Scenario):  # a whole scenario as a package
+                out[name, d] = drawn(overrides)
+            else:
+                out[name, d] = with_draw.with_overrides(
+                    overrides, source=f"package {name!r}", name=f"{with_draw.name}[{name}]")
     return out
 
 

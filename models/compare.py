@@ -25,10 +25,45 @@ class Comparison:
     alternative_name: str
     reps: int
     table: pd.DataFrame
+    #: per-replication differences (rows: replications, columns: indicators)
+    diffs: pd.DataFrame | None = None
+    #: what the intervals carry
+    interval: str = "chance only: 95% CI of the mean paired difference across replications"
 
     def to_frame(self) -> pd.DataFrame:
         """indicator, unit, base, alternative, difference, lo, hi, relative."""
         return self.table.copy()
+
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """indicator, difference, lo, hi at level 1 - alpha (t-interval, paired)."""
+        if self.diffs is None:
+            raise ValueError("no per-replication differences kept")
+        d = self.diffs
+        n = d.count()
+        mean = d.mean()
+        half = stats.t.ppf(1 - alpha / 2, (n - 1).clip(lower=1)) * d.std(ddof=1) / np.sqrt(n)
+        half[n < 2] = np.nan
+        return pd.DataFrame({"indicator": d.columns, "difference": mean.to_numpy(),
+                             "lo": (mean - half).to_numpy(), "hi": (mean + half).to_numpy()})
+
+    def plot(self, ax=None):
+        """The relative differences with their intervals (one line per indicator)."""
+        import matplotlib.pyplot as plt
+
+        t = self.table
+        base = t["base"].where(t["base"] != 0)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 0.4 * len(t) + 1.5))
+        y = np.arange(len(t))[::-1]
+        rel, lo, hi = t["difference"] / base, t["lo"] / base, t["hi"] / base
+        ax.errorbar(rel * 100, y, xerr=[(rel - lo) * 100, (hi - rel) * 100], fmt="o",
+                    capsize=3)
+        ax.axvline(0, color="grey", ls="--", lw=1)
+        ax.set_yticks(y, t["indicator"])
+        ax.set_xlabel(f"{self.alternative_name} - {self.base_name}, % of the base")
+        ax.set_title(self.interval, fontsize=8)
+        ax.figure.tight_layout()
+        return ax.figure
 
     def summary(self) -> str:
         """A readable table of the effects."""
@@ -56,8 +91,9 @@ def compare(base: Results, alternative: Results, indicators: list[str] | None = 
         raise KeyError(f"indicators not in both runs: {unknown}")
     rows = []
     n = len(a)
+    diffs = pd.DataFrame({name: b[name] - a[name] for name in names})
     for name in names:
-        diff = (b[name] - a[name]).to_numpy(dtype=float)
+        diff = diffs[name].to_numpy(dtype=float)
         mean = float(np.nanmean(diff))
         if n > 1:
             half = stats.t.ppf(0.5 + confidence / 2, n - 1) * np.nanstd(diff, ddof=1) / np.sqrt(n)
@@ -69,7 +105,7 @@ def compare(base: Results, alternative: Results, indicators: list[str] | None = 
                      "lo": mean - half, "hi": mean + half,
                      "relative": mean / base_mean if base_mean else np.nan})
     return Comparison(base.meta["scenario"], alternative.meta["scenario"], n,
-                      pd.DataFrame(rows))
+                      pd.DataFrame(rows), diffs)
 
 
 @dataclass(frozen=True)

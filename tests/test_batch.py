@@ -105,3 +105,13 @@ def test_bad_packages_fail_before_anything_runs(scenario, monkeypatch):
         run_batch(scenario, {"typo": {"policies.contracts.enable": False}}, households=50)
     with pytest.raises(ValueError, match="at least one package"):
         run_batch(scenario, {}, households=50)
+
+
+def test_whole_scenarios_can_be_packages(scenario):
+    other = load_scenario("mengzi_2021").truncate(12)
+    b = run_batch(scenario, {"default": scenario, "mengzi": other,
+                         "default, no contracts": {"policies.contracts.enabled": False}},
+                  reps=1, households=200)
+    w = b.wide("oop_yuan_total")
+    assert list(w.columns) == ["default", "mengzi", "default, no contracts"]
+    assert w["default"].item() != w["mengzi"].item()
