@@ -115,3 +115,8 @@ def test_whole_scenarios_can_be_packages(scenario):
     w = b.wide("oop_yuan_total")
     assert list(w.columns) == ["default", "mengzi", "default, no contracts"]
     assert w["default"].item() != w["mengzi"].item()
+
+
+def test_a_local_process_pool_gives_the_same_table(scenario, serial):
+    pooled = run_batch(scenario, PACKAGES, reps=2, seed=5, households=300, workers=2)
+    pd.testing.assert_frame_equal(pooled.table, serial.table)

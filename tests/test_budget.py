@@ -122,3 +122,13 @@ def test_select_keeps_the_comparator():
     assert s.packages == ["none", "b"] and s.best(10)["package"] == "b"
     with pytest.raises(ValueError, match="unknown"):
         b.select(["c"])
+
+
+def test_posterior_draws_make_budget_intervals_carry_parameter_uncertainty():
+    cost = {"none": np.zeros(6), "a": np.full(6, 5.0)}
+    cases = {"none": np.full(6, 10.0), "a": np.array([9.0, 8.0, 7.0, 9.0, 6.0, 5.0])}
+    b = BudgetAnalysis.from_samples(cost, cases, "none", draws=[0, 0, 1, 1, 2, 2])
+    ci = b.conf_int().set_index(["quantity", "package"])
+    assert ci.loc[("cases_averted", "a"), "interval"].startswith("parameter uncertainty")
+    assert ci.loc[("cases_averted", "a"), "lo"] == pytest.approx(np.quantile([1.5, 2, 4.5],
+                                                                             0.025))
