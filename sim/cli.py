@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the built-in scenarios, calendars and measures")
     keys = sub.add_parser("keys", help="list every scenario key with its unit and meaning")
     keys.add_argument("prefix", nargs="?", default="", help="only keys starting with this")
+    add_analysis_parsers(sub)
     return parser
 
 
@@ -321,6 +322,301 @@ def _keys(args) -> int:
 
 
 COMMANDS = {"run": _run, "check": _check, "scenarios": _scenarios, "keys": _keys}
+
+
+# ---- batch, effects, budget, compare: many runs with common random numbers ---------------
+def _add_common(p: argparse.ArgumentParser, reps: int = 5) -> None:
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="base scenario file or built-in name (default: the packages file's "
+                        "base, else transition_2021_2025)")
+    p.add_argument("--packages", default=None, metavar="FILE",
+                   help="TOML file of packages and measures (or a name in "
+                        "scenarios/packages/, e.g. example)")
+    p.add_argument("--measures", default=None, metavar="A,B,...",
+                   help="measures by name (switches policies.<name>.enabled), comma-separated")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="KEY=VALUE", help="override a parameter of the base scenario")
+    p.add_argument("--calendar", default=None, metavar="NAME", help="add a calendar overlay")
+    p.add_argument("--households", type=_positive_int, default=None,
+                   help="households per run (default: the scenario's)")
+    p.add_argument("--months", type=_positive_int, default=None,
+                   help="report only the first MONTHS months (quick checks)")
+    p.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
+    p.add_argument("--reps", type=_positive_int, default=reps,
+                   help=f"replications, the same seeds in every package (default {reps})")
+    p.add_argument("--workers", type=_positive_int, default=1,
+                   help="local processes, or Dask workers with --scheduler local (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
+                   help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
+                        "'local' to start one here (default: local process pool)")
+    p.add_argument("--out", default=None, help="output folder (default out/<command>)")
+    p.add_argument("--no-store", action="store_true",
+                   help="do not keep finished runs in OUT/runs/ (kept by default, so an "
+                        "interrupted batch resumes)")
+    p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar or table")
+
+
+def add_analysis_parsers(sub) -> None:
+    """The ``batch``, ``effects``, ``budget`` and ``compare`` subcommands."""
+    b = sub.add_parser("batch", help="run packages x replications into one tidy table")
+    _add_common(b)
+    e = sub.add_parser("effects", help="each measure's effect: leave-one-out, add-one-in, "
+                                       "Shapley, factorial")
+    _add_common(e)
+    e.add_argument("--outcome", default=None,
+                   help="summary indicator (default: cumulative return to poverty due to "
+                        "illness, return_illness_rate_<start>_<end>)")
+    e.add_argument("--max-exact", type=_positive_int, default=8,
+                   help="exact Shapley values up to this many measures (default 8)")
+    e.add_argument("--permutations", type=_positive_int, default=20,
+                   help="sampled orders beyond --max-exact (default 20)")
+    g = sub.add_parser("budget", help="costs, cases averted, frontier, best package for a "
+                                      "budget")
+    _add_common(g)
+    g.add_argument("--comparator", default=None,
+                   help="package to compare against (default: the file's, or 'none')")
+    g.add_argument("--budget", type=float, default=None, metavar="YUAN",
+                   help="budget for the incremental cost over the period (yuan, area)")
+    g.add_argument("--perspective", choices=("public", "programme"), default="public",
+                   help="costs counted (default public: measures + public payers)")
+    g.add_argument("--cases", default=None, help="count indicator of cases (default: "
+                   "returned_illness_households_<start>_<end>)")
+    c = sub.add_parser("compare", help="each package against a comparator, paired")
+    _add_common(c)
+    c.add_argument("--comparator", default=None,
+                   help="package to compare against (default: the file's, or the first)")
+    c.add_argument("--indicators", default=None, metavar="A,B,...",
+                   help="summary indicators (default: cumulative return due to illness)")
+
+
+class _BadInput(ValueError):
+    """Input an analysis command cannot use (printed as one line, exit code 2)."""
+
+
+def _analysis(command):
+    """Run an analysis command; bad input becomes one line on stderr and exit code 2."""
+    def wrapped(args) -> int:
+        try:
+            return command(args)
+        except (ValueError, KeyError) as exc:
+            text = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+            print(f"error: {text}", file=sys.stderr)
+            return 2
+    return wrapped
+
+
+def _setup(args, default_packages=None):
+    """Base scenario, packages file (or None), measures list, output folder, store."""
+    from models.batch import load_packages
+    from sim.scenario import load_scenario
+
+    pfile = load_packages(args.packages) if args.packages else None
+    if args.packages and args.measures:
+        raise _BadInput("give --packages or --measures, not both")
+    base = load_scenario(args.scenario or (pfile.base if pfile else None), args.overrides)
+    if args.calendar:
+        base = base.with_calendar(args.calendar)
+    if args.months:
+        base = base.truncate(args.months)
+    measures = None
+    if args.measures:
+        measures = [m.strip() for m in args.measures.split(",") if m.strip()]
+        if not measures:
+            raise _BadInput("--measures needs at least one name")
+    out = Path(args.out or f"out/{args.command}")
+    out.mkdir(parents=True, exist_ok=True)
+    store = None if args.no_store else out / "runs"
+    return base, pfile, measures, out, store
+
+
+def _switch_packages(measures) -> dict:
+    from models.effects import as_measures, combination, label
+
+    ms = as_measures(measures)
+    if len(ms) > 5:
+        raise _BadInput(f"{len(ms)} measures give {2 ** len(ms)} packages; use at most 5 "
+                        "with --measures, or a --packages file")
+    return {label(m, ms): combination(m, ms) for m in range(1 << len(ms))}
+
+
+def _executor(args):
+    from models.batch import executor_for
+
+    if args.scheduler is None and args.workers <= 1:
+        return None
+    return executor_for(args.scheduler, args.workers)
+
+
+def _run_with(args, fn):
+    ex = _executor(args)
+    try:
+        return fn(ex)
+    finally:
+        if ex is not None:
+            ex.shutdown()
+
+
+def _write(out: Path, tables: dict, figures: dict, args) -> list[Path]:
+    paths = []
+    for name, frame in tables.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        paths.append(path)
+    if not args.no_figures:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        for name, make in figures.items():
+            fig = make()
+            path = out / f"{name}.png"
+            fig.savefig(path, dpi=110)
+            plt.close(fig)
+            paths.append(path)
+    return paths
+
+
+def _report(args, batch, paths, text: str = "") -> None:
+    for f in batch.failures:
+        print(f"failed: {f}", file=sys.stderr)
+    if not args.quiet:
+        if text:
+            print(text)
+        print(f"\nwrote {', '.join(p.name for p in paths)} to {paths[0].parent}/")
+
+
+def _batch_cmd(args) -> int:
+    from models.batch import run_batch
+
+    base, pfile, measures, out, store = _setup(args)
+    if pfile:
+        packages = pfile.packages
+    elif measures:
+        from models.effects import as_measures
+
+        packages = {"base": {}}
+        for m in as_measures(measures):
+            packages[f"without {m.name}"] = m.off
+    else:
+        packages = {"base": {}}
+    batch = _run_with(args, lambda ex: run_batch(
+        base, packages, reps=args.reps, seed=args.seed, households=args.households,
+        executor=ex, store=store, progress=not args.quiet))
+    summary = batch.summary()
+    paths = _write(out, {"batch": batch.table, "batch_summary": summary,
+                         "failures": _failures(batch)}, {}, args)
+    _report(args, batch, paths, summary[summary["indicator"] == batch.resolve(None)]
+            .to_string(index=False) if len(batch.table) else "")
+    return 1 if batch.failures else 0
+
+
+def _failures(batch):
+    import pandas as pd
+
+    return pd.DataFrame([vars(f) for f in batch.failures],
+                        columns=["package", "draw", "seed", "error"])
+
+
+def _effects_cmd(args) -> int:
+    from models.effects import estimate_effects
+
+    base, pfile, measures, out, store = _setup(args)
+    spec = measures or (pfile.measures if pfile else None)
+    if not spec:
+        raise _BadInput("name the measures: --measures contracts,screening or a --packages "
+                        "file with a [measures] table")
+    eff = _run_with(args, lambda ex: estimate_effects(
+        base, spec, outcome=args.outcome, reps=args.reps, seed=args.seed,
+        households=args.households, max_exact=args.max_exact,
+        permutations=args.permutations, executor=ex, store=store,
+        progress=not args.quiet))
+    tables = {"effects": eff.to_frame(), "batch": eff.batch.table,
+              "failures": _failures(eff.batch)}
+    figures = {"effects_forest": lambda: eff.plot("forest"),
+               "shapley_waterfall": lambda: eff.plot("waterfall")}
+    text = eff.summary()
+    if eff.exact and eff.batch.reps > 1:
+        fac = eff.factorial()
+        tables["factorial"] = fac.to_frame()
+        figures["factorial_forest"] = fac.plot
+        text += "\n\n" + fac.summary()
+    paths = _write(out, tables, figures, args)
+    _report(args, eff.batch, paths, text)
+    return 1 if eff.batch.failures else 0
+
+
+def _budget_cmd(args) -> int:
+    from models.batch import run_batch
+    from models.budget import budget_analysis
+
+    base, pfile, measures, out, store = _setup(args)
+    if pfile and pfile.packages:
+        packages = pfile.packages
+    elif measures:
+        packages = _switch_packages(measures)
+    else:
+        raise _BadInput("name the packages: --packages FILE or --measures contracts,screening")
+    comparator = args.comparator or (pfile.comparator if pfile else None) or "none"
+    if comparator not in packages:
+        raise _BadInput(f"comparator {comparator!r} is not a package; one of "
+                        f"{', '.join(packages)}")
+    batch = _run_with(args, lambda ex: run_batch(
+        base, packages, reps=args.reps, seed=args.seed, households=args.households,
+        executor=ex, store=store, progress=not args.quiet))
+    b = budget_analysis(batch, comparator, cases=args.cases, perspective=args.perspective)
+    import pandas as pd
+
+    tables = {"budget": b.to_frame(), "costs_by_payer": b.costs(),
+              "budget_curve": b.budget_curve(), "ceac": b.ceac(), "batch": batch.table,
+              "failures": _failures(batch)}
+    if args.budget is not None:
+        best = b.best(args.budget)
+        tables["best"] = pd.DataFrame([{k: v for k, v in best.items() if k != "affordable"}])
+    figures = {"frontier": lambda: b.plot("frontier", budget_yuan=args.budget),
+               "budget_probability": lambda: b.plot("budget"),
+               "ceac": lambda: b.plot("ceac")}
+    paths = _write(out, tables, figures, args)
+    _report(args, batch, paths, b.summary(args.budget))
+    return 1 if batch.failures else 0
+
+
+def _compare_cmd(args) -> int:
+    from models.batch import run_batch
+    from models.compare import compare_packages
+    from models.effects import as_measures
+
+    base, pfile, measures, out, store = _setup(args)
+    if pfile and pfile.packages:
+        packages = pfile.packages
+    elif measures:
+        packages = {"base": {}}
+        for m in as_measures(measures):
+            packages[f"without {m.name}"] = m.off
+    else:
+        raise _BadInput("name the packages: --packages FILE or --measures contracts,screening")
+    comparator = args.comparator or (pfile.comparator if pfile else None) or next(
+        iter(packages))
+    if comparator not in packages:
+        raise _BadInput(f"comparator {comparator!r} is not a package; one of "
+                        f"{', '.join(packages)}")
+    indicators = ([i.strip() for i in args.indicators.split(",") if i.strip()]
+                  if args.indicators else None)
+    batch = _run_with(args, lambda ex: run_batch(
+        base, packages, reps=args.reps, seed=args.seed, households=args.households,
+        executor=ex, store=store, progress=not args.quiet))
+    cmp = compare_packages(batch, comparator, indicators)
+    paths = _write(out, {"comparison": cmp.to_frame(), "batch": batch.table,
+                         "failures": _failures(batch)},
+                   {"comparison": cmp.plot}, args)
+    _report(args, batch, paths, cmp.summary())
+    return 1 if batch.failures else 0
+
+
+ANALYSIS_COMMANDS = {"batch": _analysis(_batch_cmd), "effects": _analysis(_effects_cmd),
+                     "budget": _analysis(_budget_cmd), "compare": _analysis(_compare_cmd)}
+COMMANDS.update(ANALYSIS_COMMANDS)
 
 
 if __name__ == "__main__":  # pragma: no cover

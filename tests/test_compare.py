@@ -39,3 +39,14 @@ def test_runs_with_different_seeds_are_refused(pair):
     other = run(load_scenario(), reps=3, seed=99, households=200)
     with pytest.raises(ValueError, match="same seeds"):
         compare(base, other)
+
+
+def test_conf_int_matches_the_table_and_plots(pair):
+    base, cut = pair
+    c = compare(base, cut, ["oop_yuan_total"])
+    ci = c.conf_int(0.05).set_index("indicator")
+    t = c.to_frame().set_index("indicator")
+    assert ci.loc["oop_yuan_total", "lo"] == pytest.approx(t.loc["oop_yuan_total", "lo"])
+    wider = c.conf_int(0.01).set_index("indicator")
+    assert wider.loc["oop_yuan_total", "lo"] < ci.loc["oop_yuan_total", "lo"]
+    assert c.interval.startswith("chance only") and c.plot().axes

@@ -11,7 +11,8 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 def test_the_two_notebooks_exist():
     assert {p.name for p in NOTEBOOKS} >= {"01_quickstart.ipynb",
-                                           "02_transition_period.ipynb"}
+                                           "02_transition_period.ipynb",
+                                           "04_measure_effects.ipynb", "05_budgets.ipynb"}
 
 
 @pytest.mark.slow

@@ -1,0 +1,71 @@
+"""The batch, effects, budget and compare commands: outputs, and bad input as exit code 2."""
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+
+SMALL = ["--months", "12", "--households", "200", "--reps", "2", "--quiet"]
+
+
+def test_effects_writes_tables_and_figures(tmp_path):
+    assert main(["effects", "--measures", "contracts,monitoring", "--out", str(tmp_path),
+                 *SMALL]) == 0
+    eff = pd.read_csv(tmp_path / "effects.csv")
+    assert {"method", "measure", "estimate", "lo", "hi", "interval"} <= set(eff.columns)
+    assert set(eff["method"]) == {"total", "leave-one-out", "add-one-in", "shapley"}
+    assert (tmp_path / "factorial.csv").is_file()
+    for fig in ("effects_forest.png", "shapley_waterfall.png", "factorial_forest.png"):
+        assert (tmp_path / fig).stat().st_size > 5_000
+    assert len(pd.read_csv(tmp_path / "failures.csv")) == 0
+
+
+def test_budget_and_compare_with_the_example_packages(tmp_path):
+    out = tmp_path / "budget"
+    assert main(["budget", "--packages", "example", "--budget", "5e7", "--no-figures",
+                 "--out", str(out), *SMALL]) == 0
+    table = pd.read_csv(out / "budget.csv")
+    assert set(table["status"]) <= {"frontier", "dominated", "extendedly dominated"}
+    assert table.loc[table["package"] == "none", "incremental_cost_yuan"].item() == 0
+    best = pd.read_csv(out / "best.csv")
+    assert 0 <= best["probability_best"].item() <= 1 and best["evpi_cases"].item() >= 0
+    assert {"costs_by_payer.csv", "budget_curve.csv", "ceac.csv"} <= {
+        p.name for p in out.iterdir()}
+    out = tmp_path / "compare"
+    assert main(["compare", "--measures", "monitoring", "--indicators",
+                 "oop_yuan_total,assistance_yuan_total", "--out", str(out), *SMALL]) == 0
+    cmp = pd.read_csv(out / "comparison.csv")
+    assert set(cmp["package"]) == {"without monitoring"} and len(cmp) == 2
+    assert (out / "comparison.png").is_file()
+
+
+def test_batch_resumes_from_its_store(tmp_path, capsys):
+    args = ["batch", "--measures", "contracts", "--out", str(tmp_path), *SMALL]
+    assert main(args) == 0
+    first = pd.read_csv(tmp_path / "batch.csv")
+    assert set(first["package"]) == {"base", "without contracts"}
+    assert main(args) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "batch.csv"), first)
+
+
+@pytest.mark.parametrize("args, piece", [
+    (["effects", "--measures", "contract"], "unknown measure 'contract'"),
+    (["effects"], "name the measures"),
+    (["budget", "--measures", "contracts", "--packages", "example"], "not both"),
+    (["budget", "--packages", "no_such_file"], "no such packages file"),
+    (["budget", "--measures", "contracts", "--comparator", "x"], "comparator 'x'"),
+    (["compare", "--measures", "monitoring", "--indicators", "nope"], "no indicator 'nope'"),
+    (["batch", "--set", "policies.contracts.enable=false"], "did you mean 'enabled'"),
+])
+def test_bad_input_is_one_line_and_exit_code_2(args, piece, tmp_path, capsys):
+    code = main([*args, "--out", str(tmp_path), "--months", "12", "--households", "50",
+                 "--reps", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert piece in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_bad_options_exit_with_code_2(capsys):
+    assert main(["batch", "--reps", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "0 is not allowed" in err and err.count("\n") == 1
