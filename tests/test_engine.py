@@ -300,3 +300,14 @@ def test_births_and_deaths_keep_rates_in_the_sourced_range(default_run):
     cdr = a["deaths"].sum() / a["persons"].sum() * 1000
     assert 4.5 < cbr < 10.5
     assert 6.0 < cdr < 11.5
+
+
+def test_chronic_prevalence_rises_at_about_the_national_pace():
+    # hypertension and diabetes prevalence rose about 2-3% a year (relative) in 2013-2018;
+    # with incidence taken straight from cohorts it rose over 4% a year
+    res = Model(load_scenario(), seed=1, households=4000).run()
+    m = res.monthly[res.monthly["group"] == "all"]
+    for d in ("hypertension", "diabetes"):
+        share = m[f"{d}_cases"] / m["persons"]
+        yearly = (share.iloc[-1] / share.iloc[0]) ** (1 / 5) - 1
+        assert 0.0 < yearly < 0.035, (d, yearly)
