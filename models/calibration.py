@@ -48,7 +48,7 @@ the history (``ABCSMC.load``) and re-seeding, a fit interrupted after generation
 and started again with the same settings continues with generation ``k + 1`` exactly as an
 uninterrupted fit would have. A fingerprint of the settings (scenario, targets, priors,
 households, population size, seed, noise, model source) is kept beside the database; a
-changed setting starts afresh.
+changed setting starts afresh (the old history is moved to ``<db>.previous``).
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import time
 import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -343,8 +344,8 @@ class Calibration:
             self.db = Path(tmp.name) / "abc.db"
         self.db.parent.mkdir(parents=True, exist_ok=True)
         done = self.done_generations()
-        if done == 0 and self.db.exists():
-            self.db.unlink()  # stale or foreign: start afresh
+        if done == 0 and self.db.exists():  # another fit's history: keep it aside, start afresh
+            os.replace(self.db, self.db.with_suffix(self.db.suffix + ".previous"))
         meta = self.db.with_suffix(self.db.suffix + ".json")
         meta.write_text(json.dumps({"fingerprint": self.fingerprint(),
                                     "scenario": self.scenario.name,
@@ -369,6 +370,7 @@ class Calibration:
         if tmp is not None:
             tmp.cleanup()
             self.db = None
+            result.meta["db"] = None
         return result
 
     def _result(self, hist, elapsed: float) -> CalibrationResult:
@@ -411,6 +413,7 @@ class Calibration:
                 "n_simulations": int(hist.total_nr_simulations) + self.predictive,
                 "fit_simulations": int(hist.total_nr_simulations),
                 "predictive_simulations": self.predictive, "runtime_s": elapsed,
+                "abc_wall_time_s": float(sum(g["wall_time_s"] for g in gens)),
                 "db": str(self.db), "targets": self.targets.path,
                 "sampler": "single-core (reproducible)" if self.executor is None
                 and (self.workers or 1) <= 1 else "parallel (not bit-reproducible)"}
@@ -517,6 +520,48 @@ def run_posterior(scenario: Scenario, posterior: Posterior | str | Path, reps: i
     return res
 
 
+def _fit_rows(targets: Targets, predictive: pd.DataFrame) -> pd.DataFrame:
+    """Observed vs posterior predictive (median, 95% interval, range, reach) per target."""
+    rows = []
+    for t in targets:
+        y = predictive[t.label].to_numpy(float)
+        y = y[np.isfinite(y)]
+        if y.size == 0:
+            y = np.array([math.nan])
+        med = float(np.median(y))
+        lo, hi = np.quantile(y, [0.025, 0.975])
+        z = (med - t.value) / t.scale
+        reach = bool(y.min() <= t.value <= y.max()) and abs(z) <= OUT_OF_REACH_Z
+        rows.append({"target": t.label, "date": t.date, "quantity": t.quantity,
+                     "group": t.group, "observed": t.value, "scale": t.scale,
+                     "median": med, "lower_95": float(lo), "upper_95": float(hi),
+                     "min": float(y.min()), "max": float(y.max()),
+                     "inside_95": bool(lo <= t.value <= hi), "z": float(z),
+                     "reachable": reach, "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def predictive_check(scenario: Scenario, posterior: Posterior | str | Path,
+                     targets: Targets | str | Path, draws: int = 100, seed: int = 0,
+                     households: int | None = None, workers: int | None = None,
+                     executor: Executor | None = None) -> pd.DataFrame:
+    """Posterior predictive of targets a fit did not use (validation on held-out data).
+
+    Simulates ``draws`` parameter sets drawn from the posterior (each with its own seed,
+    both from ``seed``) and returns, per target, the observed value, the predictive median
+    and 95% interval and whether the observation lies inside it (``inside_95``): the
+    share of held-out targets inside their intervals is the validation coverage.
+    """
+    post = posterior if isinstance(posterior, Posterior) else load_posterior(posterior)
+    targets = targets if isinstance(targets, Targets) else load_targets(targets, scenario)
+    targets.check_window(scenario)
+    rng = np.random.default_rng([seed, 0x484F])
+    tasks = [(scenario, targets, households, post.draw(rng), int(rng.integers(0, 2**31 - 1)))
+             for _ in range(draws)]
+    out = _map(_predict_task, tasks, executor, workers)
+    return _fit_rows(targets, pd.DataFrame([y for y, _ in out], columns=targets.labels))
+
+
 # ---- the result -------------------------------------------------------------------------
 def _wquantile(x: np.ndarray, w: np.ndarray, q) -> np.ndarray:
     """Weighted quantiles (inverse of the weighted empirical distribution, midpoints)."""
@@ -608,23 +653,7 @@ class CalibrationResult:
 
     def fit_table(self) -> pd.DataFrame:
         """Each target: observed, posterior predictive median, 95% interval, and reach."""
-        rows = []
-        for t in self.targets:
-            y = self.predictive[t.label].to_numpy(float)
-            y = y[np.isfinite(y)]
-            if y.size == 0:
-                y = np.array([math.nan])
-            med = float(np.median(y))
-            lo, hi = np.quantile(y, [0.025, 0.975])
-            z = (med - t.value) / t.scale
-            reach = bool(y.min() <= t.value <= y.max()) and abs(z) <= OUT_OF_REACH_Z
-            rows.append({"target": t.label, "date": t.date, "quantity": t.quantity,
-                         "group": t.group, "observed": t.value, "scale": t.scale,
-                         "median": med, "lower_95": float(lo), "upper_95": float(hi),
-                         "min": float(y.min()), "max": float(y.max()),
-                         "inside_95": bool(lo <= t.value <= hi), "z": float(z),
-                         "reachable": reach, "source": t.source})
-        return pd.DataFrame(rows)
+        return _fit_rows(self.targets, self.predictive)
 
     def diagnostics(self) -> pd.DataFrame:
         """Per generation: epsilon, simulations, accepted, acceptance rate, ESS, wall time."""
@@ -645,7 +674,8 @@ class CalibrationResult:
                  f"{m['fit_simulations']:,} simulations of "
                  f"{m['households'] or 'the scenario default'} households (+"
                  f"{m['predictive_simulations']} posterior predictive), seed {m['seed']}, "
-                 f"noise '{m['noise']}', {m['runtime_s']:.1f} s; final epsilon "
+                 f"noise '{m['noise']}', {m['abc_wall_time_s']:.1f} s of ABC-SMC ("
+                 f"{m['runtime_s']:.1f} s in this call, predictive included); final epsilon "
                  f"{g['epsilon'].iloc[-1]:.3g}, ESS {self.ess:.0f}, acceptance "
                  f"{g['acceptance_rate'].iloc[-1]:.1%}",
                  "", "Parameters [95% credible interval]:"]

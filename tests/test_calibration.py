@@ -16,6 +16,7 @@ from models.calibration import (
     NotIdentifiedWarning,
     PoorFitWarning,
     load_posterior,
+    predictive_check,
     priors_of,
     run_posterior,
 )
@@ -379,3 +380,16 @@ def test_calibrate_a_scenario_without_priors_is_refused(tmp_path, capsys):
                  str(SMALL / "small_targets.csv"), "--out", str(tmp_path)])
     assert code == 2
     assert "no parameters to fit" in capsys.readouterr().err
+
+
+def test_held_out_targets_are_predicted_from_the_posterior(recovery, tmp_path):
+    truth, res, _ = recovery[0]
+    held_out = tmp_path / "held_out.csv"
+    held_out.write_text("date,quantity,value\n2021-06,poor_households,1e9\n"
+                        "2021,admissions_forgone,1\n")
+    table = predictive_check(_base(), res.posterior, held_out, draws=6, seed=3,
+                             households=1500)
+    assert list(table["target"]) == ["poor_households[all]@2021-06",
+                                     "admissions_forgone[all]@2021"]
+    assert not table["inside_95"].any()  # both observations are absurd on purpose
+    assert (table["median"] > 0).all() and (table["median"] < 1e9).all()
