@@ -393,3 +393,18 @@ def test_held_out_targets_are_predicted_from_the_posterior(recovery, tmp_path):
                                      "admissions_forgone[all]@2021"]
     assert not table["inside_95"].any()  # both observations are absurd on purpose
     assert (table["median"] > 0).all() and (table["median"] < 1e9).all()
+
+
+def test_xinjiang_posterior_predictive_holds_the_august_2019_counts(tmp_path):
+    """Issue 7: the fitted model reproduces the seed 002 counts of early August 2019."""
+    if "registry_poor_illness_households" not in catalogue():
+        pytest.skip("the registry indicators (issue 6) are not declared in sim.results yet")
+    scn = load_scenario("xinjiang_2019")
+    targets = load_targets(SCENARIO_DIR / "targets" / "xinjiang_2019.csv", scn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = Calibration(scn, targets, households=2000, population_size=30, generations=2,
+                          seed=0, predictive=30, db=tmp_path / "abc.db").fit()
+    fit = res.fit_table().set_index("target")
+    for q in ("registry_poor_illness_households", "registry_poor_illness_persons"):
+        assert fit.loc[f"{q}[all]@2019-07", "inside_95"], fit
