@@ -75,6 +75,16 @@ class Quantity:
     scaled: bool = True  # multiply simulated values by meta["scale"]
 
 
+def _is_count(unit: str) -> bool:
+    """Whether an indicator's unit is a count or an amount of the area (scaled up).
+
+    Households, persons, yuan, admissions, episodes and the like are; flags, shares,
+    rates and anything "per" something (a poverty line in yuan per person-year) are not.
+    """
+    return unit != "flag" and " per " not in f" {unit} " and not unit.startswith(
+        ("share", "rate", "ratio"))
+
+
 @cache
 def catalogue() -> dict[str, Quantity]:
     """Every output a target may name, from the declarations in ``sim.results`` and measures.
@@ -96,7 +106,7 @@ def catalogue() -> dict[str, Quantity]:
             frames = ("annual",) if ind.name in yearly else ("monthly", "annual")
             flag = ind.unit == "flag"
             out[ind.name] = Quantity(ind.name, ind.unit, frames, ind.by_group, bounded=flag,
-                                     scaled=not flag)
+                                     scaled=_is_count(ind.unit))
     for name, *_ in R.RATES:
         out[name] = Quantity(name, "share", ("annual",), True, bounded=True, scaled=False)
     return out
@@ -111,9 +121,10 @@ def summary_names(years: tuple[int, ...] = (2000, 2001)) -> dict[str, str]:
     import sim.results as R
 
     names = [q.name for q in catalogue().values()]
-    rows = [{"year": y, "group": "all", **dict.fromkeys(names, 0.0)} for y in years]
+    rows = [{"year": y, "group": g, **dict.fromkeys(names, 0.0)} for y in years
+            for g in (*GROUPS, "all")]
     annual = pd.DataFrame(rows)
-    monthly = annual.assign(month=[f"{y}-12" for y in years])
+    monthly = annual.assign(month=[f"{y}-12" for y in annual["year"]])
     window = dict.fromkeys(("formerly_poor_households", "other_households", "returned",
                             "returned_illness", "new_poor_illness"), 0)
     meta = {"start": f"{years[0]}-01", "end": f"{years[-1]}-12", "scale": 1.0}

@@ -396,14 +396,28 @@ def test_held_out_targets_are_predicted_from_the_posterior(recovery, tmp_path):
 
 
 def test_xinjiang_posterior_predictive_holds_the_august_2019_counts(tmp_path):
-    """Issue 7: the fitted model reproduces the seed 002 counts of early August 2019."""
+    """Issue 7: the fitted model reproduces the seed 002 counts of early August 2019.
+
+    The priors are on what sets the registry's counts (the share of registered households
+    recorded as poor due to illness, and the pace of exits); they belong in
+    xinjiang_2019.toml once the registry (issue 6) is merged, and are set here until then.
+    """
     if "registry_poor_illness_households" not in catalogue():
         pytest.skip("the registry indicators (issue 6) are not declared in sim.results yet")
     scn = load_scenario("xinjiang_2019")
+    keys = {r["key"] for r in scn.params["calibration"]["parameters"] or []}
+    if not any(k.startswith("registry.") for k in keys):
+        scn = scn.with_overrides({"calibration.parameters": [
+            {"key": "registry.cause_illness_share.ill", "dist": "uniform", "low": 0.2,
+             "high": 1.0, "source": "test"},
+            {"key": "registry.cause_illness_share.not_ill", "dist": "uniform", "low": 0.0,
+             "high": 0.3, "source": "test"},
+            {"key": "registry.exit.processing_share", "dist": "uniform", "low": 0.02,
+             "high": 0.3, "source": "test"}]}, name=scn.name)
     targets = load_targets(SCENARIO_DIR / "targets" / "xinjiang_2019.csv", scn)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = Calibration(scn, targets, households=2000, population_size=30, generations=2,
+        res = Calibration(scn, targets, households=2000, population_size=40, generations=2,
                           seed=0, predictive=30, db=tmp_path / "abc.db").fit()
     fit = res.fit_table().set_index("target")
     for q in ("registry_poor_illness_households", "registry_poor_illness_persons"):
