@@ -116,6 +116,15 @@ def test_quantities_come_from_the_declarations():
     assert not cat["monitoring_budget_left_yuan"].by_group
 
 
+def test_only_counts_and_money_are_scaled_to_the_area():
+    from models.targets import _is_count
+
+    for unit in ("households", "persons", "yuan", "admissions", "episodes", "follow-ups"):
+        assert _is_count(unit), unit
+    for unit in ("yuan per person-year", "share", "flag", "rate", "admissions per person-year"):
+        assert not _is_count(unit), unit
+
+
 def test_national_targets_fit_the_pre_2021_setting():
     targets = load_targets(SCENARIO_DIR / "targets" / "national.csv",
                            load_scenario("lianyungang_2018"))
