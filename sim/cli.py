@@ -1,9 +1,12 @@
-"""Command line: ``python -m sim run|check|scenarios|keys``.
+"""Command line: ``python -m sim run|check|scenarios|keys|calibrate``.
 
 ``run`` simulates a scenario, prints a summary table and writes ``summary.csv``,
 ``monthly.csv``, ``annual.csv``, ``events.csv``, the resolved ``scenario.json`` and PNG
 figures into ``--out``; finished replications are kept in ``--out``/reps/ so that an
-interrupted run resumes. Bad input (unknown key, value out of range, missing file, bad
+interrupted run resumes. ``calibrate`` fits a scenario's declared priors to a targets file
+(``models.calibration``) and writes ``posterior.csv``, ``fit.csv``, ``diagnostics.csv`` and
+figures; ``run --posterior`` draws each replication's parameters from such a posterior. Bad
+input (unknown key, value out of range, missing file, bad
 option) prints one line naming the file, the key and what is allowed, and exits with 2.
 """
 
@@ -70,11 +73,42 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not keep finished replications in OUT/reps/ (kept by default, "
                           "so an interrupted run resumes where it stopped)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    run.add_argument("--posterior", default=None, metavar="FILE",
+                     help="draw each replication's parameters from a calibration posterior "
+                          "(posterior.csv of `calibrate`), so that intervals carry parameter "
+                          "uncertainty (replications are then not kept in OUT/reps/)")
 
     check = sub.add_parser("check", help="validate a scenario without running it")
     check.add_argument("scenario", nargs="?", default=None)
     check.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE")
+
+    cal = sub.add_parser("calibrate", help="fit a scenario's [[calibration.parameters]] to "
+                         "observed targets (ABC-SMC) and write the posterior and fit")
+    cal.add_argument("scenario", help="scenario file or built-in name, with priors in "
+                     "[[calibration.parameters]]")
+    cal.add_argument("--targets", required=True, metavar="CSV",
+                     help="observed targets (date, quantity, value, ...; see the README)")
+    cal.add_argument("--out", default="out/calibrate", help="output folder (default "
+                     "out/calibrate); its abc.db makes an interrupted fit resume")
+    cal.add_argument("--households", type=_positive_int, default=None,
+                     help="households per simulation (default: the scenario's)")
+    cal.add_argument("--populations", type=_positive_int, default=100, metavar="N",
+                     help="particles per generation (default 100)")
+    cal.add_argument("--generations", type=_positive_int, default=4, metavar="N",
+                     help="ABC-SMC generations (default 4)")
+    cal.add_argument("--predictive", type=_positive_int, default=100, metavar="N",
+                     help="posterior predictive simulations (default 100)")
+    cal.add_argument("--seed", type=_seed, default=0, help="the fit's seed (default 0)")
+    cal.add_argument("--workers", type=_positive_int, default=1,
+                     help="processes evaluating particles (default 1; more is faster but "
+                          "not bit-reproducible)")
+    cal.add_argument("--noise", choices=("fresh", "common"), default="fresh",
+                     help="a fresh seed per simulation (default) or one common seed")
+    cal.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    cal.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    cal.add_argument("--quiet", action="store_true", help="no progress or summary")
 
     sub.add_parser("scenarios", help="list the built-in scenarios, calendars and measures")
     keys = sub.add_parser("keys", help="list every scenario key with its unit and meaning")
@@ -184,7 +218,7 @@ def _run(args) -> int:
     check_run_args(scenario, args.reps, args.seed, args.households, args.workers)
     seeds = [args.seed + r for r in range(args.reps)]
     with _sigterm_as_interrupt(), OutputFolder(args.out) as target:
-        store = None if args.no_store else target.store_folder()
+        store = None if args.no_store or args.posterior else target.store_folder()
         keeper = ReplicationStore(store, scenario, args.households) if store else None
         if not args.quiet:
             tl = scenario.timeline
@@ -197,8 +231,15 @@ def _run(args) -> int:
                 print(f"resuming: {found} of {args.reps} replication(s) already in "
                       f"{store}/", file=sys.stderr)
         try:
-            res = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
-                      workers=args.workers, progress=not args.quiet, store=store)
+            if args.posterior:
+                from models.calibration import run_posterior
+
+                res = run_posterior(scenario, args.posterior, reps=args.reps, seed=args.seed,
+                                    households=args.households, workers=args.workers)
+            else:
+                res = run(scenario, reps=args.reps, seed=args.seed,
+                          households=args.households, workers=args.workers,
+                          progress=not args.quiet, store=store)
         except KeyboardInterrupt as exc:
             kept = sum(keeper.has(s) for s in seeds) if keeper else 0
             where = f"kept in {store}/; run the same command again to resume" if keeper \
@@ -321,7 +362,43 @@ def _keys(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _run, "check": _check, "scenarios": _scenarios, "keys": _keys}
+def _calibrate(args) -> int:
+    import warnings
+
+    from models.calibration import Calibration
+    from models.targets import load_targets
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    targets = load_targets(args.targets, scenario)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cal = Calibration(scenario, targets, households=args.households,
+                      population_size=args.populations, generations=args.generations,
+                      seed=args.seed, noise=args.noise, db=out / "abc.db",
+                      workers=args.workers, predictive=args.predictive)
+    if not args.quiet:
+        done = cal.done_generations()
+        n = args.households or scenario.params["population"]["households"]
+        print(f"{scenario.name}: fitting {len(cal.priors)} parameter(s) to {len(targets)} "
+              f"target(s), {args.generations} generation(s) of {args.populations} particles, "
+              f"{n:,} households x {scenario.timeline.n_months} months per simulation"
+              + (f"; resuming after generation {done - 1}" if done else ""), file=sys.stderr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # kept in the result and printed below
+        result = cal.fit(progress=not args.quiet)
+    written = result.save(out, figures=not args.no_figures)
+    (out / "scenario.json").write_text(scenario.to_json(), encoding="utf-8")
+    if not args.quiet:
+        print(result.summary())
+        print(f"\nwrote {', '.join(p.name for p in written)}, scenario.json to {out}/")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"run": _run, "check": _check, "scenarios": _scenarios, "keys": _keys,
+            "calibrate": _calibrate}
 
 
 # ---- batch, effects, budget, compare: many runs with common random numbers ---------------

@@ -8,6 +8,7 @@ holds only the *shape* of a scenario and the few fixed vocabularies the model is
 
 from __future__ import annotations
 
+from sim.priors import CALIBRATION
 from sim.schema import (
     Bool,
     Choice,
@@ -423,4 +424,5 @@ def engine_sections() -> dict:
         "health": HEALTH,
         "care": CARE,
         "payment": PAYMENT,
+        "calibration": CALIBRATION,  # optional: priors of the parameters a fit may change
     }

@@ -19,6 +19,7 @@ from typing import Any
 
 from sim.parameters import CALENDAR, engine_sections
 from sim.policies import REGISTRY, policy_schema
+from sim.priors import check_priors
 from sim.schema import (
     Context,
     Dated,
@@ -505,6 +506,7 @@ def _check_consistency(params: dict, ctx: Context) -> None:
     if ca["age_max"] < ca["age_min"]:
         raise ctx.error("policies.screening.cancer.age_max", "is below age_min",
                         "an age at or above age_min")
+    check_priors(params, schema(), ctx)
 
 
 def _check_monthly_probabilities(params: dict, ctx: Context) -> None:
