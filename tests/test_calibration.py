@@ -133,10 +133,8 @@ def test_national_targets_fit_the_pre_2021_setting():
 
 
 @pytest.mark.parametrize("name", ["xinjiang_2019", "national_registry"])
-def test_registry_targets_load_once_the_registry_is_declared(name):
-    if "registry_poor_illness_households" not in catalogue():
-        pytest.skip("the registry indicators (registry_poor_illness_households/_persons, "
-                    "issue 6) are not declared in sim.results yet")
+def test_registry_targets_load(name):
+    assert "registry_poor_illness_households" in catalogue()
     scn = load_scenario("xinjiang_2019" if name == "xinjiang_2019" else "lianyungang_2018")
     targets = load_targets(SCENARIO_DIR / "targets" / f"{name}.csv", scn)
     assert all("registry_poor_illness" in t.quantity for t in targets)
@@ -407,22 +405,11 @@ def test_held_out_targets_are_predicted_from_the_posterior(recovery, tmp_path):
 def test_xinjiang_posterior_predictive_holds_the_august_2019_counts(tmp_path):
     """Issue 7: the fitted model reproduces the seed 002 counts of early August 2019.
 
-    The priors are on what sets the registry's counts (the share of registered households
-    recorded as poor due to illness, and the pace of exits); they belong in
-    xinjiang_2019.toml once the registry (issue 6) is merged, and are set here until then.
+    The priors of xinjiang_2019.toml are on what sets the registry's counts: the share of
+    registered households recorded as poor due to illness, and the pace of exits.
     """
-    if "registry_poor_illness_households" not in catalogue():
-        pytest.skip("the registry indicators (issue 6) are not declared in sim.results yet")
     scn = load_scenario("xinjiang_2019")
-    keys = {r["key"] for r in scn.params["calibration"]["parameters"] or []}
-    if not any(k.startswith("registry.") for k in keys):
-        scn = scn.with_overrides({"calibration.parameters": [
-            {"key": "registry.cause_illness_share.ill", "dist": "uniform", "low": 0.2,
-             "high": 1.0, "source": "test"},
-            {"key": "registry.cause_illness_share.not_ill", "dist": "uniform", "low": 0.0,
-             "high": 0.3, "source": "test"},
-            {"key": "registry.exit.processing_share", "dist": "uniform", "low": 0.02,
-             "high": 0.3, "source": "test"}]}, name=scn.name)
+    assert any(p.key.startswith("registry.") for p in priors_of(scn))
     targets = load_targets(SCENARIO_DIR / "targets" / "xinjiang_2019.csv", scn)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
