@@ -564,6 +564,16 @@ def _report(args, batch, paths, text: str = "") -> None:
         print(f"\nwrote {', '.join(p.name for p in paths)} to {paths[0].parent}/")
 
 
+def _without_each(measures) -> dict:
+    """Packages: the base, and the base without each named measure in turn."""
+    from models.effects import as_measures
+
+    packages = {"base": {}}
+    for m in as_measures(measures):
+        packages[f"without {m.name}"] = m.off
+    return packages
+
+
 def _batch_cmd(args) -> int:
     from models.batch import run_batch
 
@@ -571,11 +581,7 @@ def _batch_cmd(args) -> int:
     if pfile:
         packages = pfile.packages
     elif measures:
-        from models.effects import as_measures
-
-        packages = {"base": {}}
-        for m in as_measures(measures):
-            packages[f"without {m.name}"] = m.off
+        packages = _without_each(measures)
     else:
         packages = {"base": {}}
     batch = _run_with(args, lambda ex: run_batch(
@@ -662,15 +668,12 @@ def _budget_cmd(args) -> int:
 def _compare_cmd(args) -> int:
     from models.batch import run_batch
     from models.compare import compare_packages
-    from models.effects import as_measures
 
     base, pfile, measures, out, store = _setup(args)
     if pfile and pfile.packages:
         packages = pfile.packages
     elif measures:
-        packages = {"base": {}}
-        for m in as_measures(measures):
-            packages[f"without {m.name}"] = m.off
+        packages = _without_each(measures)
     else:
         raise _BadInput("name the packages: --packages FILE or --measures contracts,screening")
     comparator = args.comparator or (pfile.comparator if pfile else None) or next(
