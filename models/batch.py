@@ -51,7 +51,7 @@ ANNUAL_DEFAULT = ("formerly_poor_households_start", "returned_households",
 #: Columns of :attr:`Batch.table`, in order.
 COLUMNS = ["sample", "draw", "rep", "seed", "package", "group", "indicator", "value", "unit"]
 #: What the cumulative-rate indicators of a run are called: ``<base>_<start>_<end>``.
-PERIOD = re.compile(r"^(?P<base>.+)_(?P<start>\d{4})_(?P<end>\d{4})$")
+CUMULATIVE = "_cumulative"
 
 CHANCE = "chance only: 95% CI of the mean across replications (t-interval)"
 
@@ -95,18 +95,17 @@ class Batch:
         return list(dict.fromkeys(self.table.loc[self.table["group"] == "all", "indicator"]))
 
     def resolve(self, indicator: str | None, kind: str = "return_illness_rate") -> str:
-        """An indicator name in the table; ``None`` means ``<kind>_<start>_<end>`` of the run.
+        """An indicator name in the table; ``None`` means ``<kind>_cumulative``.
 
-        The cumulative indicators carry the reported period in their name
-        (``return_illness_rate_2021_2025`` for the default scenario); ``None`` picks the
-        one the runs reported, whatever their period.
+        The cumulative indicators cover the reported window, whatever it is
+        (``return_illness_rate_cumulative``; the window is in their unit).
         """
         names = self.indicators
         if indicator is None:
-            found = [n for n in names if (m := PERIOD.match(n)) and m["base"] == kind]
-            if len(found) != 1:
-                raise KeyError(f"no single cumulative {kind!r} indicator in the batch: {found}")
-            return found[0]
+            indicator = kind + CUMULATIVE
+            if indicator not in names:
+                raise KeyError(f"no cumulative {kind!r} indicator in the batch")
+            return indicator
         if indicator not in names:
             close = [n for n in names if n.startswith(indicator.split("_")[0])][:8]
             raise KeyError(f"no indicator {indicator!r} in the batch"
@@ -330,19 +329,17 @@ def tidy(res, annual: Sequence[str] = ANNUAL_DEFAULT) -> pd.DataFrame:
     first = a["year"].min()
     fp0 = float(a.loc[(a["year"] == first) & (a["group"] == "all"),
                       "formerly_poor_households_start"].iloc[0]) * scale
-    for name in s["indicator"]:
-        m = PERIOD.match(name)
-        if m and m["base"] == "return_illness_rate":
-            period = f"{m['start']}_{m['end']}"
-            rate = float(s.loc[s["indicator"] == name, "value"].iloc[0])
-            extra = pd.DataFrame({
-                "group": "all",
-                "indicator": [f"formerly_poor_households_{period}",
-                              f"returned_illness_households_{period}"],
-                "value": [fp0, rate * fp0],
-                "unit": ["households at the start (scaled to the area)",
-                         "households (scaled to the area)"]})
-            rows.append(extra)
+    name = "return_illness_rate" + CUMULATIVE
+    if name in set(s["indicator"]):
+        rate = float(s.loc[s["indicator"] == name, "value"].iloc[0])
+        extra = pd.DataFrame({
+            "group": "all",
+            "indicator": ["formerly_poor_households" + CUMULATIVE,
+                          "returned_illness_households" + CUMULATIVE],
+            "value": [fp0, rate * fp0],
+            "unit": ["households at the start (scaled to the area)",
+                     "households (scaled to the area)"]})
+        rows.append(extra)
     known = set(s["indicator"])
     for col in annual:
         if col not in a:

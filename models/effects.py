@@ -53,7 +53,7 @@ from sim.scenario import Scenario, parse_overrides
 
 #: The default outcome, named for the default scenario's period (2021-2025); ``None``
 #: in the functions below resolves to the cumulative rate of whatever period was run.
-DEFAULT_OUTCOME = "return_illness_rate_2021_2025"
+DEFAULT_OUTCOME = "return_illness_rate_cumulative"
 CHANCE = "chance only: 95% CI of the mean paired difference across replications (t-interval)"
 PARAMETER = ("parameter uncertainty and chance: 2.5-97.5% quantiles across posterior draws of "
              "the draw's mean paired difference")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -162,6 +163,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except OSError as exc:
         return _error(f"{exc.filename or ''}: {exc.strerror or exc}")
+
+
+def entry() -> None:
+    """Run :func:`main` as a program (``python -m sim``, the ``healthpoverty`` script).
+
+    After an interruption everything finished is kept and the one-line message is out:
+    leave at once, without waiting at interpreter exit for a process pool whose workers
+    were just ended (its manager thread can wait on a pipe a killed worker held).
+    """
+    code = main()
+    if code in (130, 143):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 class Terminated(KeyboardInterrupt):

@@ -602,17 +602,15 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
     a = annual[annual["group"] == "all"]
     fp0 = window["formerly_poor_households"]
     other0 = window["other_households"]
-    period = f"{meta['start'][:4]}_{meta['end'][:4]}"
-    add(f"return_illness_rate_{period}", window["returned_illness"] / max(fp0, 1),
-        "share of formerly-poor households")
-    add(f"return_rate_{period}", window["returned"] / max(fp0, 1),
-        "share of formerly-poor households")
-    add(f"new_poor_illness_rate_{period}", window["new_poor_illness"] / max(other0, 1),
-        "share of other households")
-    for _, r in a.iterrows():
-        y = int(r["year"])
-        add(f"return_illness_rate_{y}", r["return_illness_rate"], "per formerly-poor household")
-        add(f"return_rate_{y}", r["return_rate"], "per formerly-poor household")
+    # cumulative over the reported window; the names stay the same whatever the window
+    # (it is in the unit and meta), and the rates of each year are in the annual frame
+    window_text = f"{meta['start']} to {meta['end']}"
+    add("return_illness_rate_cumulative", window["returned_illness"] / max(fp0, 1),
+        f"share of formerly-poor households, {window_text}")
+    add("return_rate_cumulative", window["returned"] / max(fp0, 1),
+        f"share of formerly-poor households, {window_text}")
+    add("new_poor_illness_rate_cumulative", window["new_poor_illness"] / max(other0, 1),
+        f"share of other households, {window_text}")
     add("return_illness_rate_mean_annual", a["return_illness_rate"].mean(),
         "per formerly-poor household-year")
     add("new_poor_illness_rate_mean_annual", a["new_poor_illness_rate"].mean(),

@@ -33,11 +33,11 @@ def test_the_table_is_long_tidy_and_paired(serial):
     assert not t.duplicated(["sample", "package", "group", "indicator"]).any()
     assert {"formerly_poor", "marginal", "all"} <= set(t["group"])
     rate = serial.resolve(None)
-    assert rate.startswith("return_illness_rate_2021_")
+    assert rate == "return_illness_rate_cumulative"
     w = serial.wide(rate)
     assert list(w.columns) == list(PACKAGES) and len(w) == 2
-    cases = serial.wide("returned_illness_households_2021_2021")
-    denominator = serial.wide("formerly_poor_households_2021_2021")
+    cases = serial.wide("returned_illness_households_cumulative")
+    denominator = serial.wide("formerly_poor_households_cumulative")
     pd.testing.assert_frame_equal(cases, w * denominator)
     assert (serial.wide("assistance_yuan_total")["no assistance"] == 0).all()
 

@@ -54,7 +54,7 @@ BROKEN_TARGETS = {
     "percent.csv": ["percent.csv", "column 'unit'", "'%'", "fractions"],
     "not_a_number.csv": ["not_a_number.csv", "'many'", "not a number"],
     "summary_outside.csv": ["summary_outside.csv", "'return_rate_2031'",
-                            "did you mean 'return_rate_20"],
+                            "did you mean 'return_rate'"],
 }
 
 BROKEN_PRIORS = {

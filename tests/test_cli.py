@@ -26,7 +26,7 @@ def test_run_writes_tables_figures_and_the_resolved_scenario(run_dir):
     summary = pd.read_csv(run_dir / "summary.csv")
     assert list(summary.columns) == ["indicator", "value", "unit", "ci_lo", "ci_hi", "range_lo",
                                      "range_hi"]
-    assert "return_illness_rate_2021_2025" in set(summary["indicator"])
+    assert "return_illness_rate_cumulative" in set(summary["indicator"])
     monthly = pd.read_csv(run_dir / "monthly.csv")
     assert len(monthly) == 2 * 60 * 6  # reps x months x (5 groups + all)
     for col in ("month", "group", "rep", "poor_households", "oop_yuan", "basic_yuan"):
@@ -42,7 +42,7 @@ def test_run_prints_a_readable_summary(tmp_path, capsys):
     assert main(["run", "--households", "200", "--reps", "1", "--out", str(tmp_path),
                  "--no-figures"]) == 0
     out = capsys.readouterr().out
-    assert "return_illness_rate_2021_2025" in out
+    assert "return_illness_rate_cumulative" in out
     assert "%" in out and "scaled" in out
 
 
