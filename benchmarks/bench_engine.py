@@ -65,7 +65,8 @@ def main(argv=None) -> int:
     hm = args.households * months
     print(f"scenario={scenario.name} measures={args.measures} households={args.households:,} "
           f"persons={persons:,} months={months} (incl. warm-up)")
-    state = model.pop.nbytes() + model.ledger.nbytes() + model.accounts.nbytes()
+    state = (model.pop.nbytes() + model.ledger.nbytes() + model.accounts.nbytes()
+             + model.liquidity.nbytes() + model.registry.nbytes())
     print(f"build_s={built:.2f} run_s={elapsed:.2f} "
           f"state_bytes_per_person={state / persons:.0f}")
     print(f"household_months_per_s={hm / elapsed:.0f} peak_memory_mb={peak:.0f} "
