@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=_positive_int, default=1,
                      help="processes evaluating particles (default 1; more is faster but "
                           "not bit-reproducible)")
+    cal.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
+                     help="evaluate particles on a Dask cluster: a scheduler address "
+                          "(tcp://host:8786) or 'local' to start one with --workers workers "
+                          "(not bit-reproducible)")
     cal.add_argument("--noise", choices=("fresh", "common"), default="fresh",
                      help="a fresh seed per simulation (default) or one common seed")
     cal.add_argument("--set", dest="overrides", action="append", default=[],
@@ -379,8 +383,6 @@ def _keys(args) -> int:
 
 
 def _calibrate(args) -> int:
-    import warnings
-
     from models.calibration import Calibration
     from models.targets import load_targets
     from sim.scenario import load_scenario
@@ -389,10 +391,29 @@ def _calibrate(args) -> int:
     targets = load_targets(args.targets, scenario)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    executor = None
+    if args.scheduler is not None:
+        from models.batch import executor_for
+
+        try:
+            executor = executor_for(args.scheduler, args.workers)
+        except ValueError as exc:
+            raise UsageError(f"--scheduler: {exc}") from None
     cal = Calibration(scenario, targets, households=args.households,
                       population_size=args.populations, generations=args.generations,
                       seed=args.seed, noise=args.noise, db=out / "abc.db",
-                      workers=args.workers, predictive=args.predictive)
+                      workers=args.workers, executor=executor, predictive=args.predictive)
+    try:
+        return _fit_and_write(args, scenario, targets, cal, out)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+
+
+def _fit_and_write(args, scenario, targets, cal, out: Path) -> int:
+    """Fit, write the calibration's files and print its summary and warnings."""
+    import warnings
+
     if not args.quiet:
         done = cal.done_generations()
         n = args.households or scenario.params["population"]["households"]

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from models.calibration import (
@@ -418,3 +419,15 @@ def test_xinjiang_posterior_predictive_holds_the_august_2019_counts(tmp_path):
     fit = res.fit_table().set_index("target")
     for q in ("registry_poor_illness_households", "registry_poor_illness_persons"):
         assert fit.loc[f"{q}[all]@2019-07", "inside_95"], fit
+
+
+def test_calibrate_runs_on_a_local_dask_cluster(tmp_path):
+    out = tmp_path / "fit"
+    code = main(["calibrate", "xinjiang_2019", "--targets",
+                 str(SCENARIO_DIR / "targets" / "xinjiang_2019.csv"), "--scheduler", "local",
+                 "--workers", "1", "--households", "300", "--populations", "8",
+                 "--generations", "1", "--predictive", "4", "--quiet", "--no-figures",
+                 "--out", str(out)])
+    assert code == 0
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert len(posterior) == 8 and posterior["weight"].sum() == pytest.approx(1.0)
