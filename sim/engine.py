@@ -40,7 +40,8 @@ from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.policies import REGISTRY
 from sim.population import build_population
-from sim.poverty import Accounts, hardship, monthly_income, update_income_shocks
+from sim.poverty import (Accounts, follow_capacity, hardship, household_capacity,
+                         monthly_income, update_income_shocks)
 from sim.registry import INDICATORS as REGISTRY_INDICATORS
 from sim.registry import Registry
 from sim.results import Recorder, Results
@@ -167,8 +168,10 @@ class Model:
                 self.enrolment.enrol()
             if moy == 1 or m == 0:
                 if m > 0:
+                    capacity = household_capacity(self)
                     self.pop.persons.age += self.pop.persons.alive
                     health.refresh_age(self)
+                    follow_capacity(self, capacity)
                     update_income_shocks(self, m)
                     self.accounts.new_year()
                 health.schedule_background_deaths(self, m)

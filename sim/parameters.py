@@ -135,6 +135,9 @@ INCOME = Section({
                               "(AR(1) coefficient on log income).", unit="coefficient"),
     "shock_sd": Num("log yuan", "Sd of the yearly innovation to log earned income.", low=0,
                     high=2),
+    "elderly_work_capacity": Num("worker equivalents", "Earning capacity of a member older "
+                                 "than population.worker_age_max, relative to a member of "
+                                 "working age (children: none).", low=0, high=1),
     "death_earnings_replaced": Prob("Share of a dead member's earnings that the living "
                                     "members replace (none when no member is left)."),
     "borrowing_rate_per_year": Num("share per year", "Interest on money borrowed to "

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.population import work_capacity
+
 #: Threshold of the original SDG 3.8.2 indicator and of the Wagstaff-Eozenou
 #: catastrophic class (share of the household budget).
 SDG_THRESHOLDS = (0.10, 0.25)
@@ -220,6 +222,31 @@ def update_income_shocks(model, m: int) -> None:
     new = inc["shock_persistence"] * H.shock + inc["shock_sd"] * eps
     H.earned_year *= (1.0 + inc["growth_per_year"]) * np.exp(new - H.shock)
     H.shock = new.astype(np.float32)
+
+
+def household_capacity(model) -> np.ndarray:
+    """Living members' earning capacity summed by household (working-age equivalents)."""
+    P, H = model.pop.persons, model.pop.households
+    cap = work_capacity(P.age, model.params) * P.alive
+    return np.bincount(P.hh, weights=cap, minlength=H.n)
+
+
+def follow_capacity(model, before: np.ndarray) -> None:
+    """January, after ageing: scale earnings by the change in the members' capacity.
+
+    ``before`` is :func:`household_capacity` before the members aged. A child reaching
+    working age adds a worker's earnings at the household's own rate; a member passing
+    ``worker_age_max`` keeps ``income.elderly_work_capacity`` of theirs. Earnings shares
+    become each living member's part of the capacity. A household without capacity
+    before (none is built that way) keeps its earnings.
+    """
+    P, H = model.pop.persons, model.pop.households
+    after = household_capacity(model)
+    ratio = np.where(before > 0, after / np.maximum(before, 1e-12), 1.0)
+    H.earned_year *= ratio
+    cap = work_capacity(P.age, model.params) * P.alive
+    share = np.where(after[P.hh] > 0, cap / np.maximum(after[P.hh], 1e-12), P.earn_share)
+    P.earn_share[:] = share
 
 
 def monthly_income(model) -> np.ndarray:
