@@ -17,6 +17,7 @@ from sim.schema import (
     Month,
     Num,
     Prob,
+    RankShares,
     Rate,
     Records,
     Section,
@@ -259,9 +260,10 @@ CHRONIC_DISEASE = Section({
 
 MAJOR_DISEASE = Section({
     "name": Str(required=True, doc="Disease (group) name."),
-    "list_rank": Num("rank", "Position on the national special-treatment list: covered when "
-                     "rank <= policies.special_treatment.n_diseases.", low=1, high=100,
-                     integer=True),
+    "list_ranks": RankShares(doc="The group's diseases by their position on the "
+                             "special-treatment list, each with its share of the group's "
+                             "cases: a case is covered when its disease's rank is at most "
+                             "policies.special_treatment.n_diseases."),
     "sex": Choice(("any", "female", "male"), doc="Who can get it."),
     "age_min": Num("years", low=0, high=120, integer=True),
     "age_max": Num("years", low=0, high=120, integer=True),
