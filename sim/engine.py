@@ -40,8 +40,14 @@ from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.policies import REGISTRY
 from sim.population import build_population
-from sim.poverty import (Accounts, follow_capacity, hardship, household_capacity,
-                         monthly_income, update_income_shocks)
+from sim.poverty import (
+    Accounts,
+    follow_capacity,
+    hardship,
+    household_capacity,
+    monthly_income,
+    update_income_shocks,
+)
 from sim.registry import INDICATORS as REGISTRY_INDICATORS
 from sim.registry import Registry
 from sim.results import Recorder, Results

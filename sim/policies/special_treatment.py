@@ -39,7 +39,8 @@ class SpecialTreatment(Measure):
     STATIC = ("capacity_per_100k",)
     PARAMS = Section({
         "enabled": enabled_flag(),
-        "n_diseases": Num("diseases", "Diseases on the list (positions 1..n of health.major list_ranks).",
+        "n_diseases": Num("diseases", "Diseases on the list (positions 1..n of "
+                          "health.major list_ranks).",
                           low=0, high=100, integer=True),
         "groups": by_group(Bool(), "Groups covered."),
         "capacity_per_100k": Num("concurrent courses per 100,000 population",
