@@ -117,6 +117,13 @@ POPULATION = Section({
                                  "a year.", low=0, high=1),
     "birth_slots": Num("slots", "Births a household with a woman aged 10-44 at the start "
                        "can have during a run.", low=0, high=5, integer=True),
+    "households_formed_share": Prob("Share of ended households (no living member) taken "
+                                    "over each January by a newly formed household of "
+                                    "young adults (sim.formation)."),
+    "formation_age_min": Num("years", "Youngest age of a new household's adults.", low=16,
+                             high=60, integer=True),
+    "formation_age_max": Num("years", "Oldest age of a new household's adults.", low=16,
+                             high=60, integer=True),
     "worker_age_min": Num("years", "Youngest age that earns income.", low=10, high=30,
                           integer=True),
     "worker_age_max": Num("years", "Oldest age that earns income.", low=40, high=90,

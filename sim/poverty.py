@@ -73,6 +73,18 @@ class Accounts:
                            ("ever_poor", "ever_poor_illness", "ever_poor_without_illness")}
         self.window_flags = {k: np.zeros(n, bool) for k in ("poor", "poor_illness")}
 
+    def restart(self, households: np.ndarray, monthly_income: np.ndarray) -> None:
+        """Windows of new households: a year at ``monthly_income``, no spending, not poor."""
+        self.ring_income[:, households] = monthly_income.astype(np.float32)
+        self.sum_income[households] = monthly_income * 12
+        for ring, total in ((self.ring_oop, self.sum_oop), (self.ring_loss, self.sum_loss)):
+            ring[:, households] = 0.0
+            total[households] = 0.0
+        self.poor[households] = False
+        self.poor_before_year[households] = False
+        for flags in (*self.year_flags.values(), *self.window_flags.values()):
+            flags[households] = False
+
     def push(self, m: int, income, oop, loss) -> None:
         """Add month ``m``'s income, out-of-pocket spending and illness income loss."""
         slot = m % 12
