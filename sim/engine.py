@@ -297,6 +297,25 @@ class Model:
             self.pop.households.group[first], minlength=N_GROUPS)
         self.month_counts["persons_joined"] += self._by_group(members)
 
+    def regroup(self, households: np.ndarray, groups: np.ndarray) -> None:
+        """Move households into other target groups.
+
+        Their transfers follow; measures keeping counts by group are told through
+        ``on_group_change``.
+        """
+        P, H = self.pop.persons, self.pop.households
+        persons = health.household_members(self, households)
+        old = self.pgroup[persons].copy()
+        H.group[households] = groups
+        self.pgroup[persons] = H.group[P.hh[persons]]
+        transfers = np.array([self.params["income"]["transfers_yuan"][g] for g in GROUPS])
+        H.transfer_pp_year[households] = transfers[groups]
+        born = P.born[persons]
+        self.month_counts["persons_moved_in"] += self._by_group(persons[born])
+        self.month_counts["persons_moved_out"] += np.bincount(old[born], minlength=N_GROUPS)
+        for measure in self.measures.values():
+            measure.on_group_change(persons, old)
+
     def _by_group(self, persons: np.ndarray, weights=None) -> np.ndarray:
         """Count (or sum ``weights``) over persons by their household's target group."""
         return np.bincount(self.pgroup[persons], weights=weights, minlength=N_GROUPS)

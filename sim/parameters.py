@@ -218,6 +218,19 @@ REGISTRY = Section({
     "identification_lag_months": Num("months", "From a monitoring sweep finding a "
                                      "household at risk to its registration as a monitored "
                                      "object.", low=0, high=24, integer=True),
+    "group_change": Section({
+        "lag_months": Num("months", "From becoming a monitored object to the new group's "
+                          "terms (civil affairs' or rural revitalisation's approval).", low=0,
+                          high=24, integer=True),
+        "minimum_guarantee_income_x_line": Num(
+            "x poverty line", "A new monitored object whose per-capita net income over the "
+            "last 12 months is below this multiple of the line moves into the minimum "
+            "guarantee (低保) group; 0: never.", low=0, high=5),
+        "other_to_marginal": Bool(doc="A new monitored object of the `other` group moves "
+                                  "into the `marginal` group (边缘易致贫户)."),
+    }, doc="Target groups that change after monitoring (seed 000: groups set by civil "
+       "affairs and rural revitalisation): from then on the household gets the new group's "
+       "transfers, payment terms and measures."),
     "monitored_exit_income_x_line": Num("x poverty line", "A monitored object's risk is "
                                         "eliminated at an assessment when its per-capita net "
                                         "income is at least this multiple of the line.",

@@ -19,6 +19,10 @@ records their exit. This module keeps the registry beside the model's truth:
 * **Identification of monitored objects**: a measure (``policies.monitoring``) calls
   :meth:`Registry.identify` when it finds a household at risk; after
   ``identification_lag_months`` (verification and approval) it is a monitored object.
+* **Groups that change**: ``group_change.lag_months`` later a new monitored object whose
+  income is below the minimum-guarantee standard moves into that group, and one of no
+  target group becomes marginal (``Model.regroup``): from then on it has the new group's
+  transfers, payment terms and measures.
 
 Nothing moves before ``registry.active_from`` (default: the first reported month), so the
 registry at that date is the scenario's initial condition.
@@ -64,6 +68,8 @@ INDICATORS: tuple[Indicator, ...] = (
               "monitored objects this month."),
     Indicator("registry_monitored_exits_households", "households", "Monitored objects whose "
               "risk was eliminated this month."),
+    Indicator("registry_group_changes_households", "households", "Monitored objects moved "
+              "into another target group this month (counted in the new group)."),
 )
 
 
@@ -78,6 +84,7 @@ class Registry:
         start = model.params["registry"]["active_from"]
         self.active_from = tl.index(parse_month(start)) if start else tl.warmup
         self.pending: dict[int, np.ndarray] = {}  # month -> households to identify
+        self.regroup_due: dict[int, np.ndarray] = {}  # month -> monitored objects to regroup
 
     @property
     def p(self) -> dict:
@@ -110,6 +117,37 @@ class Registry:
                          & (H.size[households] > 0)]
         H.monitored[new] = True
         self._count("registry_monitored_new_households", new)
+        due = m + self.p["group_change"]["lag_months"]
+        self.regroup_due[due] = np.concatenate([self.regroup_due.get(due, np.zeros(
+            0, np.int64)), new])
+
+    def _regroup(self, m: int) -> None:
+        """New monitored objects move into the group that civil affairs approve.
+
+        Minimum guarantee when their per-capita net income is below
+        ``minimum_guarantee_income_x_line`` times the line, else marginal when they were in
+        no target group (``other_to_marginal``).
+        """
+        households = self.regroup_due.pop(m, None)
+        if households is None:
+            return
+        H = self.model.pop.households
+        households = households[H.size[households] > 0]
+        rules = self.p["group_change"]
+        g = H.group[households]
+        new = g.copy()
+        mg, marginal, other = (GROUPS.index(x) for x in ("minimum_guarantee", "marginal",
+                                                          "other"))
+        if rules["other_to_marginal"]:
+            new[g == other] = marginal
+        can_enter = (g != GROUPS.index("extremely_poor")) & (g != mg)
+        standard = rules["minimum_guarantee_income_x_line"] * self.model.poverty_line(m)
+        below = self._net_per_capita(households) < standard
+        new[can_enter & below & (standard > 0)] = mg
+        moved = new != g
+        if moved.any():
+            self.model.regroup(households[moved], new[moved])
+            self._count("registry_group_changes_households", households[moved])
 
     def on_births(self, born: np.ndarray) -> None:
         """Count births in registered illness-labelled households (registered persons)."""
@@ -133,6 +171,7 @@ class Registry:
         if not self.active(m):
             return
         self._identified(m)
+        self._regroup(m)
         self._programmes(m)
         self._dissolve()
         if (m - self.active_from + 1) % self.p["exit"]["assessment_interval_months"] == 0:

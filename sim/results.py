@@ -96,6 +96,10 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("households_formed", "households", "Ended households taken over by a newly formed "
        "household of young adults (each January; sim.formation)."),
     _i("persons_joined", "persons", "Members of the newly formed households (not births)."),
+    _i("persons_moved_in", "persons", "Persons (living or dead) whose household moved into "
+       "this group (monitoring; sim.registry)."),
+    _i("persons_moved_out", "persons", "Persons (living or dead) whose household moved out "
+       "of this group."),
     _i("chronic_onsets", "persons", "New cases of the four managed chronic diseases."),
     _i("major_onsets", "persons", "New cases of major diseases."),
     _i("major_found_early", "persons", "Major-disease cases diagnosed at an early stage."),
@@ -221,6 +225,8 @@ class Recorder:
         self.annual_col = {ind.name: i for i, ind in enumerate(ANNUAL_INDICATORS)}
         self.window: dict[str, np.ndarray] = {}
         self._year_start: dict | None = None
+        self._year_group: np.ndarray | None = None  # households' groups at the year's start
+        self._window_group: np.ndarray | None = None  # ... at the window's start
 
     def _put(self, row, name, value) -> None:
         if name not in self.col:
@@ -316,9 +322,14 @@ class Recorder:
             put(name, value)
 
     def start_year(self, model) -> None:
-        """Remember the denominators at the start of a calendar year."""
+        """Remember the denominators, and each household's group, at the start of a year.
+
+        A household's year outcomes count in the group it had then, so a household that
+        monitoring moves into another group during the year stays in its denominator's row.
+        """
         H = model.pop.households
         alive = H.size > 0
+        self._year_group = H.group.copy()
         self._year_start = {
             "households_start": np.bincount(H.group[alive], minlength=len(GROUPS)),
             "persons_start": np.bincount(H.group[alive], weights=H.size[alive],
@@ -334,7 +345,8 @@ class Recorder:
         H, acc = model.pop.households, model.accounts
         year = self.timeline.year(m)
         row = self.years.index(year)
-        g, size = H.group, H.size.astype(float)
+        g = self._year_group if self._year_group is not None else H.group
+        size = H.size.astype(float)
         fp = H.formerly_poor
         out = dict(self._year_start or {})
 
@@ -371,20 +383,25 @@ class Recorder:
         H = model.pop.households
         fp = H.formerly_poor
         w = model.accounts.window_flags
+        g = self._window_group
         self.window = {
             "formerly_poor_households": self._window_base["formerly_poor"],
             "other_households": self._window_base["other"],
-            "returned": np.bincount(H.group[w["poor"] & fp], minlength=len(GROUPS)),
-            "returned_illness": np.bincount(H.group[w["poor_illness"] & fp],
+            "returned": np.bincount(g[w["poor"] & fp], minlength=len(GROUPS)),
+            "returned_illness": np.bincount(g[w["poor_illness"] & fp],
                                             minlength=len(GROUPS)),
-            "new_poor_illness": np.bincount(H.group[w["poor_illness"] & ~fp & ~H.registered],
+            "new_poor_illness": np.bincount(g[w["poor_illness"] & ~fp & ~H.registered],
                                             minlength=len(GROUPS)),
         }
 
     def start_window(self, model) -> None:
-        """Denominators of the cumulative rates: households alive when reporting starts."""
+        """Denominators of the cumulative rates: households alive when reporting starts.
+
+        Outcomes over the window count in each household's group at its start.
+        """
         H = model.pop.households
         alive = H.size > 0
+        self._window_group = H.group.copy()
         self._window_base = {
             "formerly_poor": np.bincount(H.group[alive & H.formerly_poor],
                                          minlength=len(GROUPS)),

@@ -44,7 +44,7 @@ def test_persons_are_conserved_and_each_in_one_state(default_run):
     states = m[[f"state_{s}" for s in HEALTH_STATES]].sum(axis=1)
     start = m.groupby("group")["persons"].transform("first") + m.groupby("group")[
         "state_dead"].transform("first")
-    came = m["births"] + m["persons_joined"]
+    came = m["births"] + m["persons_joined"] + m["persons_moved_in"] - m["persons_moved_out"]
     born = came.groupby(m["group"]).cumsum() - came.groupby(m["group"]).transform("first")
     assert (states == start + born).all()  # every person in exactly one state, dead included
     assert (m["persons"] + m["state_dead"] == start + born).all()  # alive + dead = start + born
@@ -76,13 +76,18 @@ def test_same_seed_same_numbers_different_seed_different_numbers(run_small):
     assert not a.monthly["oop_yuan"].equals(c.monthly["oop_yuan"])
 
 
+# Care that does not respond to price, and groups that do not change after monitoring
+# (a household moved into another group gets that group's contracts and screening, so
+# payment rules would reach health through monitoring too).
 INELASTIC = ("care.demand.outpatient_price_elasticity=0",
-             "care.demand.inpatient_price_elasticity=0", "care.deposit_yuan=0")
+             "care.demand.inpatient_price_elasticity=0", "care.deposit_yuan=0",
+             "registry.group_change.other_to_marginal=false",
+             "registry.group_change.minimum_guarantee_income_x_line=0")
 
 
 def test_reimbursement_rules_reach_health_only_through_care_seeking(run_small):
-    # common random numbers: when care does not respond to price, a reimbursement rule
-    # changes no one's illness, care or death - only who pays
+    # common random numbers: when care does not respond to price (and groups do not
+    # change), a reimbursement rule changes no one's illness, care or death - only who pays
     rules = ("payment.assistance.ratio=0.2", "payment.basic.inpatient_ratio=0.5",
              "payment.critical_illness.ratio=0.9")
     base = run_small(INELASTIC)

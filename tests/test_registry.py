@@ -8,7 +8,7 @@ import pytest
 from models.registry import registry_change
 from sim import load_scenario, run
 from sim.engine import Model
-from sim.parameters import PROGRAMMES
+from sim.parameters import GROUPS, PROGRAMMES
 
 XJ = "xinjiang_2019"
 
@@ -179,3 +179,53 @@ def test_registered_poor_are_neither_new_nor_returning():
     alive = H.size > 0
     other = (alive & ~H.formerly_poor & ~H.registered).sum()
     assert a.loc[2019, "other_households_start"] >= other  # registered are not "other"
+
+
+def regroup_model():
+    model = fresh_model(scenario=None, households=200)
+    H, acc = model.pop.households, model.accounts
+    GROUPS_ = list(GROUPS)
+    other = np.flatnonzero((H.group == GROUPS_.index("other")) & (H.size > 0))[:4]
+    poor, better = other[:2], other[2:]
+    line = model.poverty_line(model.registry.active_from)
+    acc.sum_income[poor] = 0.5 * line * H.size[poor]      # below the guarantee standard
+    acc.sum_income[better] = 3.0 * line * H.size[better]  # above it
+    acc.sum_oop[other] = 0.0
+    return model, poor, better, GROUPS_
+
+
+def test_a_monitored_object_changes_group_after_the_lag_and_pays_on_its_terms():
+    model, poor, better, GROUPS_ = regroup_model()
+    reg, H, P = model.registry, model.pop.households, model.pop.persons
+    rules = model.params["registry"]
+    m0 = reg.active_from
+    reg.identify(np.concatenate([poor, better]), m0)
+    identified = m0 + rules["identification_lag_months"]
+    changed = identified + rules["group_change"]["lag_months"]
+    for m in range(m0, changed):
+        reg._identified(m)
+        reg._regroup(m)
+    assert H.monitored[poor].all() and (H.group[poor] == GROUPS_.index("other")).all()
+    reg._identified(changed)
+    reg._regroup(changed)
+    assert (H.group[poor] == GROUPS_.index("minimum_guarantee")).all()
+    assert (H.group[better] == GROUPS_.index("marginal")).all()
+    members = np.flatnonzero(np.isin(P.hh, poor))
+    assert (model.pgroup[members] == GROUPS_.index("minimum_guarantee")).all()
+    want = model.params["income"]["transfers_yuan"]["minimum_guarantee"]
+    assert np.allclose(H.transfer_pp_year[poor], want)
+    # the next bill of a member carries the new group, so the chain applies its terms
+    bills = model.care.major("inpatient", members[:1], np.full(1, 10000.0),
+                             np.full(1, 2, np.int64))
+    assert (bills.group == GROUPS_.index("minimum_guarantee")).all()
+
+
+def test_contract_counts_follow_a_group_change():
+    model = fresh_model(scenario=None, households=400)
+    model.run()
+    contracts = model.measures["contracts"]
+    H = model.pop.households
+    hh = np.flatnonzero((H.group == 4) & (H.size > 0))[:20]
+    model.regroup(hh, np.full(len(hh), 3))
+    living = model.pop.persons.alive & contracts.contracted
+    assert np.allclose(contracts.n_contracted, model._by_group(np.flatnonzero(living)))

@@ -104,6 +104,9 @@ class Measure:
         """A batch of bills and what each payer paid."""
 
     # ---- other notifications ------------------------------------------------------------
+    def on_group_change(self, persons: np.ndarray, old_groups: np.ndarray) -> None:
+        """Persons whose household moved to another target group (``old_groups``: before)."""
+
     def on_births(self, born: np.ndarray) -> None:
         """Persons born this month (to start their per-person state)."""
 

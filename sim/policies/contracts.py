@@ -168,13 +168,32 @@ class Contracts(Measure):
             self.n_contracted += self.by_group(new) - self.by_group(idx[before & ~now])
 
     def on_births(self, born: np.ndarray) -> None:
-        """Newborns are signed at the next monthly signing, to their group's target."""
+        """New persons have no contract yet; they are signed at the next signing.
+
+        New persons are newborns and members of new households (in slots of the dead);
+        they are signed to their group's target.
+        """
+        self.contracted[born] = False
+        self.due[born] = NEVER
+        self.last_served[born] = NEVER
         if self.on:  # when off, a later switch-on re-evaluates everyone (compile)
             self._born.append(born)
 
     def on_deaths(self, died: np.ndarray) -> None:
         """Contracts of the dead end."""
         self.n_contracted -= self.by_group(died[self.contracted[died]])
+
+    def on_group_change(self, persons: np.ndarray, old_groups: np.ndarray) -> None:
+        """Contracted persons are counted in their new group.
+
+        The next signing applies the new group's coverage target to all the members.
+        """
+        signed = self.contracted[persons] & self.model.pop.persons.alive[persons]
+        self.n_contracted -= np.bincount(old_groups[signed],
+                                         minlength=len(self.n_contracted))
+        self.n_contracted += self.by_group(persons[signed])
+        if self.on:  # the new group's target applies at the next signing
+            self._born.append(persons)
 
     def _month(self, m: int) -> None:
         model = self.model
