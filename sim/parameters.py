@@ -226,6 +226,9 @@ REGISTRY = Section({
             "x poverty line", "A new monitored object whose per-capita net income over the "
             "last 12 months is below this multiple of the line moves into the minimum "
             "guarantee (低保) group; 0: never.", low=0, high=5),
+        "minimum_guarantee_share": Prob("Share of those below the standard that the "
+                                        "minimum guarantee admits (asset and labour tests, "
+                                        "local review)."),
         "other_to_marginal": Bool(doc="A new monitored object of the `other` group moves "
                                   "into the `marginal` group (边缘易致贫户)."),
     }, doc="Target groups that change after monitoring (seed 000: groups set by civil "

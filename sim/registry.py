@@ -125,8 +125,9 @@ class Registry:
         """New monitored objects move into the group that civil affairs approve.
 
         Minimum guarantee when their per-capita net income is below
-        ``minimum_guarantee_income_x_line`` times the line, else marginal when they were in
-        no target group (``other_to_marginal``).
+        ``minimum_guarantee_income_x_line`` times the line and the review admits them
+        (``minimum_guarantee_share``), else marginal when they were in no target group
+        (``other_to_marginal``).
         """
         households = self.regroup_due.pop(m, None)
         if households is None:
@@ -143,7 +144,9 @@ class Registry:
         can_enter = (g != GROUPS.index("extremely_poor")) & (g != mg)
         standard = rules["minimum_guarantee_income_x_line"] * self.model.poverty_line(m)
         below = self._net_per_capita(households) < standard
-        new[can_enter & below & (standard > 0)] = mg
+        admitted = self.model.streams["registry"].keyed(households, m, 9) < rules[
+            "minimum_guarantee_share"]
+        new[can_enter & below & admitted & (standard > 0)] = mg
         moved = new != g
         if moved.any():
             self.model.regroup(households[moved], new[moved])

@@ -182,7 +182,8 @@ def test_registered_poor_are_neither_new_nor_returning():
 
 
 def regroup_model():
-    model = fresh_model(scenario=None, households=200)
+    model = fresh_model(["registry.group_change.minimum_guarantee_share=1"], scenario=None,
+                        households=200)
     H, acc = model.pop.households, model.accounts
     GROUPS_ = list(GROUPS)
     other = np.flatnonzero((H.group == GROUPS_.index("other")) & (H.size > 0))[:4]
@@ -229,3 +230,19 @@ def test_contract_counts_follow_a_group_change():
     model.regroup(hh, np.full(len(hh), 3))
     living = model.pop.persons.alive & contracts.contracted
     assert np.allclose(contracts.n_contracted, model._by_group(np.flatnonzero(living)))
+
+
+def test_the_review_admits_its_share_into_the_minimum_guarantee():
+    admitted = {}
+    for share in (0.0, 0.5, 1.0):
+        model = fresh_model([f"registry.group_change.minimum_guarantee_share={share}"],
+                            scenario=None, households=2000)
+        H, acc = model.pop.households, model.accounts
+        hh = np.flatnonzero((H.group == GROUPS.index("formerly_poor")) & (H.size > 0))
+        acc.sum_income[hh], acc.sum_oop[hh] = 0.0, 0.0
+        m = model.registry.active_from
+        model.registry.regroup_due[m] = hh
+        model.registry._regroup(m)
+        admitted[share] = np.mean(H.group[hh] == GROUPS.index("minimum_guarantee"))
+    assert admitted[0.0] == 0 and admitted[1.0] == 1
+    assert 0.4 < admitted[0.5] < 0.6
