@@ -159,7 +159,8 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     cause_illness &= registered | formerly
 
     major, major_late, major_found, major_months = _draw_major(
-        streams["population"].generator(1), params["health"]["major"], age, female)
+        streams["population"].generator(1), params["health"]["major"], age, female,
+        params["health"]["mortality_per_1000"])
     persons = Persons(
         hh=hh, age=age, female=female, alive=np.ones(n_p, bool), born=np.ones(n_p, bool),
         chronic=chronic, diagnosed=diagnosed, managed=managed, major=major,
@@ -324,20 +325,27 @@ MAJOR_STATES = ((False, False, -1), (True, False, -1), (False, True, "course"),
 ONGOING_CAP_YEARS = 20.0
 
 
-def major_years_in_state(rec: dict) -> np.ndarray:
+def background_deaths_per_year(mortality_per_1000: dict) -> np.ndarray:
+    """Background mortality by age band (deaths per person-year)."""
+    return np.array([mortality_per_1000[b] for b in AGE_BANDS]) / 1000.0
+
+
+def major_years_in_state(rec: dict, background: float = 0.0) -> np.ndarray:
     """Expected years an incident case spends in each of MAJOR_STATES (steady state).
 
     Competing yearly rates (see ``sim.health``): an early undiagnosed case is diagnosed,
     progresses or dies; a late undiagnosed case is diagnosed or dies untreated; a found
     case is treated for its course, then is cured or lives on with ongoing care until it
-    dies. Treatment starts when the case is found (barriers and queues ignored), deaths
-    within a course are ignored, and ongoing care lasts at most ONGOING_CAP_YEARS.
+    dies. ``background`` (deaths per person-year) is the competing mortality from other
+    causes at the case's age. Treatment starts when the case is found (barriers and
+    queues ignored), a case may die during its course, and ongoing care lasts at most
+    ONGOING_CAP_YEARS.
     """
     d_e, d_l = rec["diagnosis_per_year_early"], rec["diagnosis_per_year_late"]
     early = min(max(rec["early_share"], 1e-6), 1.0)
     r = d_e * (1.0 - early) / early
-    mu_e, mu_l, mu_u = rec["mortality_early"], rec["mortality_late"], rec[
-        "mortality_untreated"]
+    mu_e, mu_l, mu_u = (rec[k] + background for k in ("mortality_early", "mortality_late",
+                                                      "mortality_untreated"))
     out_e = d_e + r + mu_e
     t_ue = 1.0 / out_e if out_e > 0 else ONGOING_CAP_YEARS
     p_found_e = d_e / out_e if out_e > 0 else 0.0
@@ -347,21 +355,31 @@ def major_years_in_state(rec: dict) -> np.ndarray:
     p_found_l = p_late * d_l / out_l if out_l > 0 else 0.0
     course = rec["course_months"] / 12.0
 
-    def after(p_found, cure, mu):
-        return p_found * (1.0 - cure) * (min(1.0 / mu, ONGOING_CAP_YEARS) if mu > 0
-                                         else ONGOING_CAP_YEARS)
+    def in_course(mu):
+        """Years lived in a course, and the chance of reaching its end, dying at ``mu``."""
+        if mu <= 0:
+            return course, 1.0
+        return (1.0 - np.exp(-mu * course)) / mu, np.exp(-mu * course)
 
-    return np.array([t_ue, t_ul, p_found_e * course, p_found_l * course,
-                     after(p_found_e, rec["cure_share_early"], mu_e),
-                     after(p_found_l, rec["cure_share_late"], mu_l)])
+    def after(p_found, reach, cure, mu):
+        return p_found * reach * (1.0 - cure) * (
+            min(1.0 / mu, ONGOING_CAP_YEARS) if mu > 0 else ONGOING_CAP_YEARS)
+
+    years_e, reach_e = in_course(mu_e)
+    years_l, reach_l = in_course(mu_l)
+    return np.array([t_ue, t_ul, p_found_e * years_e, p_found_l * years_l,
+                     after(p_found_e, reach_e, rec["cure_share_early"], mu_e),
+                     after(p_found_l, reach_l, rec["cure_share_late"], mu_l)])
 
 
-def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray):
+def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
+                mortality_per_1000: dict):
     """Prevalent major-disease cases at the start, at steady state.
 
     A person's chance of being in state s of disease k is its incidence times the
-    expected years in that state (:func:`major_years_in_state`); these chances are small,
-    so they are taken as exclusive. Courses are at a uniformly drawn month.
+    expected years in that state (:func:`major_years_in_state`, with the background
+    mortality of the person's age band competing); these chances are small, so they are
+    taken as exclusive. Courses are at a uniformly drawn month.
     """
     n = len(age)
     major = np.full(n, NO_MAJOR, np.int8)
@@ -370,9 +388,12 @@ def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray):
     months = np.full(n, -1, np.int16)
     if not majors:
         return major, late, found, months
-    years = np.array([major_years_in_state(rec) for rec in majors])  # (disease, state)
+    background = background_deaths_per_year(mortality_per_1000)  # (band,)
+    years = np.array([[major_years_in_state(rec, b) for rec in majors]
+                      for b in background])  # (band, disease, state)
+    years = np.repeat(years, 2, axis=0)  # rows by (band, sex), as the incidence
     rates = major_incidence_per_year(majors)  # (band and sex row, disease)
-    table = np.cumsum((rates[:, :, None] * years[None, :, :]).reshape(len(rates), -1), axis=1)
+    table = np.cumsum((rates[:, :, None] * years).reshape(len(rates), -1), axis=1)
     row = age_band_index(age) * 2 + female
     u = rng.random(n)
     v = rng.random(n)

@@ -119,15 +119,22 @@ def test_registered_poor_are_the_lowest_incomes_of_their_group():
 
 
 def test_major_diseases_start_at_their_steady_state_prevalence():
-    from sim.population import major_incidence_per_year, major_years_in_state
+    from sim.population import (
+        background_deaths_per_year,
+        major_incidence_per_year,
+        major_years_in_state,
+    )
 
     params = load_scenario().params
     majors = params["health"]["major"]
     pop = build_population(params, Streams(5), households=40000)
     P = pop.persons
-    rates = major_incidence_per_year(majors)[age_band_index(P.age) * 2 + P.female]
+    band = age_band_index(P.age)
+    rates = major_incidence_per_year(majors)[band * 2 + P.female]
+    background = background_deaths_per_year(params["health"]["mortality_per_1000"])
     for k, rec in enumerate(majors):
-        expected = (rates[:, k] * major_years_in_state(rec).sum()).sum()
+        years = np.array([major_years_in_state(rec, b).sum() for b in background])[band]
+        expected = (rates[:, k] * years).sum()
         observed = (P.major == k).sum()
         assert abs(observed - expected) <= 4 * np.sqrt(expected) + 1, rec["name"]
     assert ((P.major_months >= 0) == P.major_found).all()  # found cases are in treatment

@@ -69,8 +69,9 @@ STATIONARY = ("poverty", "poverty due to illness", "new poverty due to illness",
               "births per 1,000", "deaths per 1,000", "out of pocket share")
 KNOWN_DRIFT = {
     "income lost to illness per person": "major-disease cases in treatment fall by about "
-    "a fifth over the first five years, then hold: in this older population their "
-    "starting stock is above the steady state (cause not yet found)",
+    "a tenth over the first three years, then hold: their starting stock (incidence times "
+    "expected years, with background deaths and deaths during courses competing) ignores "
+    "waiting for treatment and deaths after forgone care",
 }
 
 
