@@ -258,3 +258,21 @@ def test_contract_checks_find_disease(default_run):
 def test_removing_a_price_measure_changes_forgone_care(run_small, default_run, name):
     without = run_small(off(name))
     assert totals(without)["outpatient_forgone"] > totals(default_run)["outpatient_forgone"]
+
+
+@pytest.mark.parametrize("trigger", ["policies.monitoring.major_disease_trigger=false",
+                                     "policies.monitoring.oop_share_of_income_threshold=0"])
+def test_each_monitoring_trigger_finds_households(run_small, trigger):
+    # with the sudden-hardship watch of other households on, where triggers must combine
+    watch = ("policies.monitoring.sudden_hardship_groups.other=true",)
+    found = lambda r: totals(r)["monitoring_found"]  # noqa: E731
+    assert found(run_small((*watch, trigger))) < found(run_small(watch))
+
+
+def test_sudden_hardship_watch_finds_only_households_pushed_below_the_line(run_small):
+    other = "policies.monitoring.sudden_hardship_groups.other=true"
+    every = "policies.monitoring.groups.other=true"
+    found = lambda r: totals(r, "other")["monitoring_found"]  # noqa: E731
+    assert found(run_small()) == 0
+    hardship, everything = found(run_small((other,))), found(run_small((every,)))
+    assert 0 < hardship < everything

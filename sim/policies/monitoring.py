@@ -1,10 +1,14 @@
 """Monitoring, early warning and assistance (监测预警与即时帮扶) (seeds 000, 003).
 
 Sweeps run every ``cadence_months`` (0.25 = weekly, 1 = monthly with the claims data of
-seed 003, 3 = quarterly) over the households of the monitored groups. A household is at
+seed 003, 3 = quarterly) over the households of the monitored groups, and over those of
+``sudden_hardship_groups`` for sudden severe hardship: a spending or disease trigger that
+leaves them below the monitoring line (both must hold). A household is at
 risk when its out-of-pocket spending over the last 12 months exceeds ``oop_threshold_yuan``
-or its per-capita net income falls below ``income_threshold_factor`` times the poverty line
-(the monitoring line of about 1.5 times the poverty line). Each sweep finds an at-risk
+or ``oop_share_of_income_threshold`` of its income, when its per-capita net income falls
+below ``income_threshold_factor`` times the poverty line (the monitoring line of about 1.5
+times the poverty line), or, with ``major_disease_trigger``, when a member's major disease
+has been found. Each sweep finds an at-risk
 household with probability ``detection``. A household found, and not helped within
 ``cooldown_months``, is approved for assistance: ``assistance_share`` of its 12-month
 out-of-pocket spending (up to ``assistance_max_yuan``; medical and temporary assistance,
@@ -27,6 +31,7 @@ import numpy as np
 
 from sim.parameters import by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
+from sim.population import NO_MAJOR
 from sim.results import Indicator
 from sim.schema import Bool, Num, Prob, Section, Yuan
 
@@ -40,11 +45,22 @@ class Monitoring(Measure):
     title = "Monitoring, early warning and assistance"
     PARAMS = Section({
         "enabled": enabled_flag(),
-        "groups": by_group(Bool(), "Groups monitored."),
+        "groups": by_group(Bool(), "Groups monitored for every trigger."),
+        "sudden_hardship_groups": by_group(Bool(), "Further groups watched for sudden severe "
+                                           "hardship (突发严重困难户): a spending or disease "
+                                           "trigger that leaves them below the monitoring "
+                                           "line."),
         "cadence_months": Num("months", "Time between sweeps (0.25 weekly, 1 monthly).",
                               low=0.05, high=12),
         "oop_threshold_yuan": Yuan(unit="yuan per household over 12 months", doc="Out of "
                                    "pocket above which a household is at risk."),
+        "oop_share_of_income_threshold": Num(
+            "share of income", "Out of pocket over the last 12 months above this share of the "
+            "household's income over them puts it at risk (spending that affects basic "
+            "living, seed 003); 0: not used.", low=0, high=10),
+        "major_disease_trigger": Bool(doc="A household with a member whose major disease "
+                                      "has been found is at risk (seed 000: focus on major "
+                                      "and severe illness)."),
         "income_threshold_factor": Num("x poverty line", "Per-capita net income below this "
                                        "multiple of the line puts a household at risk.",
                                        low=0, high=10),
@@ -88,6 +104,8 @@ class Monitoring(Measure):
     def compile(self) -> None:
         """Monitored groups."""
         self.monitored_groups = group_array(self.p["groups"], bool)
+        self.watched_groups = self.monitored_groups | group_array(
+            self.p["sudden_hardship_groups"], bool)
 
     def processes(self, env):
         """Monthly bookkeeping, and the sweeps at their own cadence."""
@@ -131,15 +149,31 @@ class Monitoring(Measure):
             sweep += 1
             t += self.p["cadence_months"]
 
+    def _major_found(self, households: np.ndarray) -> np.ndarray:
+        """Whether each household has a living member with a found major disease."""
+        P, H = self.model.pop.persons, self.model.pop.households
+        ill = np.flatnonzero((P.major != NO_MAJOR) & P.major_found & P.alive)
+        has = np.zeros(H.n, bool)
+        has[P.hh[ill]] = True
+        return has[households]
+
     def _sweep(self, m: int, t: float, sweep: int, first: bool) -> None:
         model = self.model
         H, acc = model.pop.households, model.accounts
-        watched = np.flatnonzero(self.monitored_groups[H.group] & (H.size > 0))
+        watched = np.flatnonzero(self.watched_groups[H.group] & (H.size > 0))
         members = np.maximum(H.size[watched], 1)
         net_pc = (acc.sum_income[watched] - acc.sum_oop[watched]) / members
         oop = acc.sum_oop[watched]
-        risk = (oop > self.p["oop_threshold_yuan"]) | (
-            net_pc < self.p["income_threshold_factor"] * model.poverty_line(m))
+        low_income = net_pc < self.p["income_threshold_factor"] * model.poverty_line(m)
+        hardship = oop > self.p["oop_threshold_yuan"]
+        share = self.p["oop_share_of_income_threshold"]
+        if share > 0:
+            hardship |= oop > share * np.maximum(acc.sum_income[watched], 0.0)
+        if self.p["major_disease_trigger"]:
+            hardship |= self._major_found(watched)
+        target = self.monitored_groups[H.group[watched]]
+        # target groups: any trigger; others: illness that pushes them below the line
+        risk = np.where(target, hardship | low_income, hardship & low_income)
         at_risk = watched[risk]
         if first:
             self.count("monitoring_at_risk", np.bincount(H.group[at_risk], minlength=5))
