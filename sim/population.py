@@ -53,6 +53,7 @@ class Persons:
     major_months: np.ndarray  # int16: months of the treatment course done (-1 not started)
     earn_share: np.ndarray  # float32 share of the household's earned income
     death_month: np.ndarray  # int16 month of the current year in which background death falls
+    insured_known: np.ndarray  # int8 insured at the start per a data file: 1, 0, -1 unknown
 
     @property
     def n(self) -> int:
@@ -116,8 +117,16 @@ def age_band_index(age: np.ndarray) -> np.ndarray:
 
 def build_population(params: dict, streams: Streams, households: int | None = None
                      ) -> Population:
-    """Draw the synthetic population of a scenario; ``households`` overrides the file's N."""
+    """The population of a scenario: from its data files if it names them, else synthetic.
+
+    ``households`` overrides the scenario's number of synthetic households (a data file
+    sets its own, see :mod:`sim.population_file`).
+    """
     pop = params["population"]
+    if pop["from"]:
+        from sim.population_file import population_from_file
+
+        return population_from_file(params, streams)
     inc = params["income"]
     n_hh = int(households or pop["households"])
     rng = streams["population"].generator(0)
@@ -164,6 +173,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
         chronic=chronic, diagnosed=diagnosed, managed=managed, major=major,
         major_late=major_late, major_found=major_found, major_months=major_months,
         earn_share=earn_share, death_month=np.full(n_p, -1, np.int16),
+        insured_known=np.full(n_p, -1, np.int8),
     )
     could_bear = np.bincount(hh, weights=female & (age >= 10) & (age <= 44), minlength=n_hh)
     slots = sizes + pop["birth_slots"] * (could_bear > 0)
@@ -200,7 +210,7 @@ def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) ->
         new = np.zeros(n, old.dtype)
         if f.name == "hh":
             new = np.repeat(np.arange(len(slots), dtype=old.dtype), slots)
-        elif f.name in ("major", "major_months", "death_month"):
+        elif f.name in ("major", "major_months", "death_month", "insured_known"):
             new.fill(-1)
         new[where] = old
         out[f.name] = new
