@@ -178,7 +178,7 @@ def _read_table(path: Path, columns: tuple[Column, ...]) -> pd.DataFrame:
             frame = pd.read_parquet(path).astype(str).replace({"nan": "", "None": ""})
         else:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                                encoding="utf-8")
+                                encoding="utf-8", skipinitialspace=True)
     except ImportError:
         raise PopulationFileError(path, None, "", None, "Parquet needs pyarrow",
                                   "a .csv file") from None
@@ -208,7 +208,7 @@ def _parse(path: Path, frame: pd.DataFrame, col: Column, major_names=()) -> tupl
     n = len(frame)
     if col.name not in frame.columns:
         return None, np.ones(n, bool)
-    text = frame[col.name].str.strip()
+    text = frame[col.name]  # spaces after a comma are skipped by the reader
     missing = (text == "").to_numpy()
     row = lambda i: int(i) + 2  # noqa: E731 - line number in the file
     if col.required and missing.any():
@@ -934,6 +934,7 @@ def write_population(population, params: dict, folder: str | Path, stem: str = "
     if weights is not None:
         hh["weight"] = weights
     live = np.flatnonzero(P.born & P.alive)
+    codes = np.array([_names(m) for m in range(1 << len(CHRONIC))], dtype=object)
     major = P.major[live]
     has = major != NO_MAJOR
     persons = pd.DataFrame({
@@ -942,9 +943,9 @@ def write_population(population, params: dict, folder: str | Path, stem: str = "
         "sex": np.where(P.female[live], "F", "M"), "earnings_share": P.earn_share[live],
         "insured": np.where(P.insured_known[live] < 0, "",
                             P.insured_known[live].astype(str)),
-        "chronic_diagnosed": [_names(m) for m in P.diagnosed[live]],
-        "chronic_managed": [_names(m) for m in P.managed[live]],
-        "chronic_undiagnosed": [_names(m) for m in (P.chronic & ~P.diagnosed)[live]],
+        "chronic_diagnosed": codes[P.diagnosed[live]],
+        "chronic_managed": codes[P.managed[live]],
+        "chronic_undiagnosed": codes[(P.chronic & ~P.diagnosed)[live]],
         "major_disease": np.array(["none", *major_names], dtype=object)[major + 1],
         "major_stage": np.where(has, np.where(P.major_late[live], "late", "early"), ""),
         "major_diagnosed": np.where(has, P.major_found[live].astype(int).astype(str), ""),

@@ -283,3 +283,37 @@ def test_documentation_lists_every_column():
     doc = (ROOT / "docs" / "population_format.md").read_text(encoding="utf-8")
     for col in (*HOUSEHOLD_COLUMNS, *PERSON_COLUMNS):
         assert f"`{col.name}`" in doc, col.name
+
+
+# ---- the synthetic example county -------------------------------------------------------
+DATA = ROOT / "scenarios" / "data"
+
+
+def test_example_county_files_are_what_the_script_writes(tmp_path):
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_example_county.py"),
+                    "--out", str(tmp_path)], check=True, capture_output=True)
+    for path in sorted(DATA.glob("synthetic_county_*.csv")):
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_example_county_scenario_expands_to_its_totals():
+    scn = load_scenario("county_from_data").truncate(12)
+    pop = scn.params["population"]
+    totals = pd.read_csv(DATA / "synthetic_county_totals.csv")
+    assert pop["represents_households"] == totals.loc[totals["quantity"] == "households",
+                                                      "value"].sum()
+    assert "not real data" in totals["source"].iloc[0]
+    built = build_population(scn.params, Streams(0))
+    H = built.households
+    assert H.n == pop["expand_to"] == 20000
+    scale = pop["represents_households"] / H.n
+    for t in totals[totals["quantity"] == "households"].itertuples():
+        sel = (H.group == GROUPS.index(t.group)) & {
+            "formerly_poor": H.formerly_poor, "none": ~H.formerly_poor & ~H.registered,
+            "registered": H.registered}[t.status]
+        if t.cause != "all":
+            sel &= H.cause_illness == (t.cause == "illness")
+        assert abs(sel.sum() - t.value / scale) < 1, t
