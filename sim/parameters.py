@@ -107,7 +107,8 @@ POPULATION = Section({
                      low=0, high=50_000_000, integer=True, required=False, fallback=0),
     "represents_households": Num("households", "Households in the real area the synthetic "
                                  "population stands for; counts are scaled by "
-                                 "represents/simulated.", low=1, integer=True),
+                                 "represents/simulated (with a population file: set from "
+                                 "it).", low=1, integer=True),
     "townships": Num("townships", "Townships; each has its own family-doctor teams.",
                      low=1, high=10_000, integer=True),
     "household_size": Dist(HOUSEHOLD_SIZES, doc="Shares of households by size (6 = 6 or more)."),

@@ -125,7 +125,8 @@ HOUSEHOLD_COLUMNS = (
            "(model state; leave empty for real data).", low=-10, high=10,
            missing="drawn given the income's distance from the group median"),
     Column("weight", "float", "households", "Survey weight: households of the area this "
-           "record stands for. Absent: every row is one household.", low=0, high=1e9,
+           "record stands for. Absent: the file is the whole area, every row one household "
+           "(scale 1).", low=0, high=1e9,
            missing="not allowed once the column is present"),
 )
 
@@ -162,8 +163,6 @@ PERSON_COLUMNS = (
            "(-1: not started).", low=-1, high=600, missing="0 if diagnosed, else -1"),
 )
 
-HH_NAMES = tuple(c.name for c in HOUSEHOLD_COLUMNS)
-PERSON_NAMES = tuple(c.name for c in PERSON_COLUMNS)
 TOTALS_COLUMNS = ("quantity", "group", "status", "cause", "value", "source")
 
 
@@ -271,7 +270,6 @@ class Tables:
     order: np.ndarray  # file rows of the persons in that order
     size: np.ndarray  # members per household
     corrected: dict = field(default_factory=dict)  # column -> (count, why)
-    ignored: tuple = ()
 
     @property
     def n_households(self) -> int:
@@ -285,9 +283,16 @@ def _first_duplicate(ids: np.ndarray) -> int | None:
     return int(np.flatnonzero(seen)[0]) if seen.any() else None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=2)
 def _load_cached(hh_path: str, persons_path: str, stamp: tuple, major_names: tuple,
                  townships: int) -> Tables:
+    """Read and check both files; every refusal names file, row, column and value.
+
+    Cached on the paths, their (size, mtime) ``stamp`` and the scenario values the checks
+    depend on, so a scenario validated several times (overrides, calendar changes) and
+    each replication in the same process read a file once; two entries, because the
+    tables of 1M households hold about 1.5 GB (benchmarks/bench_population_load.py).
+    """
     hp, pp = Path(hh_path), Path(persons_path)
     hframe = _read_table(hp, HOUSEHOLD_COLUMNS)
     pframe = _read_table(pp, PERSON_COLUMNS)
@@ -547,9 +552,9 @@ def integerise(weights: np.ndarray, cells: np.ndarray, n: int, rng) -> np.ndarra
     for c in range(len(uniq)):
         members = np.flatnonzero(cell == c)
         exp_c = w[members] * target[c] / max(w[members].sum(), 1e-300)
-        whole = np.floor(exp_c).astype(np.int64)
+        whole = np.floor(exp_c + 1e-9).astype(np.int64)  # 0.9999999999 is one copy
         left = int(target[c] - whole.sum())
-        frac = exp_c - whole
+        frac = np.maximum(exp_c - whole, 0.0)
         while left > 0:
             k = min(left, len(members))
             p = frac + 1e-12
@@ -625,8 +630,8 @@ def is_weighted(params: dict, t: Tables) -> bool:
 def simulated_households(params: dict) -> tuple[int, float]:
     """(households simulated, households of the area) for a scenario's population file."""
     t = load_tables(params)
-    if not is_weighted(params, t):
-        return t.n_households, float(params["population"]["represents_households"])
+    if not is_weighted(params, t):  # the file is the area: one row, one household of it
+        return t.n_households, float(t.n_households)
     _, total = weighted_totals(params, t)
     n = params["population"]["expand_to"] or max(1, int(round(total)))
     return int(n), total
@@ -884,8 +889,8 @@ def load_report(params: dict) -> pd.DataFrame:
                  "how": (f"weighted total {total:,.1f} households"
                          + (" (raked to the totals file)" if params["population"]["totals"]
                             else "") + f"; {n:,} simulated (scale {total / n:.4g})")
-                 if is_weighted(params, t) else f"unweighted: {n:,} simulated, standing for "
-                 f"{total:,.0f} (population.represents_households)"})
+                 if is_weighted(params, t) else f"unweighted: the file is the area, "
+                 f"{n:,} households simulated (scale 1)"})
     return pd.DataFrame(rows, columns=["table", "column", "rows", "given", "imputed",
                                        "corrected", "how"])
 

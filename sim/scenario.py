@@ -482,7 +482,7 @@ def _check_consistency(params: dict, ctx: Context) -> None:
         raise ctx.error("calendar.end", f"{cal['end']} is before calendar.start "
                         f"{cal['start']}", "a month at or after the start")
     pop = params["population"]
-    if pop["from"]:  # the file sets the households simulated and, if weighted, the area
+    if pop["from"]:  # the file sets the households simulated and those of the area
         from sim.population_file import simulated_households
 
         pop["households"], area = simulated_households(params)

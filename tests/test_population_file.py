@@ -43,11 +43,15 @@ def with_file(scn, households, **more):
 
 def test_written_population_reads_back_to_the_same_run(short, tmp_path):
     """The round trip: same population, column by column, and the same run, number for
-    number (monthly, annual, summary and events), for two seeds."""
+    number (monthly, annual, summary and events), for two seeds. Each simulated household
+    stands for represents_households / 500 of the area: that is its weight, and the file
+    expands to 500 households again."""
+    weight = short.params["population"]["represents_households"] / 500
     for seed in (0, 1):
         pop = build_population(short.params, Streams(seed), 500)
-        h, _ = write_population(pop, short.params, tmp_path / str(seed), "county")
-        from_file = with_file(short, h)
+        h, _ = write_population(pop, short.params, tmp_path / str(seed), "county",
+                                weights=np.full(500, weight))
+        from_file = with_file(short, h, **{"population.expand_to": 500})
         again = build_population(from_file.params, Streams(seed))
         for part in ("persons", "households"):
             for f in dataclasses.fields(getattr(pop, part)):
@@ -57,6 +61,12 @@ def test_written_population_reads_back_to_the_same_run(short, tmp_path):
         a, b = run_one(short, seed=seed, households=500), run_one(from_file, seed=seed)
         for frame in ("monthly", "annual", "summary", "events"):
             pd.testing.assert_frame_equal(getattr(a, frame), getattr(b, frame))
+
+
+def test_an_unweighted_file_is_the_whole_area(short):
+    scn = with_file(short, FIXTURES / "good_households.csv")
+    assert scn.params["population"]["households"] == 3
+    assert scn.params["population"]["represents_households"] == 3
 
 
 def test_missing_cells_are_imputed_per_replication_and_reported(short, tmp_path):
