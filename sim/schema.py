@@ -184,7 +184,9 @@ class DataPath(Str):
         if not value:
             return ""
         source = Path(ctx.source(key))
-        from_file = source.suffix == ".toml" and source.is_file()
+        # read from a scenario file (not an override, a calendar overlay or a revalidation
+        # of values already resolved): those contexts carry where each key came from
+        from_file = bool(ctx.origins) and source.suffix == ".toml" and source.is_file()
         path = Path(value)
         if not path.is_absolute():
             path = (source.parent if from_file else Path.cwd()) / path

@@ -269,6 +269,18 @@ def test_scenario_paths_are_relative_to_it_and_stay_in_its_folder(capsys):
     assert "population.from" in err and "outside" in err and len(err.splitlines()) == 1
 
 
+def test_a_scenario_anywhere_keeps_its_files_under_overrides_and_calendars(tmp_path):
+    for name in ("good_households.csv", "good_persons.csv"):
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    (tmp_path / "county.toml").write_text('[scenario]\nname = "county"\nbase = '
+                                          '"transition_2021_2025.toml"\n[population]\n'
+                                          'from = "good_households.csv"\n')
+    scn = load_scenario(tmp_path / "county.toml", ["payment.assistance.ratio=0.5"])
+    scn = scn.with_calendar("taper")
+    assert scn.params["population"]["from"] == str(tmp_path / "good_households.csv")
+    assert all(c.params["population"]["households"] == 3 for c in scn.changes)
+
+
 def test_a_file_error_is_a_scenario_error():
     with pytest.raises(PopulationFileError):
         load_scenario(overrides={"population.from": str(FIXTURES / "size_mismatch_"
@@ -327,3 +339,36 @@ def test_example_county_scenario_expands_to_its_totals():
         if t.cause != "all":
             sel &= H.cause_illness == (t.cause == "illness")
         assert abs(sel.sum() - t.value / scale) < 1, t
+
+
+TOTALS = {  # fixture in fixtures/population/totals/: row, column, piece of the message
+    "unknown_code": ("row 2,", "column 'group'", "'poorest'"),
+    "not_positive": ("row 2,", "column 'value'", "'-3'"),
+    "missing_column": ("row 1,", "column 'cause'", "missing"),
+    "unreachable": ("", "column 'value'", "cannot all be met"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TOTALS))
+def test_bad_totals_file_is_refused_in_one_line(case):
+    example = ROOT / "scenarios" / "data" / "synthetic_county_households.csv"
+    path = FIXTURES / "totals" / f"{case}.csv"
+    with pytest.raises(PopulationFileError) as err:
+        load_scenario(overrides={"population.from": str(example),
+                                 "population.totals": str(path)})
+    text = str(err.value)
+    assert "\n" not in text and text.startswith(str(path))
+    for piece in TOTALS[case]:
+        assert piece in text, (piece, text)
+    assert {p.stem for p in (FIXTURES / "totals").glob("*.csv")} == set(TOTALS)
+
+
+def test_analysis_commands_take_a_population_and_report_it(tmp_path, capsys):
+    out = tmp_path / "batch"
+    code = main(["batch", "--population", str(FIXTURES / "good_households.csv"),
+                 "--reps", "1", "--months", "1", "--out", str(out), "--quiet", "--no-store"])
+    assert code == 0, capsys.readouterr().err
+    report = pd.read_csv(out / "population_report.csv")
+    assert report.set_index("column").loc["distance_km", "imputed"] == 0
+    assert report.set_index("column").loc["chronic_diagnosed", "imputed"] == 1  # p4
+    assert (pd.read_csv(out / "batch.csv")["package"] == "base").all()
