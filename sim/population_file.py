@@ -56,10 +56,12 @@ class PopulationFileError(ScenarioError):
     def __init__(self, path, row: int | None, column: str, value, problem: str,
                  allowed: str = ""):
         self.source, self.key, self.problem, self.allowed = str(path), column, problem, allowed
-        where = f"row {row}, " if row is not None else ""
+        where = ", ".join(([f"row {row}"] if row is not None else [])
+                          + ([f"column '{column}'"] if column else []))
         shown = "" if value is None else f"value {str(value)[:60]!r} "
         tail = f"; allowed: {allowed}" if allowed else ""
-        ValueError.__init__(self, f"{path}: {where}column '{column}': {shown}{problem}{tail}")
+        ValueError.__init__(self, f"{path}: {where + ': ' if where else ''}{shown}{problem}"
+                                  f"{tail}")
 
 
 @dataclass(frozen=True)
@@ -704,8 +706,16 @@ def population_from_file(params: dict, streams):
 
     age, a_gap = P("age")
     if a_gap.any():
-        drawn = synth._draw_ages(rng, pop["age_bands"], int(a_gap.sum()))
-        age[a_gap] = drawn
+        age[a_gap] = synth._draw_ages(rng, pop["age_bands"], int(a_gap.sum()))
+        # as in the synthetic population, a household gets an adult: its first member,
+        # if that age was drawn (a given age is never changed)
+        no_adult = np.bincount(hh, weights=age >= 18, minlength=n_hh) == 0
+        first_p = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        fix = first_p[no_adult & a_gap[first_p]]
+        adult = {k: (0.0 if k == "0-14" else v) for k, v in pop["age_bands"].items()}
+        if sum(adult.values()) == 0:
+            adult = {k: float(k == "15-44") for k in adult}
+        age[fix] = np.maximum(synth._draw_ages(rng, adult, len(fix)), 18)
     age = age.astype(np.int16)
     sex, x_gap = P("sex", -1)
     female = np.where(x_gap, rng.random(len(prow)) < pop["female_share"], sex == 0)

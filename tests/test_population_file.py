@@ -69,6 +69,18 @@ def test_an_unweighted_file_is_the_whole_area(short):
     assert scn.params["population"]["represents_households"] == 3
 
 
+def test_a_household_whose_ages_are_all_drawn_gets_an_adult(short, tmp_path):
+    pop = build_population(short.params, Streams(0), 300)
+    h, p = write_population(pop, short.params, tmp_path, "county")
+    persons = pd.read_csv(p, dtype=str, keep_default_na=False)
+    persons["age"] = ""
+    persons.to_csv(p, index=False)
+    for seed in range(3):
+        P = build_population(with_file(short, h).params, Streams(seed)).persons
+        adults = np.bincount(P.hh, weights=P.born & (P.age >= 18), minlength=300)
+        assert (adults > 0).all()
+
+
 def test_missing_cells_are_imputed_per_replication_and_reported(short, tmp_path):
     pop = build_population(short.params, Streams(0), 400)
     h, p = write_population(pop, short.params, tmp_path, "county")
@@ -235,6 +247,7 @@ BAD = {
     "cause_without_registry": ("households", "3", "registry_cause", "'illness'"),
     "township_out_of_range": ("households", "4", "township", "'12'"),
     "weight_not_positive": ("households", "4", "weight", "'0"),
+    "not_utf8": ("households", "", "", "'utf-8' codec can't decode"),
 }
 
 
@@ -256,8 +269,9 @@ def test_bad_file_is_refused_in_one_line(case, command, capsys, monkeypatch):
     assert "Traceback" not in err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
-    for piece in (f"{case}_{table}.csv", f"row {row},", f"column '{column}'", value):
-        assert piece in lines[0], (piece, lines[0])
+    for piece in (f"{case}_{table}.csv", row and f"row {row},", column and f"column "
+                  f"'{column}'", value):
+        assert piece is None or piece in lines[0], (piece, lines[0])
 
 
 def test_scenario_paths_are_relative_to_it_and_stay_in_its_folder(capsys):
