@@ -170,19 +170,16 @@ TOTALS_COLUMNS = ("quantity", "group", "status", "cause", "value", "source")
 
 # ---- reading and checking ------------------------------------------------------------------
 def _read_table(path: Path, columns: tuple[Column, ...]) -> pd.DataFrame:
-    """Read a CSV (or Parquet, if pyarrow is installed) as text cells; '' is missing."""
+    """Read a CSV file as text cells ('' is missing), before any cell is interpreted.
+
+    CSV only: Parquet would need pyarrow, which is not a dependency.
+    """
     if not path.is_file():
         raise PopulationFileError(path, None, "", None, "file not found",
                                   "an existing .csv file")
     try:
-        if path.suffix == ".parquet":
-            frame = pd.read_parquet(path).astype(str).replace({"nan": "", "None": ""})
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
-                                encoding="utf-8", skipinitialspace=True)
-    except ImportError:
-        raise PopulationFileError(path, None, "", None, "Parquet needs pyarrow",
-                                  "a .csv file") from None
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
+                            encoding="utf-8", skipinitialspace=True)
     except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
         raise PopulationFileError(path, None, "", None, f"cannot be read "
                                   f"({' '.join(str(exc).split())[:120]})",
