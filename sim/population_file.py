@@ -215,7 +215,11 @@ def _parse(path: Path, frame: pd.DataFrame, col: Column, major_names=()) -> tupl
     if col.kind == "id":
         return text.to_numpy(), missing
     if col.kind in ("int", "float", "bool"):
-        values = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(float)
+        filled = text.where(~missing, "nan")
+        try:  # the fast path; a cell that is not a number is found by the slow one
+            values = filled.astype("float64").to_numpy()
+        except ValueError:
+            values = pd.to_numeric(filled, errors="coerce").to_numpy(float)
         bad = ~missing & ~np.isfinite(values)
         if bad.any():
             i = np.flatnonzero(bad)[0]
