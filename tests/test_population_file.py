@@ -386,3 +386,15 @@ def test_analysis_commands_take_a_population_and_report_it(tmp_path, capsys):
     assert report.set_index("column").loc["distance_km", "imputed"] == 0
     assert report.set_index("column").loc["chronic_diagnosed", "imputed"] == 1  # p4
     assert (pd.read_csv(out / "batch.csv")["package"] == "base").all()
+
+
+def test_a_changed_file_is_a_changed_run_for_the_store(tmp_path):
+    from sim.runner import ReplicationStore
+
+    for name in ("good_households.csv", "good_persons.csv"):
+        (tmp_path / name).write_bytes((FIXTURES / name).read_bytes())
+    scn = load_scenario(overrides={"population.from": str(tmp_path / "good_households.csv")})
+    before = ReplicationStore(tmp_path / "store", scn, None).key
+    path = tmp_path / "good_households.csv"
+    path.write_text(path.read_text().replace("18000", "18500"))
+    assert ReplicationStore(tmp_path / "store", scn, None).key != before
