@@ -22,11 +22,11 @@ run: $(STAMP)
 
 ## Lint, then the whole test suite (unit, integration, CLI, notebooks)
 test: $(STAMP)
-	$(VENV)/bin/ruff check sim models tests benchmarks
+	$(VENV)/bin/ruff check sim models tests benchmarks scripts
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sim models tests benchmarks
+	$(VENV)/bin/ruff check sim models tests benchmarks scripts
 
 ## Speed and memory of the engine (figures printed, never asserted)
 bench: $(STAMP)

@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "scenarios/calendars/)")
     run.add_argument("--households", type=_positive_int, default=None,
                      help="households to simulate (default: the scenario's)")
+    run.add_argument("--population", default=None, metavar="HOUSEHOLDS.csv",
+                     help="start from this households file (persons file beside it, "
+                          "'households' in its name replaced by 'persons'; see "
+                          "docs/population_format.md) instead of the scenario's population")
     run.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
     run.add_argument("--reps", type=_positive_int, default=5,
                      help="replications with seeds seed..seed+reps-1 (default 5)")
@@ -81,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="validate a scenario without running it")
     check.add_argument("scenario", nargs="?", default=None)
+    check.add_argument("--population", default=None, metavar="HOUSEHOLDS.csv",
+                     help="start from this households file (persons file beside it, "
+                          "'households' in its name replaced by 'persons'; see "
+                          "docs/population_format.md) instead of the scenario's population")
     check.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE")
 
@@ -94,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "out/calibrate); its abc.db makes an interrupted fit resume")
     cal.add_argument("--households", type=_positive_int, default=None,
                      help="households per simulation (default: the scenario's)")
+    cal.add_argument("--population", default=None, metavar="HOUSEHOLDS.csv",
+                     help="start from this households file (persons file beside it, "
+                          "'households' in its name replaced by 'persons'; see "
+                          "docs/population_format.md) instead of the scenario's population")
     cal.add_argument("--populations", type=_positive_int, default=100, metavar="N",
                      help="particles per generation (default 100)")
     cal.add_argument("--generations", type=_positive_int, default=4, metavar="N",
@@ -227,12 +239,39 @@ def _quiet_stdout() -> None:
         pass
 
 
+def load_with_population(scenario, overrides, population):
+    """The scenario with ``--set`` overrides, then ``--population`` if given.
+
+    ``--population`` replaces the scenario's population files: its households file, the
+    persons file beside it, no totals file (a weight column still expands the sample).
+    """
+    from sim.scenario import load_scenario
+
+    scn = load_scenario(scenario, overrides)
+    if population is None:
+        return scn
+    return scn.with_overrides({"population.from": population, "population.persons": "",
+                               "population.totals": ""}, source="--population",
+                              name=scn.name)
+
+
+def write_population_report(scenario, out: Path) -> list[Path]:
+    """``population_report.csv`` (counts only) when the scenario's population is a file."""
+    from sim.outputs import POPULATION_REPORT
+    from sim.population_file import load_report
+
+    if not scenario.params["population"]["from"]:
+        return []
+    path = Path(out) / POPULATION_REPORT
+    load_report(scenario.params).to_csv(path, index=False)
+    return [path]
+
+
 def _run(args) -> int:
     from sim.outputs import OutputFolder
     from sim.runner import ReplicationStore, check_run_args, run
-    from sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario = load_with_population(args.scenario, args.overrides, args.population)
     if args.calendar:
         scenario = scenario.with_calendar(args.calendar)
     check_run_args(scenario, args.reps, args.seed, args.households, args.workers)
@@ -268,6 +307,7 @@ def _run(args) -> int:
                   f"replication(s) {where}", file=sys.stderr)
             return 128 + getattr(exc, "signum", 2)
         written = write_outputs(res, scenario, target.staging, figures=not args.no_figures)
+        written += write_population_report(scenario, target.staging)
         target.commit()
         if keeper:
             keeper.prune(seeds)  # the folder holds this run's replications only
@@ -333,10 +373,11 @@ def format_summary(res) -> str:
 
 
 def _check(args) -> int:
-    from sim.scenario import load_scenario
-
-    scn = load_scenario(args.scenario, args.overrides)
-    print(f"{scn.path}: valid ({len(scn.changes)} calendar change(s))")
+    scn = load_with_population(args.scenario, args.overrides, args.population)
+    data = scn.params["population"]["from"]
+    extra = f"; population file {data}: {scn.params['population']['households']:,} " \
+        "households" if data else ""
+    print(f"{scn.path}: valid ({len(scn.changes)} calendar change(s){extra})")
     return 0
 
 
@@ -385,12 +426,12 @@ def _keys(args) -> int:
 def _calibrate(args) -> int:
     from models.calibration import Calibration
     from models.targets import load_targets
-    from sim.scenario import load_scenario
 
-    scenario = load_scenario(args.scenario, args.overrides)
+    scenario = load_with_population(args.scenario, args.overrides, args.population)
     targets = load_targets(args.targets, scenario)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    write_population_report(scenario, out)
     executor = None
     if args.scheduler is not None:
         from models.batch import executor_for
@@ -453,6 +494,10 @@ def _add_common(p: argparse.ArgumentParser, reps: int = 5) -> None:
     p.add_argument("--calendar", default=None, metavar="NAME", help="add a calendar overlay")
     p.add_argument("--households", type=_positive_int, default=None,
                    help="households per run (default: the scenario's)")
+    p.add_argument("--population", default=None, metavar="HOUSEHOLDS.csv",
+                   help="start from this households file (persons file beside it, "
+                        "'households' in its name replaced by 'persons'; see "
+                        "docs/population_format.md) instead of the scenario's population")
     p.add_argument("--months", type=_positive_int, default=None,
                    help="report only the first MONTHS months (quick checks)")
     p.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
@@ -523,12 +568,12 @@ def _analysis(command):
 def _setup(args, default_packages=None):
     """Base scenario, packages file (or None), measures list, output folder, store."""
     from models.batch import load_packages
-    from sim.scenario import load_scenario
 
     pfile = load_packages(args.packages) if args.packages else None
     if args.packages and args.measures:
         raise _BadInput("give --packages or --measures, not both")
-    base = load_scenario(args.scenario or (pfile.base if pfile else None), args.overrides)
+    base = load_with_population(args.scenario or (pfile.base if pfile else None),
+                                args.overrides, args.population)
     if args.calendar:
         base = base.with_calendar(args.calendar)
     if args.months:
@@ -540,6 +585,7 @@ def _setup(args, default_packages=None):
             raise _BadInput("--measures needs at least one name")
     out = Path(args.out or f"out/{args.command}")
     out.mkdir(parents=True, exist_ok=True)
+    write_population_report(base, out)
     store = None if args.no_store else out / "runs"
     return base, pfile, measures, out, store
 

@@ -3,9 +3,12 @@
 Each person holds one fixed uniform (stream ``enrolment``) and is insured while it lies
 below the enrolment probability of the household's group: ``payment.enrolled_share``
 without help, raised by measures through the ``enrolment_probability`` extension point
-(e.g. premium subsidies). Enrolment is decided at the first month, at the start of each
-insurance year, and at birth; a change of the probabilities by the policy calendar takes
-effect at the next insurance year.
+(e.g. premium subsidies). A person a data file records as insured (not insured) at the
+start gets a uniform below (above) the start probability, drawn within that range: the
+recorded status holds in the first year and the person keeps a matching propensity.
+Enrolment is decided at the first month, at the start of each insurance year, and at
+birth; a change of the probabilities by the policy calendar takes effect at the next
+insurance year.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ class Enrolment:
         self.model = model
         n = model.pop.persons.n
         self.u = model.streams["enrolment"].keyed(np.arange(n), 0)
+        known = model.pop.persons.insured_known
+        if (known >= 0).any():  # a data file's status holds at the start, then persists
+            p0 = self.probability()[model.pgroup]
+            self.u = np.where(known == 1, self.u * p0,
+                              np.where(known == 0, p0 + self.u * (1.0 - p0), self.u))
         self.flags = np.zeros(n, bool)
         self.n_insured = np.zeros(len(GROUPS))
 

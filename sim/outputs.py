@@ -36,7 +36,9 @@ EVENT_COLUMNS = ("month", "event", "name", "note", "year", "refused_households",
 #: Files a run writes (besides the store folder ``reps/``).
 TABLES = ("summary.csv", "monthly.csv", "annual.csv", "events.csv")
 FIGURES = ("states.png", "returns.png", "spending.png")
-OUTPUT_FILES = frozenset((*TABLES, *FIGURES, "scenario.json"))
+#: Counts of what a population file supplied, imputed and corrected (runs from data only).
+POPULATION_REPORT = "population_report.csv"
+OUTPUT_FILES = frozenset((*TABLES, *FIGURES, "scenario.json", POPULATION_REPORT))
 STORE_DIR = "reps"
 
 

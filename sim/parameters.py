@@ -12,6 +12,7 @@ from sim.priors import CALIBRATION
 from sim.schema import (
     Bool,
     Choice,
+    DataPath,
     Dated,
     Dist,
     Month,
@@ -92,11 +93,23 @@ CALENDAR = Section({
 })
 
 POPULATION = Section({
-    "households": Num("households", "Households simulated (the CLI's --households overrides).",
+    "households": Num("households", "Households simulated (the CLI's --households overrides; "
+                      "with a population file, set from the file).",
                       low=1, high=50_000_000, integer=True),
+    "from": DataPath(doc="Households file (CSV, docs/population_format.md) to start from "
+                     "instead of a synthetic population; path relative to the scenario "
+                     "file. Empty: synthetic. The profile below fills what it lacks."),
+    "persons": DataPath(doc="Persons file of that population; empty: the households file's "
+                        "name with 'households' replaced by 'persons'."),
+    "totals": DataPath(doc="Area totals (CSV: quantity, group, status, cause, value, "
+                       "source) the survey weights are raked to before expansion."),
+    "expand_to": Num("households", "Households simulated from a weighted file; 0: its "
+                     "weighted total (one simulated household per household of the area).",
+                     low=0, high=50_000_000, integer=True, required=False, fallback=0),
     "represents_households": Num("households", "Households in the real area the synthetic "
                                  "population stands for; counts are scaled by "
-                                 "represents/simulated.", low=1, integer=True),
+                                 "represents/simulated (with a population file: set from "
+                                 "it).", low=1, integer=True),
     "townships": Num("townships", "Townships; each has its own family-doctor teams.",
                      low=1, high=10_000, integer=True),
     "household_size": Dist(HOUSEHOLD_SIZES, doc="Shares of households by size (6 = 6 or more)."),

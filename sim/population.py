@@ -9,7 +9,7 @@ Simplifications (documented assumptions): ages are drawn independently per perso
 household without an adult gets one; earned income is shared equally by the members of
 working age (all members if none is); log earned income is log-normal around the group's
 median, a permanent part plus an AR(1) shock started from its stationary spread, with no
-floor; major diseases start at their steady-state prevalence (:func:`_draw_major`);
+floor; major diseases start at their steady-state prevalence (:func:`draw_major`);
 households where a woman could bear a child during the run get ``birth_slots`` empty
 person slots (births beyond them are not simulated).
 
@@ -53,6 +53,7 @@ class Persons:
     major_months: np.ndarray  # int16: months of the treatment course done (-1 not started)
     earn_share: np.ndarray  # float32 share of the household's earned income
     death_month: np.ndarray  # int16 month of the current year in which background death falls
+    insured_known: np.ndarray  # int8 insured at the start per a data file: 1, 0, -1 unknown
 
     @property
     def n(self) -> int:
@@ -116,8 +117,16 @@ def age_band_index(age: np.ndarray) -> np.ndarray:
 
 def build_population(params: dict, streams: Streams, households: int | None = None
                      ) -> Population:
-    """Draw the synthetic population of a scenario; ``households`` overrides the file's N."""
+    """The population of a scenario: from its data files if it names them, else synthetic.
+
+    ``households`` overrides the scenario's number of synthetic households (a data file
+    sets its own, see :mod:`sim.population_file`).
+    """
     pop = params["population"]
+    if pop["from"]:
+        from sim.population_file import population_from_file
+
+        return population_from_file(params, streams)
     inc = params["income"]
     n_hh = int(households or pop["households"])
     rng = streams["population"].generator(0)
@@ -140,16 +149,10 @@ def build_population(params: dict, streams: Streams, households: int | None = No
 
     chronic, diagnosed, managed = draw_chronic(rng, params["health"]["chronic"], age)
 
-    capacity = work_capacity(age, params)
-    hh_capacity = np.bincount(hh, weights=capacity, minlength=n_hh)
-    earn_share = np.where(hh_capacity[hh] > 0, capacity / np.maximum(hh_capacity[hh], 1e-12),
-                          1.0 / sizes[hh]).astype(np.float32)
+    earn_share, hh_capacity = capacity_shares(age, hh, sizes, params)
 
     earned_pp, shock = draw_earnings(rng, params, group, n_hh)
-    # Earnings follow the members' capacity: a household of workers earns more per person
-    # than one of children and elderly; the scale keeps the drawn median per person.
-    per_capacity = n_p / max(hh_capacity.sum(), 1e-12)
-    earned_year = earned_pp * np.where(hh_capacity > 0, hh_capacity * per_capacity, sizes)
+    earned_year = capacity_earnings(earned_pp, hh_capacity, sizes)
     transfers = _by_group(inc["transfers_yuan"])[group]
     registered = _lowest_in_group(earned_year / sizes + transfers, group,
                                   _by_group(pop["registered_poor_share"]))
@@ -158,7 +161,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     cause_illness = _recorded_cause(rng, params, hh, chronic, diagnosed, n_hh)
     cause_illness &= registered | formerly
 
-    major, major_late, major_found, major_months = _draw_major(
+    major, major_late, major_found, major_months = draw_major(
         streams["population"].generator(1), params["health"]["major"], age, female,
         params["health"]["mortality_per_1000"])
     persons = Persons(
@@ -166,6 +169,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
         chronic=chronic, diagnosed=diagnosed, managed=managed, major=major,
         major_late=major_late, major_found=major_found, major_months=major_months,
         earn_share=earn_share, death_month=np.full(n_p, -1, np.int16),
+        insured_known=np.full(n_p, -1, np.int8),
     )
     could_bear = np.bincount(hh, weights=female & (age >= 10) & (age <= 44), minlength=n_hh)
     slots = sizes + pop["birth_slots"] * (could_bear > 0)
@@ -195,6 +199,29 @@ def work_capacity(age: np.ndarray, params: dict) -> np.ndarray:
                              params["income"]["elderly_work_capacity"]))
 
 
+def capacity_shares(age, hh, sizes, params) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's share of the household's earnings, and each household's capacity.
+
+    Shares follow the members' capacity (equal shares in a household without any).
+    """
+    capacity = work_capacity(age, params)
+    hh_capacity = np.bincount(hh, weights=capacity, minlength=len(sizes))
+    share = np.where(hh_capacity[hh] > 0, capacity / np.maximum(hh_capacity[hh], 1e-12),
+                     1.0 / np.maximum(sizes[hh], 1))
+    return share.astype(np.float32), hh_capacity
+
+
+def capacity_earnings(earned_pp: np.ndarray, hh_capacity: np.ndarray, sizes: np.ndarray
+                      ) -> np.ndarray:
+    """Household earnings (yuan per year) from drawn earnings per person.
+
+    Earnings follow the members' capacity: a household of workers earns more per person
+    than one of children and elderly; the scale keeps the drawn median per person.
+    """
+    per_capacity = sizes.sum() / max(hh_capacity.sum(), 1e-12)
+    return earned_pp * np.where(hh_capacity > 0, hh_capacity * per_capacity, sizes)
+
+
 def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) -> Persons:
     """The persons laid out again with empty slots for births after each household's members.
 
@@ -215,7 +242,7 @@ def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) ->
         new = np.zeros(n, old.dtype)
         if f.name == "hh":
             new = np.repeat(np.arange(len(slots), dtype=old.dtype), slots)
-        elif f.name in ("major", "major_months", "death_month"):
+        elif f.name in ("major", "major_months", "death_month", "insured_known"):
             new.fill(-1)
         new[where] = old
         out[f.name] = new
@@ -372,7 +399,7 @@ def major_years_in_state(rec: dict, background: float = 0.0) -> np.ndarray:
                      after(p_found_l, reach_l, rec["cure_share_late"], mu_l)])
 
 
-def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
+def draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
                 mortality_per_1000: dict):
     """Prevalent major-disease cases at the start, at steady state.
 

@@ -42,6 +42,7 @@ import pandas as pd
 
 from sim.engine import Model
 from sim.parameters import GROUPS, POPULATION
+from sim.population_file import data_digest
 from sim.results import Results
 from sim.scenario import Scenario
 
@@ -123,6 +124,12 @@ def check_run_args(scenario: Scenario, reps=1, seed=0, households=None, workers=
     if households is not None:
         _whole("households", households, 1, cap, f"a whole number from 1 to {cap:,} "
                "(population.households in the scenario schema)")
+    pop = scenario.params["population"]
+    if pop["from"] and households not in (None, pop["households"]):
+        raise RunArgumentError("households", households, f"differs from the "
+                               f"{pop['households']:,} households of the population file "
+                               f"{Path(pop['from']).name}", "leave it out (a weighted file "
+                               "expands to population.expand_to)")
     n = households if households is not None else scenario.params["population"]["households"]
     at_once = min(workers or 1, reps)
     need = n * mean_household_size(scenario) * BYTES_PER_PERSON * at_once
@@ -493,6 +500,7 @@ class ReplicationStore:
         key.update(scenario.to_json().encode())
         key.update(repr(households).encode())
         key.update(source_digest().encode())
+        key.update(data_digest(scenario.params).encode())  # a changed population file
         self.key = key.hexdigest()[:16]
 
     def path(self, seed: int) -> Path:

@@ -482,6 +482,11 @@ def _check_consistency(params: dict, ctx: Context) -> None:
         raise ctx.error("calendar.end", f"{cal['end']} is before calendar.start "
                         f"{cal['start']}", "a month at or after the start")
     pop = params["population"]
+    if pop["from"]:  # the file sets the households simulated and those of the area
+        from sim.population_file import simulated_households
+
+        pop["households"], area = simulated_households(params)
+        pop["represents_households"] = max(1, int(round(area)))
     if pop["worker_age_max"] < pop["worker_age_min"]:
         raise ctx.error("population.worker_age_max", "is below worker_age_min",
                         "an age at or above population.worker_age_min")

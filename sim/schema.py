@@ -166,6 +166,48 @@ class Str(Node):
 
 
 @dataclass
+class DataPath(Str):
+    """A data file named by a scenario, resolved to an absolute path when validated.
+
+    A relative path is taken from the folder of the file that set the key, or from the
+    working directory for ``--set`` and ``--population``. Like ``scenario.base``, a
+    path set in a scenario file must lie in the top-level scenario's folder (or below)
+    or among the built-in scenarios, so a scenario cannot make the program read files
+    elsewhere on the machine; a path given on the command line may be anywhere.
+    """
+
+    def validate(self, value, key, ctx):
+        """Accept text; return '' or the absolute path."""
+        from pathlib import Path
+
+        value = super().validate(value, key, ctx)
+        if not value:
+            return ""
+        source = Path(ctx.source(key))
+        # read from a scenario file (not an override, a calendar overlay or a revalidation
+        # of values already resolved): those contexts carry where each key came from
+        from_file = bool(ctx.origins) and source.suffix == ".toml" and source.is_file()
+        path = Path(value)
+        if not path.is_absolute():
+            path = (source.parent if from_file else Path.cwd()) / path
+        path = path.resolve()
+        top = Path(ctx.default_source)
+        if from_file and top.suffix == ".toml":
+            from sim.scenario import SCENARIO_DIR
+
+            roots = (top.resolve().parent, SCENARIO_DIR.resolve())
+            if not any(path.is_relative_to(r) for r in roots):
+                raise ctx.error(key, f"file {value!r} is outside the scenario's folder",
+                                f"a file in {roots[0]} or below (or give it with "
+                                "--population)")
+        return str(path)
+
+    def describe(self):
+        """Allowed values."""
+        return "a file path in quotes (relative to the scenario file), or empty"
+
+
+@dataclass
 class Choice(Node):
     """One of a fixed set of words."""
 
