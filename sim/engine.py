@@ -226,6 +226,7 @@ class Model:
         inpatient, outpatient = health.acute_episodes(self, m)
         self.month_persons = {"outpatient": outpatient, "inpatient": inpatient}
         sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths)
+        major_of = P.major.copy()  # what each major-disease bill is for, courses ending too
         major = health.major_course(self, m, deaths)
         sick += major["sick"]
         for k, v in major["counts"].items():
@@ -245,8 +246,8 @@ class Model:
         batches = [("outpatient", op["bills"]), ("inpatient", ip["bills"])]
         batches += [("chronic", bills) for bills in self.care.chronic(chronic_ill)]
         course, ongoing = major["bills"]["course"], major["bills"]["ongoing"]
-        batches.append(("inpatient", self.care.major("inpatient", *course)))
-        batches.append(("special", self.care.major("special", *ongoing)))
+        batches.append(("inpatient", self.care.major("inpatient", *course, major_of=major_of)))
+        batches.append(("special", self.care.major("special", *ongoing, major_of=major_of)))
         oop_hh = self._settle(m, batches)
         self._liquidity(m)
 

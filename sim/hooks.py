@@ -21,7 +21,7 @@ settled_at_once        per bill: all layers settle at discharge (the    any
                        household advances nothing)
 payment_floor          per bill: share of the whole bill the layers     max
                        must reach for the insured (basic insurance
-                       pays the gap)
+                       pays the gap); told what each bill is for
 manage_on_diagnosis    chance a new diagnosis starts management         max
 dropout                monthly chance a managed patient drops out       min
 enrolment_probability  chance a person is insured, by group             max
@@ -92,11 +92,16 @@ class Hooks:
             out |= m.settled_at_once(kind, groups)
         return out
 
-    def payment_floor(self, kind: str, bills) -> np.ndarray | None:
-        """The highest payment floor any measure sets on each bill (None: none)."""
+    def payment_floor(self, kind: str, bills, disease: np.ndarray | None = None
+                      ) -> np.ndarray | None:
+        """The highest payment floor any measure sets on each bill (None: none).
+
+        ``disease`` says what each bill is for (codes of ``sim.parameters``: a chronic
+        disease billed alone, a major disease, or NO_DISEASE).
+        """
         floor = None
         for m in self._by_point["payment_floor"]:
-            share = m.payment_floor(kind, bills)
+            share = m.payment_floor(kind, bills, disease)
             floor = share if floor is None else np.maximum(floor, share)
         return floor
 

@@ -75,8 +75,13 @@ class Measure:
         """Per bill: every layer settles at discharge."""
         return np.zeros(len(groups), bool)
 
-    def payment_floor(self, kind: str, bills) -> np.ndarray:
-        """Per bill: share of the whole bill the layers must reach (0: no floor)."""
+    def payment_floor(self, kind: str, bills, disease: np.ndarray | None = None
+                      ) -> np.ndarray:
+        """Per bill: share of the whole bill the layers must reach (0: no floor).
+
+        ``disease``: what each bill is for (``sim.parameters.NO_DISEASE``, a chronic
+        disease's index, or ``MAJOR_CODE`` + a major disease's index), when known.
+        """
         return np.zeros(len(bills))
 
     def manage_on_diagnosis(self, persons: np.ndarray, disease: int, base: float
