@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import CHRONIC, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
-from sim.payment import Bills, quote
+from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
 
 
@@ -168,7 +168,7 @@ class CareSystem:
         """
         m = self.model
         ct, P, H, acc = m.care_tables, m.pop.persons, m.pop.households, m.accounts
-        oop = quote(kind, bills, m.ledger, m.rules)
+        oop = m.places.quote(kind, bills, m.ledger)
         hh = P.hh[bills.person]
         income_pc_month = np.maximum(acc.sum_income[hh] / 12.0 / np.maximum(H.size[hh], 1),
                                      ct.income_floor)

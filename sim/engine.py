@@ -38,6 +38,7 @@ from sim.hooks import Hooks
 from sim.liquidity import Liquidity
 from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
+from sim.places import PlaceRules, place_of_township
 from sim.policies import REGISTRY
 from sim.population import build_population
 from sim.poverty import Accounts, hardship, monthly_income, update_income_shocks
@@ -45,6 +46,7 @@ from sim.registry import INDICATORS as REGISTRY_INDICATORS
 from sim.registry import Registry
 from sim.results import Recorder, Results
 from sim.rng import Streams
+from sim.scenario import place_params
 from sim.schema import dated_value
 
 #: The payers that can pay each kind of bill (the others pay nothing; see sim.payment).
@@ -75,6 +77,7 @@ class Model:
         self.n_born = H.size.astype(np.int64)  # slots filled: members at start and births
         self.mothers = None  # women who can give birth this year (set each January)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
+        self.pplace = place_of_township(self.params)[H.township[P.hh]]  # int8 (sim.places)
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
@@ -107,6 +110,8 @@ class Model:
         health.refresh_age(self)  # per-person monthly rates follow the new tables
         self.care_tables = CareTables.from_params(self.params)
         self.rules = PaymentRules.from_params(self.params)
+        self.places = PlaceRules(self.rules, [PaymentRules.from_params(p)
+                                              for p in place_params(self.params)], self.pplace)
         for measure in self.measures.values():
             measure.compile()
 
@@ -293,7 +298,7 @@ class Model:
         for kind, bills in batches:
             if len(bills) == 0:
                 continue
-            paid = settle(kind, bills, self.ledger, self.rules)
+            paid = self.places.settle(kind, bills, self.ledger, settle)
             self.hooks.after_payment(kind, bills, paid)
             hh = P.hh[bills.person]
             households.append(hh)

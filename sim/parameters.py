@@ -126,6 +126,18 @@ POPULATION = Section({
                           integer=True),
     "worker_age_max": Num("years", "Oldest age that earns income.", low=40, high=90,
                           integer=True),
+    "places": Records(Section({
+        "name": Str(doc="The place (a prefecture, county or group of counties).",
+                    required=True),
+        "township_share": Prob("Share of the scenario's townships in the place; townships "
+                               "are dealt to the places in order, the rest form the rest of "
+                               "the scenario."),
+        "set": _AnyTable(doc="The place's own payment terms: dotted keys under payment.basic, "
+                         "payment.critical_illness, payment.assistance or "
+                         "payment.supplemental, and their values."),
+        "note": Str(doc="What the place is and where its terms come from."),
+    }), required=False, doc="Places inside the scenario with their own payment terms (seed "
+        "002: 80% medical assistance in the four southern prefectures, 70% elsewhere)."),
 })
 
 INCOME = Section({

@@ -64,7 +64,8 @@ def schema_has(key: str) -> bool:
         else:
             return False
         i += 1
-    return not isinstance(node, Section | Records)
+    # a leaf, or a free table of keys (a Section without children, e.g. a place's terms)
+    return not isinstance(node, Records) and not (isinstance(node, Section) and node.children)
 
 
 @cache
