@@ -154,7 +154,7 @@ class CareSystem:
         m = self.model
         H, P, ct = m.pop.households, m.pop.persons, m.care_tables
         hh = P.hh[persons]
-        asked = ~m.hooks.deposit_waived(H.group[hh]) & (ct.deposit[level] > 0)
+        asked = ~m.hooks.deposit_waived(H.group[hh], level) & (ct.deposit[level] > 0)
         return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
 
     def _seek(self, kind: str, bills: Bills, base: np.ndarray | float) -> np.ndarray:

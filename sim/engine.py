@@ -309,15 +309,16 @@ class Model:
                 counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
                                                        minlength=N_GROUPS)
             if kind in SETTLED_LATER:
-                self._advance(m, kind, hh, g, paid)
+                self._advance(m, kind, hh, g, paid, bills.level)
         if not households:
             return np.zeros(H.n)
         return np.bincount(np.concatenate(households), weights=np.concatenate(oop),
                            minlength=H.n)
 
-    def _advance(self, m: int, kind: str, hh: np.ndarray, g: np.ndarray, paid) -> None:
+    def _advance(self, m: int, kind: str, hh: np.ndarray, g: np.ndarray, paid,
+                 level: np.ndarray | None = None) -> None:
         """What the later layers pay is advanced by the household unless settled at once."""
-        later = np.where(self.hooks.settled_at_once(kind, g), 0.0,
+        later = np.where(self.hooks.settled_at_once(kind, g, level), 0.0,
                          paid.critical_illness + paid.assistance + paid.supplemental)
         if later.any():
             out = self.liquidity.advance(m, hh, later,
