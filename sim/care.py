@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.parameters import CHRONIC, LEVELS, TB_INDEX
-from sim.payment import Bills, quote
+from sim.parameters import CHRONIC, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
+from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
 
 
@@ -47,9 +47,10 @@ class CareTables:
     reference_burden: dict
     income_floor: float
     in_scope: np.ndarray  # (level,) share of a bill in the insurance catalogue
-    chronic_cost: np.ndarray  # (256,) monthly bill of the non-TB diseases, by mask
+    chronic_cost: np.ndarray  # (256,) monthly merged bill of the diseases not billed alone
     chronic_scope: np.ndarray  # (256,) its in-scope part
-    tb_cost: np.ndarray  # (2,) monthly TB bill: [unmanaged, managed]
+    alone: np.ndarray  # (disease,) bool: billed on its own (tuberculosis always)
+    alone_cost: np.ndarray  # (disease, 2) monthly bill of a disease billed alone
 
     @classmethod
     def from_params(cls, params: dict) -> CareTables:
@@ -60,8 +61,10 @@ class CareTables:
             return np.array([table[k] for k in LEVELS], dtype=float)
 
         in_scope = lv(c["in_scope_share"])
-        cost, scope = _chronic_tables(params["health"]["chronic"], in_scope)
-        tb = params["health"]["chronic"]["tuberculosis"]
+        chronic = params["health"]["chronic"]
+        alone = np.array([d == TB_INDEX or bool(c["billed_alone"][name])
+                          for d, name in enumerate(CHRONIC)])
+        cost, scope = _chronic_tables(chronic, in_scope, alone)
 
         return cls(
             outpatient_seek=c["outpatient_seek"], inpatient_seek=c["inpatient_seek"],
@@ -82,14 +85,15 @@ class CareTables:
             reference_burden={k: c["demand"][f"{k}_reference_burden"]
                               for k in ("outpatient", "inpatient")},
             income_floor=c["demand"]["income_floor_yuan_per_month"],
-            in_scope=in_scope, chronic_cost=cost, chronic_scope=scope,
-            tb_cost=np.array([tb["cost_yuan_per_month_unmanaged"],
-                              tb["cost_yuan_per_month_managed"]]),
+            in_scope=in_scope, chronic_cost=cost, chronic_scope=scope, alone=alone,
+            alone_cost=np.array([[chronic[name]["cost_yuan_per_month_unmanaged"],
+                                  chronic[name]["cost_yuan_per_month_managed"]]
+                                 for name in CHRONIC], dtype=float),
         )
 
 
-def _chronic_tables(chronic: dict, in_scope: np.ndarray):
-    """Monthly bill (and its in-scope part) of a patient's non-TB diseases, by mask.
+def _chronic_tables(chronic: dict, in_scope: np.ndarray, alone: np.ndarray):
+    """Monthly bill (and its in-scope part) of a patient's diseases not billed alone, by mask.
 
     The mask is ``diagnosed | managed << 4``; one merged bill per patient replaces one per
     disease.
@@ -98,7 +102,7 @@ def _chronic_tables(chronic: dict, in_scope: np.ndarray):
     for code in range(256):
         diagnosed, managed = code & 0x0F, code >> 4
         for d, name in enumerate(CHRONIC):
-            if d == TB_INDEX or not diagnosed >> d & 1:
+            if alone[d] or not diagnosed >> d & 1:
                 continue
             p = chronic[name]
             c = p["cost_yuan_per_month_managed" if managed >> d & 1
@@ -123,17 +127,20 @@ class CareSystem:
         self.model = model
         self.delayed: dict[int, np.ndarray] = {}  # month -> persons whose need comes back
 
-    def _bills(self, kind, persons, level, amount, tb, scope=None) -> Bills:
+    def _bills(self, kind, persons, level, amount, tb, scope=None, disease=None) -> Bills:
         """A batch of bills of ``kind``; the in-scope part follows the level unless given.
 
-        Measures may set a payment floor on them (``payment_floor``).
+        Measures may set a payment floor on them (``payment_floor``), told what each bill is
+        for (``disease``: codes of ``sim.parameters``; NO_DISEASE unless given).
         """
         m = self.model
         if scope is None:
             scope = amount * m.care_tables.in_scope[level]
+        if disease is None:
+            disease = np.full(len(persons), NO_DISEASE, np.int64)
         bills = Bills(person=persons, group=m.pgroup[persons], level=level.astype(np.int64),
                       amount=amount, scope=scope, insured=m.insured(persons), tb=tb)
-        bills.floor = m.hooks.payment_floor(kind, bills)
+        bills.floor = m.hooks.payment_floor(kind, bills, disease)
         return bills
 
     def deposit_blocks(self, persons: np.ndarray, level: np.ndarray, u: np.ndarray
@@ -147,7 +154,7 @@ class CareSystem:
         m = self.model
         H, P, ct = m.pop.households, m.pop.persons, m.care_tables
         hh = P.hh[persons]
-        asked = ~m.hooks.deposit_waived(H.group[hh]) & (ct.deposit[level] > 0)
+        asked = ~m.hooks.deposit_waived(H.group[hh], level) & (ct.deposit[level] > 0)
         return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
 
     def _seek(self, kind: str, bills: Bills, base: np.ndarray | float) -> np.ndarray:
@@ -161,7 +168,7 @@ class CareSystem:
         """
         m = self.model
         ct, P, H, acc = m.care_tables, m.pop.persons, m.pop.households, m.accounts
-        oop = quote(kind, bills, m.ledger, m.rules)
+        oop = m.places.quote(kind, bills, m.ledger)
         hh = P.hh[bills.person]
         income_pc_month = np.maximum(acc.sum_income[hh] / 12.0 / np.maximum(H.size[hh], 1),
                                      ct.income_floor)
@@ -244,8 +251,9 @@ class CareSystem:
     def chronic(self, ill: np.ndarray) -> list[Bills]:
         """Monthly bills of diagnosed chronic patients.
 
-        One merged bill per patient for hypertension, diabetes and severe mental disorders,
-        and one for tuberculosis (its reimbursement floor applies to TB bills alone).
+        One merged bill per patient for the diseases not billed alone, then one bill for each
+        disease billed alone (tuberculosis, and those of ``care.billed_alone``), at its own
+        care level, so that a payment floor can reach that disease's bills only.
         """
         m = self.model
         P, ct = m.pop.persons, m.care_tables
@@ -256,28 +264,35 @@ class CareSystem:
         factor = m.hooks.price_factor("chronic", who, level)
         out = [self._bills("chronic", who, level, ct.chronic_cost[code] * factor,
                            np.zeros(len(who), bool), ct.chronic_scope[code] * factor)]
-        tb_bit = np.uint8(1 << TB_INDEX)
-        tb = ill[(P.diagnosed[ill] & tb_bit) != 0]
-        managed = ((P.managed[tb] & tb_bit) != 0).astype(np.int64)
-        level = np.full(len(tb), m.health.chronic_level[TB_INDEX], np.int8)
-        factor = m.hooks.price_factor("chronic", tb, level)
-        out.append(self._bills("chronic", tb, level, ct.tb_cost[managed] * factor,
-                               np.ones(len(tb), bool)))
+        for d in np.flatnonzero(ct.alone):
+            bit = np.uint8(1 << d)
+            sick = ill[(P.diagnosed[ill] & bit) != 0]
+            managed = ((P.managed[sick] & bit) != 0).astype(np.int64)
+            level = np.full(len(sick), m.health.chronic_level[d], np.int8)
+            factor = m.hooks.price_factor("chronic", sick, level)
+            out.append(self._bills("chronic", sick, level, ct.alone_cost[d, managed] * factor,
+                                   np.full(len(sick), d == TB_INDEX),
+                                   disease=np.full(len(sick), d, np.int64)))
         return out
 
     def major(self, kind: str, persons: np.ndarray, amount: np.ndarray, level: np.ndarray,
-              new_episode: np.ndarray | None = None) -> Bills:
+              new_episode: np.ndarray | None = None, major_of: np.ndarray | None = None
+              ) -> Bills:
         """Major-disease bills: course months or care after a course.
 
         ``kind`` is ``inpatient`` for a course month and ``special`` for care after it;
         the special-treatment programme may lower them.
 
         ``new_episode`` marks the bills that open an inpatient episode (the first month of
-        a course), which pay the per-admission deductible.
+        a course), which pay the per-admission deductible. ``major_of`` is each person's
+        major disease at the start of the month's course (a course that ends this month
+        still bills for it); without it the bills are told no disease.
         """
         m = self.model
         amount = amount * m.hooks.price_factor("major", persons, level)
-        bills = self._bills(kind, persons, level, amount, np.zeros(len(persons), bool))
+        disease = None if major_of is None else MAJOR_CODE + major_of[persons].astype(np.int64)
+        bills = self._bills(kind, persons, level, amount, np.zeros(len(persons), bool),
+                            disease=disease)
         bills.new_episode = new_episode
         return bills
 

@@ -39,6 +39,7 @@ from sim.hooks import Hooks
 from sim.liquidity import Liquidity
 from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
+from sim.places import PlaceRules, place_of_township
 from sim.policies import REGISTRY
 from sim.population import build_population
 from sim.poverty import (
@@ -53,6 +54,7 @@ from sim.registry import INDICATORS as REGISTRY_INDICATORS
 from sim.registry import Registry
 from sim.results import Recorder, Results
 from sim.rng import Streams
+from sim.scenario import place_params
 from sim.schema import dated_value
 
 #: The payers that can pay each kind of bill (the others pay nothing; see sim.payment).
@@ -83,6 +85,7 @@ class Model:
         self.n_born = H.size.astype(np.int64)  # slots filled: members at start and births
         self.mothers = None  # women who can give birth this year (set each January)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
+        self.pplace = place_of_township(self.params)[H.township[P.hh]]  # int8 (sim.places)
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
         #: dead persons whose slots new households took (still counted as dead), by group
         self.dead_replaced = np.zeros(N_GROUPS)
@@ -117,6 +120,8 @@ class Model:
         health.refresh_age(self)  # per-person monthly rates follow the new tables
         self.care_tables = CareTables.from_params(self.params)
         self.rules = PaymentRules.from_params(self.params)
+        self.places = PlaceRules(self.rules, [PaymentRules.from_params(p)
+                                              for p in place_params(self.params)], self.pplace)
         for measure in self.measures.values():
             measure.compile()
 
@@ -239,6 +244,7 @@ class Model:
         inpatient, outpatient = health.acute_episodes(self, m)
         self.month_persons = {"outpatient": outpatient, "inpatient": inpatient}
         sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths)
+        major_of = P.major.copy()  # what each major-disease bill is for, courses ending too
         major = health.major_course(self, m, deaths)
         sick += major["sick"]
         for k, v in major["counts"].items():
@@ -258,8 +264,8 @@ class Model:
         batches = [("outpatient", op["bills"]), ("inpatient", ip["bills"])]
         batches += [("chronic", bills) for bills in self.care.chronic(chronic_ill)]
         course, ongoing = major["bills"]["course"], major["bills"]["ongoing"]
-        batches.append(("inpatient", self.care.major("inpatient", *course)))
-        batches.append(("special", self.care.major("special", *ongoing)))
+        batches.append(("inpatient", self.care.major("inpatient", *course, major_of=major_of)))
+        batches.append(("special", self.care.major("special", *ongoing, major_of=major_of)))
         oop_hh = self._settle(m, batches)
         self._liquidity(m)
 
@@ -337,7 +343,7 @@ class Model:
         for kind, bills in batches:
             if len(bills) == 0:
                 continue
-            paid = settle(kind, bills, self.ledger, self.rules)
+            paid = self.places.settle(kind, bills, self.ledger, settle)
             self.hooks.after_payment(kind, bills, paid)
             hh = P.hh[bills.person]
             households.append(hh)
@@ -348,15 +354,16 @@ class Model:
                 counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
                                                        minlength=N_GROUPS)
             if kind in SETTLED_LATER:
-                self._advance(m, kind, hh, g, paid)
+                self._advance(m, kind, hh, g, paid, bills.level)
         if not households:
             return np.zeros(H.n)
         return np.bincount(np.concatenate(households), weights=np.concatenate(oop),
                            minlength=H.n)
 
-    def _advance(self, m: int, kind: str, hh: np.ndarray, g: np.ndarray, paid) -> None:
+    def _advance(self, m: int, kind: str, hh: np.ndarray, g: np.ndarray, paid,
+                 level: np.ndarray | None = None) -> None:
         """What the later layers pay is advanced by the household unless settled at once."""
-        later = np.where(self.hooks.settled_at_once(kind, g), 0.0,
+        later = np.where(self.hooks.settled_at_once(kind, g, level), 0.0,
                          paid.critical_illness + paid.assistance + paid.supplemental)
         if later.any():
             out = self.liquidity.advance(m, hh, later,

@@ -16,12 +16,14 @@ access_factor          factor on the chance of forgoing care for        product
                        distance
 detection_factor       factor on routine detection of chronic and       product
                        major disease
-deposit_waived         per admission: no deposit asked                  any
-settled_at_once        per bill: all layers settle at discharge (the    any
-                       household advances nothing)
+deposit_waived         per admission (group, facility level): no        any
+                       deposit asked
+settled_at_once        per bill (group, facility level): all layers     any
+                       settle at discharge (the household advances
+                       nothing)
 payment_floor          per bill: share of the whole bill the layers     max
                        must reach for the insured (basic insurance
-                       pays the gap)
+                       pays the gap); told what each bill is for
 manage_on_diagnosis    chance a new diagnosis starts management         max
 dropout                monthly chance a managed patient drops out       min
 enrolment_probability  chance a person is insured, by group             max
@@ -78,25 +80,32 @@ class Hooks:
         return float(np.prod([m.detection_factor()
                               for m in self._by_point["detection_factor"]]))
 
-    def deposit_waived(self, groups: np.ndarray) -> np.ndarray:
-        """Whether any measure waives the admission deposit."""
+    def deposit_waived(self, groups: np.ndarray, level: np.ndarray | None = None
+                       ) -> np.ndarray:
+        """Whether any measure waives the admission deposit (at each admission's level)."""
         out = np.zeros(len(groups), bool)
         for m in self._by_point["deposit_waived"]:
-            out |= m.deposit_waived(groups)
+            out |= m.deposit_waived(groups, level)
         return out
 
-    def settled_at_once(self, kind: str, groups: np.ndarray) -> np.ndarray:
+    def settled_at_once(self, kind: str, groups: np.ndarray,
+                        level: np.ndarray | None = None) -> np.ndarray:
         """Whether any measure settles every layer of these bills at discharge."""
         out = np.zeros(len(groups), bool)
         for m in self._by_point["settled_at_once"]:
-            out |= m.settled_at_once(kind, groups)
+            out |= m.settled_at_once(kind, groups, level)
         return out
 
-    def payment_floor(self, kind: str, bills) -> np.ndarray | None:
-        """The highest payment floor any measure sets on each bill (None: none)."""
+    def payment_floor(self, kind: str, bills, disease: np.ndarray | None = None
+                      ) -> np.ndarray | None:
+        """The highest payment floor any measure sets on each bill (None: none).
+
+        ``disease`` says what each bill is for (codes of ``sim.parameters``: a chronic
+        disease billed alone, a major disease, or NO_DISEASE).
+        """
         floor = None
         for m in self._by_point["payment_floor"]:
-            share = m.payment_floor(kind, bills)
+            share = m.payment_floor(kind, bills, disease)
             floor = share if floor is None else np.maximum(floor, share)
         return floor
 

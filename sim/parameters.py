@@ -44,6 +44,12 @@ AGE_BAND_LOWER = (0, 15, 45, 60, 70, 80)
 #: The four chronic diseases under family-doctor standardised management (seeds 000, 004).
 CHRONIC = ("hypertension", "diabetes", "tuberculosis", "severe_mental")
 TB_INDEX = CHRONIC.index("tuberculosis")
+#: What a bill is for, as told to the ``payment_floor`` extension point: a chronic disease's
+#: index in CHRONIC for the bills of that disease billed alone (``care.billed_alone``),
+#: MAJOR_CODE + the major disease's index in ``health.major`` for major-disease bills, and
+#: NO_DISEASE for acute episodes and the merged chronic bill.
+NO_DISEASE = -1
+MAJOR_CODE = len(CHRONIC)
 HOUSEHOLD_SIZES = ("1", "2", "3", "4", "5", "6")
 
 
@@ -141,6 +147,18 @@ POPULATION = Section({
                           integer=True),
     "worker_age_max": Num("years", "Oldest age that earns income.", low=40, high=90,
                           integer=True),
+    "places": Records(Section({
+        "name": Str(doc="The place (a prefecture, county or group of counties).",
+                    required=True),
+        "township_share": Prob("Share of the scenario's townships in the place; townships "
+                               "are dealt to the places in order, the rest form the rest of "
+                               "the scenario."),
+        "set": _AnyTable(doc="The place's own payment terms: dotted keys under payment.basic, "
+                         "payment.critical_illness, payment.assistance or "
+                         "payment.supplemental, and their values."),
+        "note": Str(doc="What the place is and where its terms come from."),
+    }), required=False, doc="Places inside the scenario with their own payment terms (seed "
+        "002: 80% medical assistance in the four southern prefectures, 70% elsewhere)."),
 })
 
 INCOME = Section({
@@ -356,6 +374,11 @@ CARE = Section({
     "cost_log_sd": Num("log yuan", "Spread of bills around their mean.", low=0, high=3),
     "in_scope_share": by_level(Prob(), "Share of a bill inside the insurance catalogue "
                                "(政策范围内)."),
+    "billed_alone": Table(CHRONIC, Bool(), doc="Chronic diseases whose monthly care is billed "
+                          "on its own instead of in the patient's one merged chronic bill, so "
+                          "that a per-disease payment floor can reach it; tuberculosis always "
+                          "is. Absent: tuberculosis only.", required=False,
+                          fallback={name: name == "tuberculosis" for name in CHRONIC}),
     "forgone_days_multiplier": Num("ratio", "Working days lost when care is forgone, "
                                    "relative to treated.", low=1, high=10),
     "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death.",

@@ -475,6 +475,31 @@ def _build_changes(params: dict, changes, source: str) -> tuple[Change, ...]:
     return tuple(out)
 
 
+#: Parts of the scenario a place may change (what sim.payment.PaymentRules compiles).
+PLACE_KEYS = ("payment.basic.", "payment.critical_illness.", "payment.assistance.",
+              "payment.supplemental.")
+
+
+def place_params(params: dict, source: str = "population.places") -> list[dict]:
+    """The parameters of each place of ``population.places``: the scenario's with its terms.
+
+    Raises ScenarioError for a key outside the payment layers or unknown to the schema.
+    """
+    sch = schema()
+    out = []
+    for place in params["population"]["places"] or []:
+        where = f"{source} (place '{place['name']}')"
+        p = copy.deepcopy(params)
+        p["population"]["places"] = None
+        for key, value in place["set"].items():
+            if not key.startswith(PLACE_KEYS):
+                raise ScenarioError(where, key, "a place can change only payment terms",
+                                    "keys under " + ", ".join(k.rstrip(".") for k in PLACE_KEYS))
+            set_path(sch, p, key, value, where)
+        out.append(validate(p, Context(where)))
+    return out
+
+
 def _check_consistency(params: dict, ctx: Context) -> None:
     """Rules that involve more than one key."""
     cal = params["calendar"]
@@ -512,6 +537,12 @@ def _check_consistency(params: dict, ctx: Context) -> None:
         raise ctx.error("policies.screening.cancer.age_max", "is below age_min",
                         "an age at or above age_min")
     check_priors(params, schema(), ctx)
+    places = pop["places"] or []
+    if sum(p["township_share"] for p in places) > 1 + 1e-9:
+        raise ctx.error("population.places", "the places' township shares add up to more "
+                        "than 1", "shares of the townships that add up to at most 1")
+    if places:
+        place_params(params, ctx.source("population.places"))
 
 
 def _check_monthly_probabilities(params: dict, ctx: Context) -> None:

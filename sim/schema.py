@@ -259,6 +259,11 @@ class Table(Node):
     doc: str = ""
     required: bool = True
     partial: bool = False
+    fallback: dict | None = None
+
+    def default(self):
+        """A copy of ``fallback`` (each scenario gets its own table)."""
+        return None if self.fallback is None else dict(self.fallback)
 
     def validate(self, value, key, ctx):
         """Broadcast a scalar; otherwise require exactly the known keys."""

@@ -414,7 +414,10 @@ def test_xinjiang_posterior_predictive_holds_the_august_2019_counts(tmp_path):
     targets = load_targets(SCENARIO_DIR / "targets" / "xinjiang_2019.csv", scn)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = Calibration(scn, targets, households=2000, population_size=40, generations=2,
+        # three generations: with two, the 95% predictive upper bound of the August
+        # households sat at the observed count (41,100 vs 40,908 without the southern
+        # place's 80% assistance, 39,275 with it); the third narrows onto the counts
+        res = Calibration(scn, targets, households=2000, population_size=40, generations=3,
                           seed=0, predictive=30, db=tmp_path / "abc.db").fit()
     fit = res.fit_table().set_index("target")
     for q in ("registry_poor_illness_households", "registry_poor_illness_persons"):

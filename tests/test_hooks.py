@@ -39,7 +39,7 @@ class _Discount(Measure):
     def price_factor(self, kind, persons, level):
         return self.factor if kind == "outpatient" else 1.0
 
-    def deposit_waived(self, groups):
+    def deposit_waived(self, groups, level=None):
         return groups == 2
 
     def dropout(self, persons, disease, base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sim.policies.base import Measure
 from sim.policies.contracts import Contracts
 from sim.policies.cost_control import CostControl
+from sim.policies.disease_floors import DiseaseFloors
 from sim.policies.fee_exemption import FeeExemption
 from sim.policies.monitoring import Monitoring
 from sim.policies.premium_subsidy import PremiumSubsidy
@@ -23,7 +24,8 @@ from sim.schema import Section
 REGISTRY: dict[str, type[Measure]] = {
     cls.name: cls
     for cls in (Contracts, Screening, Settlement, FeeExemption, Tuberculosis,
-                SpecialTreatment, Monitoring, PremiumSubsidy, PrimaryCare, CostControl)
+                DiseaseFloors, SpecialTreatment, Monitoring, PremiumSubsidy, PrimaryCare,
+                CostControl)
 }
 
 

@@ -67,16 +67,23 @@ class Measure:
         """Factor on routine detection of chronic and major disease."""
         return 1.0
 
-    def deposit_waived(self, groups: np.ndarray) -> np.ndarray:
-        """Per admission (household group index): no deposit asked."""
+    def deposit_waived(self, groups: np.ndarray, level: np.ndarray | None = None
+                       ) -> np.ndarray:
+        """Per admission (household group index, facility level if known): no deposit."""
         return np.zeros(len(groups), bool)
 
-    def settled_at_once(self, kind: str, groups: np.ndarray) -> np.ndarray:
-        """Per bill: every layer settles at discharge."""
+    def settled_at_once(self, kind: str, groups: np.ndarray,
+                        level: np.ndarray | None = None) -> np.ndarray:
+        """Per bill (group, facility level if known): every layer settles at discharge."""
         return np.zeros(len(groups), bool)
 
-    def payment_floor(self, kind: str, bills) -> np.ndarray:
-        """Per bill: share of the whole bill the layers must reach (0: no floor)."""
+    def payment_floor(self, kind: str, bills, disease: np.ndarray | None = None
+                      ) -> np.ndarray:
+        """Per bill: share of the whole bill the layers must reach (0: no floor).
+
+        ``disease``: what each bill is for (``sim.parameters.NO_DISEASE``, a chronic
+        disease's index, or ``MAJOR_CODE`` + a major disease's index), when known.
+        """
         return np.zeros(len(bills))
 
     def manage_on_diagnosis(self, persons: np.ndarray, disease: int, base: float

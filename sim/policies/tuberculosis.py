@@ -37,7 +37,7 @@ class Tuberculosis(Measure):
         cost("tuberculosis", "TB top-ups and nutrition support"),
     )
 
-    def payment_floor(self, kind: str, bills) -> np.ndarray:
+    def payment_floor(self, kind: str, bills, disease=None) -> np.ndarray:
         """TB bills' floor: the outpatient or the inpatient share; 0 for other bills.
 
         The outpatient share applies to outpatient and chronic care, the inpatient share
