@@ -147,8 +147,7 @@ def onsets(model, m: int) -> dict:
     P, t = model.pop.persons, model.health
     u = model.streams["onset"].population(m, P.n)
     row = model.band_sex
-    total = t.onset_cum[:, -1][row]
-    cand = np.flatnonzero((u < total) & P.alive)
+    cand = np.flatnonzero((u < model.onset_total) & P.alive)
     if len(cand) == 0:
         return {}
     kind = (u[cand, None] >= t.onset_cum[row[cand]]).sum(axis=1)
@@ -382,19 +381,22 @@ def schedule_background_deaths(model, m: int) -> None:
 def refresh_age(model, persons: np.ndarray | None = None) -> None:
     """Recompute what depends on age, after ageing, births or new rates.
 
-    That is the age band, the (band, sex) row, and each person's monthly admission and
+    That is the age band, the (band, sex) row, each person's monthly probability of any
+    onset (gathered here, once a year, rather than each month) and monthly admission and
     outpatient probabilities; for ``persons`` only (e.g. newborns) when given.
     """
     P, t = model.pop.persons, model.health
     if persons is None:
         model.band = age_band_index(P.age)
         model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
+        model.onset_total = t.onset_cum[:, -1][model.band_sex]
         model.base_inpatient = t.inpatient[model.band]
         model.outpatient_threshold = 1.0 - t.outpatient[model.band]
         return
     band = age_band_index(P.age[persons])
     model.band[persons] = band
     model.band_sex[persons] = band.astype(np.int16) * 2 + P.female[persons]
+    model.onset_total[persons] = t.onset_cum[:, -1][model.band_sex[persons]]
     model.base_inpatient[persons] = t.inpatient[band]
     model.outpatient_threshold[persons] = 1.0 - t.outpatient[band]
 

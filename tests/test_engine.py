@@ -311,3 +311,11 @@ def test_chronic_prevalence_rises_at_about_the_national_pace():
         share = m[f"{d}_cases"] / m["persons"]
         yearly = (share.iloc[-1] / share.iloc[0]) ** (1 / 5) - 1
         assert 0.0 < yearly < 0.035, (d, yearly)
+
+
+def test_first_diagnoses_do_not_pile_up_while_contracts_are_off():
+    scenario = load_scenario().with_overrides(["policies.contracts.enabled=false"])
+    model = Model(scenario, seed=1, households=300)
+    model.run()
+    # only the diagnoses since the last monthly measures step are kept
+    assert sum(len(d) for d in model.newly_diagnosed) < 0.01 * model.pop.persons.n

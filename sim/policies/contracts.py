@@ -103,8 +103,10 @@ class Contracts(Measure):
         self.teams: list[simpy.Container] = []
         # each person's month of the year for the free check, and whether they take it
         check = model.streams["contracts"].keyed_parts(np.arange(P.n), 0, 3)
-        self.check_month = (check[0] * 12).astype(np.int8) + 1
-        self.check_u = check[1]
+        self._check_month = (check[0] * 12).astype(np.int8) + 1
+        self._check_u = check[1]
+        self._check_share = None  # annual_check_share the lists below were made for
+        self._check_takers: list[np.ndarray] = []  # by month of the year - 1
 
     def compile(self) -> None:
         """Targets by group."""
@@ -138,7 +140,7 @@ class Contracts(Measure):
                                 weights=model.pop.households.size, minlength=n_town)
         caps = self.p["followups_per_10k_month"] * residents / 1e4
         self.teams = [simpy.Container(env, capacity=max(c, 1e-9), init=c) for c in caps]
-        return [self.every_month(self._month)]
+        return [self.every_month(self._month, when_off=True)]
 
     def _sign(self, m: int) -> None:
         model = self.model
@@ -179,6 +181,11 @@ class Contracts(Measure):
     def _month(self, m: int) -> None:
         model = self.model
         P = model.pop.persons
+        if not self.on:
+            # nobody signs while off, and a switch-on re-evaluates everyone (compile):
+            # the first diagnoses need not be kept (they would pile up all run long)
+            model.newly_diagnosed.clear()
+            return
         self._sign(m)
         self.count("contracts_persons", self.n_contracted.copy())
         self.count("contracts_cost_yuan", self.n_contracted
@@ -203,13 +210,27 @@ class Contracts(Measure):
     def _yearly_check(self, m: int) -> None:
         """The free yearly check of the contracted persons whose check month this is."""
         month = self.model.timeline.month_of_year(m)
-        who = np.flatnonzero((self.check_month == month) & self.contracted
-                             & (self.check_u < self.p["annual_check_share"]))
+        takers = self._takers(month)
+        who = takers[self.contracted[takers]]
         out = health_check(self.model, due_for_check(self.model, who, m), m)
         self.count("contracts_checks", out["checked"])
         self.count("contracts_check_findings", out["chronic_found"]
                    + out["major_found_early"] + out["major_found_late"])
         self.count("contracts_cost_yuan", out["cost"])
+
+    def _takers(self, month: int) -> np.ndarray:
+        """Persons (contracted or not) who would take their check in ``month`` (1-12).
+
+        Each person's check month and uniform are fixed, so the twelve lists are made once
+        per value of ``annual_check_share`` instead of scanning everyone each month.
+        """
+        share = self.p["annual_check_share"]
+        if share != self._check_share:
+            takers = np.flatnonzero(self._check_u < share)
+            month_of = self._check_month[takers]
+            self._check_takers = [takers[month_of == k] for k in range(1, 13)]
+            self._check_share = share
+        return self._check_takers[month - 1]
 
     def _serve(self, m: int, due: np.ndarray) -> np.ndarray:
         """A mask of the ``due`` follow-ups that are served this month.
