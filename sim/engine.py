@@ -75,8 +75,6 @@ class Model:
         self.n_born = H.size.astype(np.int64)  # slots filled: members at start and births
         self.mothers = None  # women who can give birth this year (set each January)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
-        # persons who have died, by group (kept up to date by each step, for the record)
-        self.dead_by_group = np.bincount(self.pgroup[~P.alive & P.born], minlength=N_GROUPS)
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
@@ -266,7 +264,6 @@ class Model:
         self.accounts.flag(self.status)
 
         counts["deaths"] = self._by_group(died)
-        self.dead_by_group += counts["deaths"]
         counts["outpatient_episodes"] = self._by_group(op["bills"].person)
         counts["outpatient_forgone"] = self._by_group(op["forgone"])
         counts["admissions"] = self._by_group(ip["bills"].person)

@@ -263,7 +263,6 @@ class Recorder:
         self.annual_col = {ind.name: i for i, ind in enumerate(ANNUAL_INDICATORS)}
         self.window: dict[str, np.ndarray] = {}
         self._year_start: dict | None = None
-        self._code: np.ndarray | None = None  # scratch health state per person
 
     def _put(self, row, name, value) -> None:
         if name not in self.col:
@@ -305,13 +304,18 @@ class Recorder:
             if p_name:
                 put(p_name, persons[q])
 
-        counts = self._health_state_counts(model, living=persons[0])
+        n_states, n_groups = len(HEALTH_STATES), len(GROUPS)
+        code = health_state_codes(model)
+        sick = np.flatnonzero(code)  # healthy is code 0: count the others, derive it
+        counts = np.bincount(model.pgroup[sick] * n_states + code[sick],
+                             minlength=n_groups * n_states).reshape(n_groups, n_states)
+        dead = HEALTH_STATES.index("dead")
+        counts[:, 0] = persons[0] - counts[:, 1:dead].sum(axis=1)  # living by group
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
         # every chronic count from one histogram of (group, present, diagnosed, managed)
         ill = model.chronic_ill
         ill = ill[P.alive[ill]]  # not those who died this month
-        n_groups = len(GROUPS)
         key = (model.pgroup[ill].astype(np.intp) << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
             np.intp) << 4) | (P.managed[ill].astype(np.intp) << 8)
         hist = np.bincount(key, minlength=n_groups << 12).reshape(n_groups, 4096)
@@ -320,44 +324,6 @@ class Recorder:
         put("insured_persons", model.enrolment.n_insured.copy())
         for name, value in model.month_counts.items():
             put(name, value)
-
-    def _health_state_counts(self, model, living: np.ndarray) -> np.ndarray:
-        """Persons by (group, health state): what counting :func:`health_state_codes` gives.
-
-        Only the persons in a state other than healthy are visited: a scratch code per
-        person (zero between calls) is written with the same precedence, and each person
-        is counted in the one list whose code they kept; the dead come from the engine's
-        running count, the healthy are the living minus the others (``living``: persons
-        in living households, by group).
-        """
-        P = model.pop.persons
-        if self._code is None:
-            self._code = np.zeros(P.n, np.int8)
-        code = self._code
-        ill = model.chronic_ill
-        ill = ill[P.chronic[ill] != 0]  # not those cured this month
-        all_managed = (P.managed[ill] & P.chronic[ill]) == P.chronic[ill]
-        major = np.flatnonzero(P.major != NO_MAJOR)
-        lists = ((ill, np.where(all_managed, 1, 2).astype(np.int8)),
-                 (model.month_persons["outpatient"], np.int8(3)),
-                 (model.month_persons["inpatient"], np.int8(4)),
-                 (major, np.where(P.major_late[major], 6, 5).astype(np.int8)))
-        for who, c in lists:  # later lists take precedence, as in health_state_codes
-            code[who] = c
-        keys = []
-        n_states = len(HEALTH_STATES)
-        for who, c in lists:
-            kept = code[who]
-            mine = (kept == c) & P.alive[who]
-            keys.append(model.pgroup[who[mine]].astype(np.intp) * n_states + kept[mine])
-        for who, _ in lists:
-            code[who] = 0
-        counts = np.bincount(np.concatenate(keys), minlength=len(GROUPS) * n_states
-                             ).reshape(len(GROUPS), n_states)
-        dead = HEALTH_STATES.index("dead")
-        counts[:, dead] = model.dead_by_group
-        counts[:, 0] = living - counts[:, 1:dead].sum(axis=1)
-        return counts
 
     def start_year(self, model) -> None:
         """Remember the denominators at the start of a calendar year."""
