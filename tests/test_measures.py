@@ -248,3 +248,39 @@ def test_contract_checks_find_disease(default_run):
 def test_removing_a_price_measure_changes_forgone_care(run_small, default_run, name):
     without = run_small(off(name))
     assert totals(without)["outpatient_forgone"] > totals(default_run)["outpatient_forgone"]
+
+
+def _served_by_full_sort(contracts, m, due, available):
+    """The follow-ups served when every due patient is ranked (the reference computation)."""
+    model = contracts.model
+    town = model.pop.households.township[model.pop.persons.hh[due]]
+    waited = np.minimum(m - contracts.due[due], 999)
+    tie = model.streams["contracts"].keyed(due, m, 1)
+    order = np.argsort(town * 1000.0 + (999 - waited) + tie)
+    town_sorted = town[order]
+    starts = np.searchsorted(town_sorted, np.arange(len(available)))
+    ok = np.empty(len(due), bool)
+    ok[order] = np.arange(len(due)) - starts[town_sorted] < available[town_sorted]
+    return ok
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_follow_ups_served_only_where_capacity_runs_out_match_a_full_ranking(seed):
+    import simpy
+
+    model = Model(load_scenario(), seed=0, households=400)
+    contracts = model.measures["contracts"]
+    rng = np.random.default_rng(seed)
+    n_town = model.params["population"]["townships"]
+    capacity = rng.integers(0, 40, n_town) + rng.random(n_town)
+    contracts.teams = [simpy.Container(model.env, capacity=max(c, 1e-9), init=c)
+                       for c in capacity]
+    m = 30
+    due = np.sort(rng.choice(model.pop.persons.n, rng.integers(1, 600), replace=False))
+    contracts.due[due] = m - rng.integers(0, 4, len(due))
+    expected = _served_by_full_sort(contracts, m, due, capacity.astype(int))
+    assert (contracts._serve(m, due) == expected).all()
+    left = np.array([c.level for c in contracts.teams])
+    served = np.bincount(model.pop.households.township[model.pop.persons.hh[due[expected]]],
+                         minlength=n_town)
+    assert np.allclose(left, capacity - served)

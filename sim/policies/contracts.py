@@ -236,27 +236,31 @@ class Contracts(Measure):
         """A mask of the ``due`` follow-ups that are served this month.
 
         Township by township, longest-waiting first (ties at random), up to the capacity
-        in the township's container.
+        in the township's container. Only the townships whose capacity runs out need the
+        order: elsewhere every due follow-up is served.
         """
         model = self.model
+        n_town = len(self.teams)
         town = model.pop.households.township[model.pop.persons.hh[due]]
-        waited = np.minimum(m - self.due[due], 999)
-        tie = model.streams["contracts"].keyed(due, m, 1)
-        order = np.argsort(town * 1000.0 + (999 - waited) + tie)  # one key: town, wait, tie
-        town_sorted = town[order]
-        starts = np.searchsorted(town_sorted, np.arange(len(self.teams)))
-        rank = np.arange(len(due)) - starts[town_sorted]
         for c in self.teams:  # this month's capacity
             if c.capacity - c.level > 0:
                 c.put(c.capacity - c.level)
         available = np.array([int(c.level) for c in self.teams])
-        ok_sorted = rank < available[town_sorted]
-        for c, n in zip(self.teams, np.bincount(town_sorted[ok_sorted],
-                                               minlength=len(self.teams)), strict=True):
+        short = np.bincount(town, minlength=n_town) > available
+        ok = ~short[town]
+        queued = np.flatnonzero(~ok)
+        if len(queued):
+            who, where = due[queued], town[queued]
+            waited = np.minimum(m - self.due[who], 999)
+            tie = model.streams["contracts"].keyed(who, m, 1)
+            order = np.argsort(where * 1000.0 + (999 - waited) + tie)  # town, wait, tie
+            town_sorted = where[order]
+            starts = np.searchsorted(town_sorted, np.arange(n_town))
+            rank = np.arange(len(who)) - starts[town_sorted]
+            ok[queued[order]] = rank < available[town_sorted]
+        for c, n in zip(self.teams, np.bincount(town[ok], minlength=n_town), strict=True):
             if n:
                 c.get(int(n))
-        ok = np.empty(len(due), bool)
-        ok[order] = ok_sorted
         return ok
 
     def _follow_up(self, m: int, served: np.ndarray) -> None:
