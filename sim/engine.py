@@ -276,8 +276,16 @@ class Model:
         return np.bincount(self.pgroup[persons], weights=weights, minlength=N_GROUPS)
 
     def _hh_by_group(self, values: np.ndarray) -> np.ndarray:
-        """Sum a per-household array by target group."""
-        return np.bincount(self.pop.households.group, weights=values, minlength=N_GROUPS)
+        """Sum a per-household array by target group.
+
+        A mostly-zero array (debt, repayments) is summed over its non-zero entries only:
+        the same sums, each bin adding the same values in the same order.
+        """
+        group = self.pop.households.group
+        some = np.flatnonzero(values)
+        if 2 * len(some) < len(values):
+            return np.bincount(group[some], weights=values[some], minlength=N_GROUPS)
+        return np.bincount(group, weights=values, minlength=N_GROUPS)
 
     def _settle(self, m: int, batches) -> np.ndarray:
         """Pass each batch of bills through the chain; returns out of pocket per household.
