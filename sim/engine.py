@@ -58,6 +58,19 @@ PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0
 N_GROUPS = len(GROUPS)
 
 
+def group_sums(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum ``values`` by target group (``groups``: each value's group index).
+
+    A mostly-zero array (debt, repayments, what a later layer paid) is summed over its
+    non-zero entries only: the same sums, each group adding the same values in the same
+    order.
+    """
+    if 2 * np.count_nonzero(values) < len(values):
+        some = np.flatnonzero(values)
+        return np.bincount(groups[some], weights=values[some], minlength=N_GROUPS)
+    return np.bincount(groups, weights=values, minlength=N_GROUPS)
+
+
 class Model:
     """One replication of one scenario: population, state, SimPy environment, recorder."""
 
@@ -276,16 +289,8 @@ class Model:
         return np.bincount(self.pgroup[persons], weights=weights, minlength=N_GROUPS)
 
     def _hh_by_group(self, values: np.ndarray) -> np.ndarray:
-        """Sum a per-household array by target group.
-
-        A mostly-zero array (debt, repayments) is summed over its non-zero entries only:
-        the same sums, each bin adding the same values in the same order.
-        """
-        group = self.pop.households.group
-        some = np.flatnonzero(values)
-        if 2 * len(some) < len(values):
-            return np.bincount(group[some], weights=values[some], minlength=N_GROUPS)
-        return np.bincount(group, weights=values, minlength=N_GROUPS)
+        """Sum a per-household array by target group."""
+        return group_sums(self.pop.households.group, values)
 
     def _settle(self, m: int, batches) -> np.ndarray:
         """Pass each batch of bills through the chain; returns out of pocket per household.
@@ -305,11 +310,10 @@ class Model:
             hh = P.hh[bills.person]
             households.append(hh)
             oop.append(paid.oop)
-            g = bills.group
-            counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
+            g = bills.group.astype(np.intp)  # converted once for the sums below
+            counts["bills_yuan"] += group_sums(g, bills.amount)
             for payer in PAYERS_BY_KIND[kind]:
-                counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
-                                                       minlength=N_GROUPS)
+                counts[f"{payer}_yuan"] += group_sums(g, getattr(paid, payer))
             if kind in SETTLED_LATER:
                 self._advance(m, kind, hh, g, paid)
         if not households:
@@ -325,10 +329,8 @@ class Model:
             out = self.liquidity.advance(m, hh, later,
                                          self.params["care"]["reimbursement_delay_months"])
             counts = self.month_counts
-            counts["advanced_yuan"] += np.bincount(g, weights=out["advanced"],
-                                                   minlength=N_GROUPS)
-            counts["borrowed_yuan"] += np.bincount(g, weights=out["borrowed"],
-                                                   minlength=N_GROUPS)
+            counts["advanced_yuan"] += group_sums(g, out["advanced"])
+            counts["borrowed_yuan"] += group_sums(g, out["borrowed"])
 
     def _liquidity(self, m: int) -> None:
         """Repayments of advances falling due, and the month's interest on open debt."""
