@@ -191,42 +191,51 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
 
     Returns the work lost by the chronically ill. Measures act on detection and on the
     management probabilities through the extension points (``sim.hooks``).
+
+    Works on every (disease, patient) pair at once, disease by disease in the order of
+    the pairs. Dropout, detection and cure go disease by disease (a cure clears the
+    patient's bits before the next disease's detection asks whether a diagnosis is the
+    first); the draws for cure and death are made in one call each.
     """
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
     detection = model.hooks.detection_factor()
-    lost = []
-    present = P.chronic[ill]
+    has = (P.chronic[ill] >> np.arange(N_CHRONIC, dtype=np.uint8)[:, None]) & 1
+    disease, i = np.nonzero(has)
+    who = ill[i]
+    start = np.searchsorted(disease, np.arange(N_CHRONIC + 1))
+    slot = 8 * disease
+    u_cure = stream.keyed_slots(who, m, slot + 3)
+    u_death = stream.keyed_slots(who, m, slot + 4)
+    m_idx = np.empty(len(who), np.intp)
+    cured = np.empty(len(who), bool)
     for d in range(N_CHRONIC):
-        b = bit(d)
-        who = ill[(present & b) != 0]
-        if len(who) == 0:
+        pair = slice(start[d], start[d + 1])
+        patients = who[pair]
+        if len(patients) == 0:
             continue
+        b = bit(d)
         # draws are keyed, so each is made only for those who can make the transition
-        managed = who[(P.managed[who] & b) != 0]
+        managed = patients[(P.managed[patients] & b) != 0]
         if t.dropout[d] > 0 and len(managed):
             drops = stream.keyed(managed, m, 8 * d + 2) < model.hooks.dropout(
                 managed, d, t.dropout[d])
             P.managed[managed[drops]] &= ~b
-        hidden = who[(P.diagnosed[who] & b) == 0]
+        hidden = patients[(P.diagnosed[patients] & b) == 0]
         if t.detect[d] > 0 and len(hidden):
             found = stream.keyed(hidden, m, 8 * d) < t.detect[d] * detection
             diagnose_chronic(model, hidden[found], d, m)
-        m_idx = ((P.managed[who] & b) != 0).astype(np.int8)
-        cured = np.zeros(len(who), bool)
-        if t.resolve[d].max() > 0:
-            cured = stream.keyed(who, m, 8 * d + 3) < t.resolve[d, m_idx]
-        died = ~cured & (stream.keyed(who, m, 8 * d + 4) < t.excess_death[d, m_idx])
-        deaths.append(who[died])
-        gone = who[cured]
+        m_idx[pair] = (P.managed[patients] & b) != 0
+        cured[pair] = u_cure[pair] < t.resolve[d, m_idx[pair]]
+        gone = patients[cured[pair]]
         P.chronic[gone] &= ~b
         P.diagnosed[gone] &= ~b
         P.managed[gone] &= ~b
-        loss = t.work_loss[d, m_idx]
-        keep = ~cured & (loss > 0)
-        if keep.any():
-            lost.append(Sick(who[keep], loss[keep]))
-    return lost
+    died = ~cured & (u_death < t.excess_death[disease, m_idx])
+    deaths.append(who[died])
+    loss = t.work_loss[disease, m_idx]
+    keep = ~cured & (loss > 0)
+    return [Sick(who[keep], loss[keep])] if keep.any() else []
 
 
 def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
