@@ -266,21 +266,18 @@ def _served_by_full_sort(contracts, m, due, available):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_follow_ups_served_only_where_capacity_runs_out_match_a_full_ranking(seed):
-    import simpy
-
     model = Model(load_scenario(), seed=0, households=400)
     contracts = model.measures["contracts"]
     rng = np.random.default_rng(seed)
     n_town = model.params["population"]["townships"]
     capacity = rng.integers(0, 40, n_town) + rng.random(n_town)
-    contracts.teams = [simpy.Container(model.env, capacity=max(c, 1e-9), init=c)
-                       for c in capacity]
+    contracts.team_capacity, contracts.team_level = capacity, capacity * rng.random(n_town)
     m = 30
     due = np.sort(rng.choice(model.pop.persons.n, rng.integers(1, 600), replace=False))
     contracts.due[due] = m - rng.integers(0, 4, len(due))
     expected = _served_by_full_sort(contracts, m, due, capacity.astype(int))
     assert (contracts._serve(m, due) == expected).all()
-    left = np.array([c.level for c in contracts.teams])
+    left = contracts.team_level
     served = np.bincount(model.pop.households.township[model.pop.persons.hh[due[expected]]],
                          minlength=n_town)
     assert np.allclose(left, capacity - served)

@@ -9,7 +9,8 @@ over ``signing_months``. Targets: coverage >90% of the rural low-income populati
 Follow-ups: a contracted patient is due every ``followup_interval_months`` (quarterly by
 the basic public-health standard), every ``abnormal_interval_months`` while a disease is
 not under control (seed 003). Each township's teams can serve ``followups_per_10k_month``
-follow-ups per 10,000 residents a month, a SimPy ``Container`` refilled monthly; the
+follow-ups per 10,000 residents a month, a stock of follow-ups per township refilled
+monthly (numpy arrays, like a SimPy ``Container`` per township without its events); the
 longest-waiting are served first, the rest wait, and a follow-up not served within
 ``max_wait_months`` is missed.
 
@@ -29,7 +30,6 @@ checks.
 from __future__ import annotations
 
 import numpy as np
-import simpy
 
 from sim.checks import due_for_check, health_check
 from sim.parameters import GROUPS, by_group
@@ -100,7 +100,9 @@ class Contracts(Measure):
         self.due = np.full(P.n, NEVER, np.int32)
         self.last_served = np.full(P.n, NEVER, np.int32)
         self._born: list[np.ndarray] = []  # born since the last signing
-        self.teams: list[simpy.Container] = []
+        # follow-ups each township's teams can serve in a month, and what is left this month
+        self.team_capacity = np.zeros(0)
+        self.team_level = np.zeros(0)
         # each person's month of the year for the free check, and whether they take it
         check = model.streams["contracts"].keyed_parts(np.arange(P.n), 0, 3)
         self._check_month = (check[0] * 12).astype(np.int8) + 1
@@ -133,13 +135,14 @@ class Contracts(Measure):
 
     # ---- the process ---------------------------------------------------------------------
     def processes(self, env):
-        """Monthly signing and follow-ups, with township team capacity as containers."""
+        """Monthly signing and follow-ups, with each township's team capacity."""
         model = self.model
         n_town = model.params["population"]["townships"]
         residents = np.bincount(model.pop.households.township,
                                 weights=model.pop.households.size, minlength=n_town)
         caps = self.p["followups_per_10k_month"] * residents / 1e4
-        self.teams = [simpy.Container(env, capacity=max(c, 1e-9), init=c) for c in caps]
+        self.team_capacity = np.maximum(caps, 1e-9)
+        self.team_level = caps.astype(float)
         return [self.every_month(self._month, when_off=True)]
 
     def _sign(self, m: int) -> None:
@@ -236,16 +239,15 @@ class Contracts(Measure):
         """A mask of the ``due`` follow-ups that are served this month.
 
         Township by township, longest-waiting first (ties at random), up to the capacity
-        in the township's container. Only the townships whose capacity runs out need the
+        in the township's stock. Only the townships whose capacity runs out need the
         order: elsewhere every due follow-up is served.
         """
         model = self.model
-        n_town = len(self.teams)
+        n_town = len(self.team_capacity)
         town = model.pop.households.township[model.pop.persons.hh[due]]
-        for c in self.teams:  # this month's capacity
-            if c.capacity - c.level > 0:
-                c.put(c.capacity - c.level)
-        available = np.array([int(c.level) for c in self.teams])
+        gap = self.team_capacity - self.team_level  # this month's capacity
+        self.team_level = np.where(gap > 0, self.team_level + gap, self.team_level)
+        available = self.team_level.astype(np.int64)  # whole follow-ups
         short = np.bincount(town, minlength=n_town) > available
         ok = ~short[town]
         queued = np.flatnonzero(~ok)
@@ -258,9 +260,7 @@ class Contracts(Measure):
             starts = np.searchsorted(town_sorted, np.arange(n_town))
             rank = np.arange(len(who)) - starts[town_sorted]
             ok[queued[order]] = rank < available[town_sorted]
-        for c, n in zip(self.teams, np.bincount(town[ok], minlength=n_town), strict=True):
-            if n:
-                c.get(int(n))
+        self.team_level -= np.bincount(town[ok], minlength=n_town)
         return ok
 
     def _follow_up(self, m: int, served: np.ndarray) -> None:
