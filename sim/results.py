@@ -264,14 +264,24 @@ class Recorder:
         self.window: dict[str, np.ndarray] = {}
         self._year_start: dict | None = None
 
-    def _put(self, row, name, value) -> None:
-        if name not in self.col:
-            raise KeyError(f"indicator {name!r} is recorded but not declared")
-        value = np.asarray(value, dtype=float)
-        if value.ndim == 0:
-            self.data[row, 0, self.col[name]] += float(value)
-        else:
-            self.data[row, :, self.col[name]] += value
+    def _store(self, row: int, values: dict) -> None:
+        """Add a month's values to its row, in one indexed addition.
+
+        ``values`` maps indicator names to one value per group, or one for the area: an
+        area-level value is kept in the first group's cell (reported in "all" only).
+        """
+        undeclared = [name for name in values if name not in self.col]
+        if undeclared:
+            raise KeyError(f"indicator {undeclared[0]!r} is recorded but not declared")
+        block = np.zeros((len(GROUPS), len(values)))
+        for i, value in enumerate(values.values()):
+            if np.ndim(value) == 0:
+                block[0, i] = value
+            else:
+                block[:, i] = value
+        cells = self.data[row]
+        cols = [self.col[name] for name in values]  # distinct: names are dict keys
+        cells[:, cols] += block
 
     def record_month(self, model, m: int) -> None:
         """Store the month's stocks and the flows accumulated in ``model.month_counts``."""
@@ -295,7 +305,8 @@ class Recorder:
         n_hh = np.bincount(key, minlength=bins).reshape(n_flags, len(GROUPS))
         n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(n_flags,
                                                                             len(GROUPS))
-        put = lambda name, v: self._put(row, name, v)  # noqa: E731
+        out: dict = {}
+        put = out.__setitem__  # every name below is put once
         # every household count is a sum over rows of the histogram: one matrix product
         households = HOUSEHOLD_SELECT @ n_hh
         persons = HOUSEHOLD_SELECT.astype(float) @ n_p  # integer-valued: exact in any order
@@ -323,7 +334,8 @@ class Recorder:
             put(CHRONIC_COUNTS[q], column)
         put("insured_persons", model.enrolment.n_insured.copy())
         for name, value in model.month_counts.items():
-            put(name, value)
+            out[name] = out[name] + value if name in out else value
+        self._store(row, out)
 
     def start_year(self, model) -> None:
         """Remember the denominators at the start of a calendar year."""
