@@ -21,6 +21,7 @@ from sim.parameters import AGE_BANDS, CHRONIC
 from sim.population import NO_MAJOR, age_band_index, major_incidence_per_year
 
 N_CHRONIC = len(CHRONIC)
+DISEASE_BITS = np.uint8(1) << np.arange(N_CHRONIC, dtype=np.uint8)  # mask bit of each
 DAYS_PER_MONTH = 30.0
 
 
@@ -200,10 +201,11 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
     detection = model.hooks.detection_factor()
-    has = (P.chronic[ill] >> np.arange(N_CHRONIC, dtype=np.uint8)[:, None]) & 1
-    disease, i = np.nonzero(has)
-    who = ill[i]
-    start = np.searchsorted(disease, np.arange(N_CHRONIC + 1))
+    n = len(ill)
+    pairs = np.flatnonzero((P.chronic[ill] & DISEASE_BITS[:, None]) != 0)  # d * n + i
+    start = np.searchsorted(pairs, np.arange(N_CHRONIC + 1) * n)
+    disease = np.repeat(np.arange(N_CHRONIC), np.diff(start))
+    who = ill[pairs - disease * n]
     slot = 8 * disease
     u_cure = stream.keyed_slots(who, m, slot + 3)
     u_death = stream.keyed_slots(who, m, slot + 4)
