@@ -431,19 +431,19 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     if len(died) == 0:
         return died
     P.alive[died] = False
-    hh = P.hh[died]
-    np.subtract.at(H.size, hh, 1)
+    # sums over the affected households only (``at``: each death's household among them)
+    affected, at = np.unique(P.hh[died], return_inverse=True)
+    H.size[affected] -= np.bincount(at).astype(H.size.dtype)
     from_illness = np.isin(died, illness) if illness is not None and len(illness) else (
         np.zeros(len(died), bool))
-    lost_share = np.bincount(hh, weights=P.earn_share[died], minlength=H.n)
-    ill_share = np.bincount(hh, weights=P.earn_share[died] * from_illness, minlength=H.n)
-    affected = np.unique(hh)
-    lost = np.clip(lost_share[affected], 0.0, 1.0)
+    lost_share = np.bincount(at, weights=P.earn_share[died])
+    ill_share = np.bincount(at, weights=P.earn_share[died] * from_illness)
+    lost = np.clip(lost_share, 0.0, 1.0)
     P.earn_share[died] = 0.0
     replaced = model.params["income"]["death_earnings_replaced"] * (H.size[affected] > 0)
     before = H.earned_year[affected].copy()
     H.earned_year[affected] = before * (1.0 - lost * (1.0 - replaced))
-    model.death_loss.add(affected, before * ill_share[affected] * (1.0 - replaced) / 12.0,
+    model.death_loss.add(affected, before * ill_share * (1.0 - replaced) / 12.0,
                          model.current_month)
     _share_earnings(model, affected)
     return died
@@ -454,16 +454,19 @@ def _share_earnings(model, households: np.ndarray) -> None:
 
     If no living member earns, those of working age (or all) share the earning equally.
     """
-    P, H = model.pop.persons, model.pop.households
+    P = model.pop.persons
     members = household_members(model, households)
-    members = members[P.alive[members]]
-    hh = P.hh[members]
-    total = np.bincount(hh, weights=P.earn_share[members], minlength=H.n)
+    # each member's position in ``households``: sums over those households only
+    hh = np.repeat(np.arange(len(households)), model.hh_size0[households])
+    living = P.alive[members]
+    members, hh = members[living], hh[living]
+    n = len(households)
+    total = np.bincount(hh, weights=P.earn_share[members], minlength=n)
     pop = model.params["population"]
     working = (P.age[members] >= pop["worker_age_min"]) & (P.age[members] <= pop[
         "worker_age_max"])
-    n_working = np.bincount(hh, weights=working, minlength=H.n)
-    n_living = np.bincount(hh, minlength=H.n)
+    n_working = np.bincount(hh, weights=working, minlength=n)
+    n_living = np.bincount(hh, minlength=n)
     none = total[hh] <= 1e-9
     take = np.where(n_working[hh] > 0, working / np.maximum(n_working[hh], 1),
                     1.0 / np.maximum(n_living[hh], 1))
