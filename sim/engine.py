@@ -33,6 +33,7 @@ from sim import health
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.enrolment import Enrolment
+from sim.formation import form_households
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
 from sim.liquidity import Liquidity
@@ -40,7 +41,14 @@ from sim.parameters import GROUPS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.policies import REGISTRY
 from sim.population import build_population
-from sim.poverty import Accounts, hardship, monthly_income, update_income_shocks
+from sim.poverty import (
+    Accounts,
+    follow_capacity,
+    hardship,
+    household_capacity,
+    monthly_income,
+    update_income_shocks,
+)
 from sim.registry import INDICATORS as REGISTRY_INDICATORS
 from sim.registry import Registry
 from sim.results import Recorder, Results
@@ -87,6 +95,8 @@ class Model:
         self.mothers = None  # women who can give birth this year (set each January)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
+        #: dead persons whose slots new households took (still counted as dead), by group
+        self.dead_replaced = np.zeros(N_GROUPS)
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
         self.ledger = Ledger(P.n)
@@ -178,10 +188,13 @@ class Model:
                 self.enrolment.enrol()
             if moy == 1 or m == 0:
                 if m > 0:
+                    capacity = household_capacity(self)
                     self.pop.persons.age += self.pop.persons.alive
                     health.refresh_age(self)
+                    follow_capacity(self, capacity)
                     update_income_shocks(self, m)
                     self.accounts.new_year()
+                    self._form_households(m)
                 health.schedule_background_deaths(self, m)
                 self._death_base = m
                 self.mothers = health.eligible_mothers(self)
@@ -281,6 +294,19 @@ class Model:
         counts["admissions_forgone"] = self._by_group(ip["forgone"])
         counts["income_yuan"] = self._hh_by_group(income_hh)
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
+
+    def _form_households(self, m: int) -> None:
+        """January: new households of young adults take over ended ones (sim.formation)."""
+        members = form_households(self, m)
+        if len(members) == 0:
+            return
+        self.enrolment.enrol(members)
+        for measure in self.measures.values():
+            measure.on_births(members)
+        first = np.unique(self.pop.persons.hh[members])
+        self.month_counts["households_formed"] += np.bincount(
+            self.pop.households.group[first], minlength=N_GROUPS)
+        self.month_counts["persons_joined"] += self._by_group(members)
 
     def _by_group(self, persons: np.ndarray, weights=None) -> np.ndarray:
         """Count (or sum ``weights``) over persons by their household's target group."""

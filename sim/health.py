@@ -124,10 +124,28 @@ def _major_table(majors: list[dict]) -> dict:
         "death_untreated": monthly(arr("mortality_untreated")),
         "work_loss": arr("work_loss"),
         "level": np.array([2 if r["care_level"] == "county" else 3 for r in majors]),
-        "rank": arr("list_rank", int),
+        "ranks": [np.array(list(r["list_ranks"]), np.int64) for r in majors],
+        "rank_cum": [np.cumsum(list(r["list_ranks"].values())) for r in majors],
         "screen": np.array([r["screen"] for r in majors]),
         "names": [r["name"] for r in majors],
     }
+
+
+def list_rank(model, persons: np.ndarray, disease: np.ndarray) -> np.ndarray:
+    """Position on the special-treatment list of each case's own disease.
+
+    A major disease of the model is a group of listed diseases (``list_ranks``: rank ->
+    share of the group's cases); which one a case has is a fixed draw per person and group
+    (a person falling ill with the same group twice has the same disease).
+    """
+    mt = model.health.major
+    u = model.streams["major_list"].keyed(persons, 0, 0)
+    out = np.zeros(len(persons), np.int64)
+    for k in np.unique(disease):
+        at = disease == k
+        pick = np.searchsorted(mt["rank_cum"][k], u[at] * mt["rank_cum"][k][-1], side="right")
+        out[at] = mt["ranks"][k][np.minimum(pick, len(mt["ranks"][k]) - 1)]
+    return out
 
 
 @dataclass

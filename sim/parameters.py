@@ -17,6 +17,7 @@ from sim.schema import (
     Month,
     Num,
     Prob,
+    RankShares,
     Rate,
     Records,
     Section,
@@ -116,6 +117,13 @@ POPULATION = Section({
                                  "a year.", low=0, high=1),
     "birth_slots": Num("slots", "Births a household with a woman aged 10-44 at the start "
                        "can have during a run.", low=0, high=5, integer=True),
+    "households_formed_share": Prob("Share of ended households (no living member) taken "
+                                    "over each January by a newly formed household of "
+                                    "young adults (sim.formation)."),
+    "formation_age_min": Num("years", "Youngest age of a new household's adults.", low=16,
+                             high=60, integer=True),
+    "formation_age_max": Num("years", "Oldest age of a new household's adults.", low=16,
+                             high=60, integer=True),
     "worker_age_min": Num("years", "Youngest age that earns income.", low=10, high=30,
                           integer=True),
     "worker_age_max": Num("years", "Oldest age that earns income.", low=40, high=90,
@@ -135,6 +143,9 @@ INCOME = Section({
                               "(AR(1) coefficient on log income).", unit="coefficient"),
     "shock_sd": Num("log yuan", "Sd of the yearly innovation to log earned income.", low=0,
                     high=2),
+    "elderly_work_capacity": Num("worker equivalents", "Earning capacity of a member older "
+                                 "than population.worker_age_max, relative to a member of "
+                                 "working age (children: none).", low=0, high=1),
     "death_earnings_replaced": Prob("Share of a dead member's earnings that the living "
                                     "members replace (none when no member is left)."),
     "borrowing_rate_per_year": Num("share per year", "Interest on money borrowed to "
@@ -256,9 +267,10 @@ CHRONIC_DISEASE = Section({
 
 MAJOR_DISEASE = Section({
     "name": Str(required=True, doc="Disease (group) name."),
-    "list_rank": Num("rank", "Position on the national special-treatment list: covered when "
-                     "rank <= policies.special_treatment.n_diseases.", low=1, high=100,
-                     integer=True),
+    "list_ranks": RankShares(doc="The group's diseases by their position on the "
+                             "special-treatment list, each with its share of the group's "
+                             "cases: a case is covered when its disease's rank is at most "
+                             "policies.special_treatment.n_diseases."),
     "sex": Choice(("any", "female", "male"), doc="Who can get it."),
     "age_min": Num("years", low=0, high=120, integer=True),
     "age_max": Num("years", low=0, high=120, integer=True),

@@ -138,19 +138,20 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     _ensure_an_adult(rng, hh, age, sizes, pop["age_bands"])
     female = rng.random(n_p) < pop["female_share"]
 
-    chronic, diagnosed, managed = _draw_chronic(rng, params["health"]["chronic"], age)
+    chronic, diagnosed, managed = draw_chronic(rng, params["health"]["chronic"], age)
 
-    workers = (age >= pop["worker_age_min"]) & (age <= pop["worker_age_max"])
-    n_workers = np.bincount(hh, weights=workers, minlength=n_hh)
-    no_worker = n_workers == 0
-    earners = workers | no_worker[hh]
-    n_earners = np.bincount(hh, weights=earners, minlength=n_hh)
-    earn_share = np.where(earners, 1.0 / n_earners[hh], 0.0).astype(np.float32)
+    capacity = work_capacity(age, params)
+    hh_capacity = np.bincount(hh, weights=capacity, minlength=n_hh)
+    earn_share = np.where(hh_capacity[hh] > 0, capacity / np.maximum(hh_capacity[hh], 1e-12),
+                          1.0 / sizes[hh]).astype(np.float32)
 
-    earned_pp, shock = _draw_earnings(rng, params, group, n_hh)
-    earned_year = earned_pp * sizes
+    earned_pp, shock = draw_earnings(rng, params, group, n_hh)
+    # Earnings follow the members' capacity: a household of workers earns more per person
+    # than one of children and elderly; the scale keeps the drawn median per person.
+    per_capacity = n_p / max(hh_capacity.sum(), 1e-12)
+    earned_year = earned_pp * np.where(hh_capacity > 0, hh_capacity * per_capacity, sizes)
     transfers = _by_group(inc["transfers_yuan"])[group]
-    registered = _lowest_in_group(earned_pp + transfers, group,
+    registered = _lowest_in_group(earned_year / sizes + transfers, group,
                                   _by_group(pop["registered_poor_share"]))
     formerly = ~registered & (u_formerly * (1.0 - _by_group(pop["registered_poor_share"])[
         group]) < _by_group(pop["formerly_poor_share"])[group])
@@ -180,6 +181,19 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     return Population(persons, households_, slots.astype(np.int64))
 
 
+def work_capacity(age: np.ndarray, params: dict) -> np.ndarray:
+    """Earning capacity of each person in working-age equivalents.
+
+    One from ``population.worker_age_min`` to ``worker_age_max``,
+    ``income.elderly_work_capacity`` above, none below. A household's earned income is
+    spread over its members in proportion to it, and follows it as members age.
+    """
+    pop = params["population"]
+    return np.where(age < pop["worker_age_min"], 0.0,
+                    np.where(age <= pop["worker_age_max"], 1.0,
+                             params["income"]["elderly_work_capacity"]))
+
+
 def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) -> Persons:
     """The persons laid out again with empty slots for births after each household's members.
 
@@ -207,7 +221,7 @@ def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) ->
     return Persons(**out)
 
 
-def _draw_earnings(rng, params: dict, group, n: int):
+def draw_earnings(rng, params: dict, group, n: int):
     """Earned income per person (yuan per year) and the AR(1) shock of each household.
 
     Log earned income is the group's log median plus a normal deviation of spread
@@ -379,7 +393,8 @@ def _draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray):
     return major, late, found, months
 
 
-def _draw_chronic(rng, chronic_params: dict, age: np.ndarray):
+def draw_chronic(rng, chronic_params: dict, age: np.ndarray):
+    """Chronic diseases (present, diagnosed, managed bitmasks) at their age prevalence."""
     band = age_band_index(age)
     n = len(age)
     chronic = np.zeros(n, np.uint8)

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.population import work_capacity
+
 #: Threshold of the original SDG 3.8.2 indicator and of the Wagstaff-Eozenou
 #: catastrophic class (share of the household budget).
 SDG_THRESHOLDS = (0.10, 0.25)
@@ -70,6 +72,18 @@ class Accounts:
         self.year_flags = {k: np.zeros(n, bool) for k in
                            ("ever_poor", "ever_poor_illness", "ever_poor_without_illness")}
         self.window_flags = {k: np.zeros(n, bool) for k in ("poor", "poor_illness")}
+
+    def restart(self, households: np.ndarray, monthly_income: np.ndarray) -> None:
+        """Windows of new households: a year at ``monthly_income``, no spending, not poor."""
+        self.ring_income[:, households] = monthly_income.astype(np.float32)
+        self.sum_income[households] = monthly_income * 12
+        for ring, total in ((self.ring_oop, self.sum_oop), (self.ring_loss, self.sum_loss)):
+            ring[:, households] = 0.0
+            total[households] = 0.0
+        self.poor[households] = False
+        self.poor_before_year[households] = False
+        for flags in (*self.year_flags.values(), *self.window_flags.values()):
+            flags[households] = False
 
     def push(self, m: int, income, oop, loss) -> None:
         """Add month ``m``'s income, out-of-pocket spending and illness income loss."""
@@ -220,6 +234,31 @@ def update_income_shocks(model, m: int) -> None:
     new = inc["shock_persistence"] * H.shock + inc["shock_sd"] * eps
     H.earned_year *= (1.0 + inc["growth_per_year"]) * np.exp(new - H.shock)
     H.shock = new.astype(np.float32)
+
+
+def household_capacity(model) -> np.ndarray:
+    """Living members' earning capacity summed by household (working-age equivalents)."""
+    P, H = model.pop.persons, model.pop.households
+    cap = work_capacity(P.age, model.params) * P.alive
+    return np.bincount(P.hh, weights=cap, minlength=H.n)
+
+
+def follow_capacity(model, before: np.ndarray) -> None:
+    """January, after ageing: scale earnings by the change in the members' capacity.
+
+    ``before`` is :func:`household_capacity` before the members aged. A child reaching
+    working age adds a worker's earnings at the household's own rate; a member passing
+    ``worker_age_max`` keeps ``income.elderly_work_capacity`` of theirs. Earnings shares
+    become each living member's part of the capacity. A household without capacity
+    before (none is built that way) keeps its earnings.
+    """
+    P, H = model.pop.persons, model.pop.households
+    after = household_capacity(model)
+    ratio = np.where(before > 0, after / np.maximum(before, 1e-12), 1.0)
+    H.earned_year *= ratio
+    cap = work_capacity(P.age, model.params) * P.alive
+    share = np.where(after[P.hh] > 0, cap / np.maximum(after[P.hh], 1e-12), P.earn_share)
+    P.earn_share[:] = share
 
 
 def monthly_income(model) -> np.ndarray:

@@ -93,6 +93,9 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("insured_persons", "persons", "Living persons enrolled in basic insurance.", "last"),
     _i("deaths", "persons", "Deaths this month."),
     _i("births", "persons", "Births this month."),
+    _i("households_formed", "households", "Ended households taken over by a newly formed "
+       "household of young adults (each January; sim.formation)."),
+    _i("persons_joined", "persons", "Members of the newly formed households (not births)."),
     _i("chronic_onsets", "persons", "New cases of the four managed chronic diseases."),
     _i("major_onsets", "persons", "New cases of major diseases."),
     _i("major_found_early", "persons", "Major-disease cases diagnosed at an early stage."),
@@ -322,6 +325,7 @@ class Recorder:
                              minlength=n_groups * n_states).reshape(n_groups, n_states)
         dead = HEALTH_STATES.index("dead")
         counts[:, 0] = persons[0] - counts[:, 1:dead].sum(axis=1)  # living by group
+        counts[:, dead] += model.dead_replaced.astype(counts.dtype)
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
         # every chronic count from one histogram of (group, present, diagnosed, managed)

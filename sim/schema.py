@@ -263,6 +263,41 @@ class Dist(Node):
 
 
 @dataclass
+class RankShares(Node):
+    """Shares over whole-number keys (list ranks) that sum to 1.
+
+    Used for a disease group made of several diseases of a numbered list: each key is a
+    disease's position on the list, each value its share of the group's cases.
+    """
+
+    doc: str = ""
+    low: int = 1
+    high: int = 100
+    required: bool = True
+
+    def validate(self, value, key, ctx):
+        """Keys are ranks in [low, high]; returns {rank: share} sorted by rank."""
+        if not isinstance(value, dict) or not value:
+            raise ctx.error(key, f"value {_fmt(value)} is not a table of ranks",
+                            self.describe())
+        out = {}
+        for k, v in value.items():
+            if not (str(k).isdigit() and self.low <= int(k) <= self.high):
+                raise ctx.error(f"{key}.{k}", "not a list rank", f"a whole number from "
+                                f"{self.low} to {self.high}")
+            out[int(k)] = Prob().validate(v, f"{key}.{k}", ctx)
+        total = sum(out.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ctx.error(key, f"shares sum to {total:.6g}, not 1", self.describe())
+        return dict(sorted(out.items()))
+
+    def describe(self):
+        """Allowed values."""
+        return (f'shares summing to 1 by list rank ({self.low}-{self.high}), e.g. '
+                f'{{ "3" = 0.4, "4" = 0.6 }}')
+
+
+@dataclass
 class Dated(Node):
     """Values by calendar year; a value holds until the next year that sets one."""
 

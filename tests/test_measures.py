@@ -222,6 +222,7 @@ def test_contract_coverage_reaches_its_targets():
 
 def test_no_one_is_checked_twice_within_the_interval(monkeypatch):
     import sim.checks
+    import sim.engine
     import sim.policies.contracts
     import sim.policies.screening
 
@@ -234,8 +235,17 @@ def test_no_one_is_checked_twice_within_the_interval(monkeypatch):
             seen[p] = m
         return real(model, persons, m)
 
+    real_form = sim.engine.form_households
+
+    def forming(model, m):  # a slot taken by a new household holds a new person
+        members = real_form(model, m)
+        for p in members.tolist():
+            seen.pop(p, None)
+        return members
+
     monkeypatch.setattr(sim.policies.contracts, "health_check", recording)
     monkeypatch.setattr(sim.policies.screening, "health_check", recording)
+    monkeypatch.setattr(sim.engine, "form_households", forming)
     res = Model(load_scenario(), seed=2, households=800).run()
     assert totals(res)["contracts_checks"] > 0 and totals(res)["screening_checked"] > 0
 

@@ -1,7 +1,9 @@
 """Major-disease special treatment (大病专项救治): designated hospitals and clinical pathways.
 
-The diseases covered are those of ``health.major`` whose ``list_rank`` is at most
-``n_diseases`` (20 in 2018 and 30 by 2020 in seed 004, 30 in seed 000, 32 in seed 002).
+The diseases covered are those whose position on the list is at most ``n_diseases`` (20
+in 2018 and 30 by 2020 in seed 004, 30 in seed 000, 32 in seed 002). Each major disease
+of ``health.major`` is a group of listed diseases (``list_ranks``), and each case has one
+of them (``sim.health.list_rank``), so a longer list covers more cases of a group.
 A found case in a covered group asks the designated hospitals for a treatment slot:
 capacity is a SimPy ``Resource`` with ``capacity_per_100k`` concurrent courses per 100,000
 population. A patient who gets a slot starts the course at once and holds the slot until
@@ -21,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
+from sim.health import list_rank
 from sim.parameters import by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
 from sim.population import NO_MAJOR
@@ -36,7 +39,8 @@ class SpecialTreatment(Measure):
     STATIC = ("capacity_per_100k",)
     PARAMS = Section({
         "enabled": enabled_flag(),
-        "n_diseases": Num("diseases", "Diseases on the list (by health.major list_rank).",
+        "n_diseases": Num("diseases", "Diseases on the list (positions 1..n of "
+                          "health.major list_ranks).",
                           low=0, high=100, integer=True),
         "groups": by_group(Bool(), "Groups covered."),
         "capacity_per_100k": Num("concurrent courses per 100,000 population",
@@ -65,9 +69,7 @@ class SpecialTreatment(Measure):
         self.hospital: simpy.Resource | None = None
 
     def compile(self) -> None:
-        """Covered diseases and groups."""
-        mt = self.model.health.major
-        self.covered_disease = mt["rank"] <= self.p["n_diseases"]
+        """Covered groups (the list's length is read at each request)."""
         self.covered_group = group_array(self.p["groups"], bool)
 
     def processes(self, env):
@@ -95,7 +97,8 @@ class SpecialTreatment(Measure):
         if not self.on or len(persons) == 0:
             return persons
         g = self.model.pgroup[persons]
-        covered = self.covered_disease[disease] & self.covered_group[g]
+        covered = self.covered_group[g] & (
+            list_rank(self.model, persons, disease) <= self.p["n_diseases"])
         started = [persons[~covered]]
         for person in persons[covered]:
             person = int(person)
