@@ -16,10 +16,12 @@ accounts, the measures' and the engine's own arrays), ``peak_bytes_per_person`` 
 process's peak resident set size above its size before the population was built
 (temporaries included).
 
-``--vs DIR`` runs another checkout's benchmark (``DIR/benchmarks/bench_engine.py`` with
-``DIR/.venv/bin/python``, e.g. main's code, read-only) in turn with this one, ``--pairs``
-times per measurement, and prints the ratio of speeds pair by pair (median): pairing keeps
-the ratio meaningful on a machine whose load drifts.
+``--vs DIR`` runs another version's benchmark (``DIR/benchmarks/bench_engine.py``, read
+only: a checkout, or an export such as ``git archive main | tar -x -C DIR``) in turn with
+this one, ``--pairs`` times per measurement, and prints the ratio of speeds pair by pair
+(median): pairing keeps the ratio meaningful on a machine whose load drifts. ``DIR`` runs
+with its own ``.venv`` if it has one, else with this interpreter and ``DIR`` first on
+``PYTHONPATH``.
 
 ``--one`` measures a single configuration in this process and prints the lines the
 parent reads (also the format of earlier versions of this benchmark):
@@ -30,6 +32,7 @@ bytes_per_person=<n>``.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import statistics
@@ -127,9 +130,13 @@ def _run_one(python: str, script: Path, households: int, seed: int, measures: st
     """One measurement in a fresh process of ``python`` running ``script``."""
     args = [python, str(script), "--households", str(households), "--seed", str(seed),
             "--measures", measures]
+    root = script.parent.parent
+    env = dict(os.environ)
     if script == Path(__file__).resolve():
         args.append("--one")
-    done = subprocess.run(args, capture_output=True, text=True, cwd=script.parent.parent,
+    elif python == sys.executable:  # another version's code with this interpreter
+        env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    done = subprocess.run(args, capture_output=True, text=True, cwd=root, env=env,
                           check=True)
     fig = _figures(done.stdout)
     fig.setdefault("end_to_end_s", fig["build_s"] + fig["run_s"])
@@ -139,8 +146,11 @@ def _run_one(python: str, script: Path, households: int, seed: int, measures: st
 def compare(households: int, small: int, seed: int, vs: Path | None, pairs: int) -> None:
     """Every measurement, in turn with the other version's when ``vs`` is given."""
     this = (sys.executable, Path(__file__).resolve())
-    other = None if vs is None else (str(vs / ".venv" / "bin" / "python"),
-                                     vs / "benchmarks" / "bench_engine.py")
+    other = None
+    if vs is not None:
+        venv_python = vs / ".venv" / "bin" / "python"
+        other = (str(venv_python) if venv_python.exists() else sys.executable,
+                 vs.resolve() / "benchmarks" / "bench_engine.py")
     rows = [("measures on", households, "on", "household_months_per_s"),
             ("measures off", households, "off", "household_months_per_s"),
             ("end to end", small, "on", "end_to_end_s")]
