@@ -211,10 +211,10 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     Returns the work lost by the chronically ill. Measures act on detection and on the
     management probabilities through the extension points (``sim.hooks``).
 
-    Works on every (disease, patient) pair at once, disease by disease in the order of
-    the pairs. Dropout, detection and cure go disease by disease (a cure clears the
-    patient's bits before the next disease's detection asks whether a diagnosis is the
-    first); the draws for cure and death are made in one call each.
+    Finds every (disease, patient) pair with one scan of the ill, then goes disease by
+    disease over its pairs (a cure clears the patient's bits before the next disease's
+    detection asks whether a diagnosis is the first); deaths and work lost are decided
+    for all pairs at once.
     """
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
@@ -224,11 +224,9 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     start = np.searchsorted(pairs, np.arange(N_CHRONIC + 1) * n)
     disease = np.repeat(np.arange(N_CHRONIC), np.diff(start))
     who = ill[pairs - disease * n]
-    slot = 8 * disease
-    u_cure = stream.keyed_slots(who, m, slot + 3)
-    u_death = stream.keyed_slots(who, m, slot + 4)
     m_idx = np.empty(len(who), np.intp)
-    cured = np.empty(len(who), bool)
+    cured = np.zeros(len(who), bool)
+    u_death = np.empty(len(who))
     for d in range(N_CHRONIC):
         pair = slice(start[d], start[d + 1])
         patients = who[pair]
@@ -246,11 +244,13 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
             found = stream.keyed(hidden, m, 8 * d) < t.detect[d] * detection
             diagnose_chronic(model, hidden[found], d, m)
         m_idx[pair] = (P.managed[patients] & b) != 0
-        cured[pair] = u_cure[pair] < t.resolve[d, m_idx[pair]]
-        gone = patients[cured[pair]]
-        P.chronic[gone] &= ~b
-        P.diagnosed[gone] &= ~b
-        P.managed[gone] &= ~b
+        if t.resolve[d].max() > 0:
+            cured[pair] = stream.keyed(patients, m, 8 * d + 3) < t.resolve[d, m_idx[pair]]
+            gone = patients[cured[pair]]
+            P.chronic[gone] &= ~b
+            P.diagnosed[gone] &= ~b
+            P.managed[gone] &= ~b
+        u_death[pair] = stream.keyed(patients, m, 8 * d + 4)
     died = ~cured & (u_death < t.excess_death[disease, m_idx])
     deaths.append(who[died])
     loss = t.work_loss[disease, m_idx]

@@ -97,17 +97,6 @@ class Stream:
         z ^= np.uint64(salt)
         return _splitmix(z)
 
-    def keyed_slots(self, ids: np.ndarray, month: int, slots: np.ndarray) -> np.ndarray:
-        """Uniforms like :meth:`keyed`, each id with its own ``slot``: one call for many.
-
-        ``keyed_slots(ids, m, slots)[i] == keyed(ids[i:i+1], m, slots[i])[0]``.
-        """
-        base = (self.key ^ ((int(month) + 1) * _MONTH_MUL)) & _MASK
-        z = np.asarray(ids, dtype=np.uint64) * _GOLDEN
-        z ^= np.uint64(base) ^ ((np.asarray(slots, dtype=np.uint64) + np.uint64(1))
-                                * np.uint64(_SLOT_MUL))
-        return (_splitmix(z) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
-
     def keyed_normal(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
         """Standard normal deviates keyed like :meth:`keyed` (inverse-CDF transform)."""
         return normal_from_uniform(self.keyed(ids, month, slot))

@@ -275,7 +275,7 @@ def _served_by_full_sort(contracts, m, due, available):
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_follow_ups_served_only_where_capacity_runs_out_match_a_full_ranking(seed):
+def test_follow_ups_ranked_only_where_capacity_runs_out_match_a_full_ranking(seed):
     model = Model(load_scenario(), seed=0, households=400)
     contracts = model.measures["contracts"]
     rng = np.random.default_rng(seed)

@@ -2,8 +2,6 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from scipy import stats
 
 from sim import load_scenario
@@ -141,13 +139,3 @@ def test_major_disease_treatment_does_not_build_up_over_the_period(default_run):
     first, last = m["major_in_treatment"].iloc[:6].mean(), m["major_in_treatment"].iloc[-6:].mean()
     assert 0.6 < last / first < 1.25  # it more than doubled when prevalence started at zero
 
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2**40), st.integers(0, 63)), max_size=50),
-       st.integers(0, 200), st.integers(0, 2**31))
-def test_keyed_slots_equal_one_keyed_draw_per_id_and_slot(rows, month, seed):
-    stream = Stream(seed, "chronic")
-    ids = np.array([i for i, _ in rows], dtype=np.int64)
-    slots = np.array([s for _, s in rows], dtype=np.int64)
-    expected = [stream.keyed(ids[k:k + 1], month, int(slots[k]))[0] for k in range(len(ids))]
-    assert stream.keyed_slots(ids, month, slots).tolist() == expected

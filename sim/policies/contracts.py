@@ -239,8 +239,9 @@ class Contracts(Measure):
         """A mask of the ``due`` follow-ups that are served this month.
 
         Township by township, longest-waiting first (ties at random), up to the capacity
-        in the township's stock. Only the townships whose capacity runs out need the
-        order: elsewhere every due follow-up is served.
+        in the township's stock. Counts by waiting time show where each township's
+        capacity runs out: only the follow-ups of that one waiting time need their ties
+        ranked (the key of a full ranking, on far fewer follow-ups).
         """
         model = self.model
         n_town = len(self.team_capacity)
@@ -248,18 +249,21 @@ class Contracts(Measure):
         gap = self.team_capacity - self.team_level  # this month's capacity
         self.team_level = np.where(gap > 0, self.team_level + gap, self.team_level)
         available = self.team_level.astype(np.int64)  # whole follow-ups
-        short = np.bincount(town, minlength=n_town) > available
-        ok = ~short[town]
-        queued = np.flatnonzero(~ok)
-        if len(queued):
-            who, where = due[queued], town[queued]
-            waited = np.minimum(m - self.due[who], 999)
-            tie = model.streams["contracts"].keyed(who, m, 1)
-            order = np.argsort(where * 1000.0 + (999 - waited) + tie)  # town, wait, tie
+        wait_rank = 999 - np.minimum(m - self.due[due], 999)  # 0: the longest waiting
+        by_wait = np.bincount(town * 1000 + wait_rank, minlength=n_town * 1000)
+        cum = np.cumsum(by_wait.reshape(n_town, 1000), axis=1)
+        cut = (cum <= available[:, None]).sum(axis=1)  # first wait rank not all served
+        before = np.where(cut > 0, cum[np.arange(n_town), np.maximum(cut - 1, 0)], 0)
+        ok = wait_rank < cut[town]
+        edge = np.flatnonzero(wait_rank == cut[town])
+        if len(edge):
+            where = town[edge]
+            tie = model.streams["contracts"].keyed(due[edge], m, 1)
+            order = np.argsort(where * 1000.0 + wait_rank[edge] + tie)  # town, wait, tie
             town_sorted = where[order]
             starts = np.searchsorted(town_sorted, np.arange(n_town))
-            rank = np.arange(len(who)) - starts[town_sorted]
-            ok[queued[order]] = rank < available[town_sorted]
+            rank = np.arange(len(edge)) - starts[town_sorted]
+            ok[edge[order]] = rank < (available - before)[town_sorted]
         self.team_level -= np.bincount(town[ok], minlength=n_town)
         return ok
 
