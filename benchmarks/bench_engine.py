@@ -18,8 +18,9 @@ process's peak resident set size above its size before the population was built
 
 ``--vs DIR`` runs another version's benchmark (``DIR/benchmarks/bench_engine.py``, read
 only: a checkout, or an export such as ``git archive main | tar -x -C DIR``) in turn with
-this one, ``--pairs`` times per measurement, and prints the ratio of speeds pair by pair
-(median): pairing keeps the ratio meaningful on a machine whose load drifts. ``DIR`` runs
+this one, ``--pairs`` times per measurement (the order alternating: the second run of a
+pair measured faster), and prints the ratio of speeds pair by pair (median): pairing keeps
+the ratio meaningful on a machine whose load drifts. ``DIR`` runs
 with its own ``.venv`` if it has one, else with this interpreter and ``DIR`` first on
 ``PYTHONPATH``.
 
@@ -156,9 +157,13 @@ def compare(households: int, small: int, seed: int, vs: Path | None, pairs: int)
             ("end to end", small, "on", "end_to_end_s")]
     for label, n, measures, key in rows:
         mine, theirs = [], []
-        for _ in range(pairs if other else 1):
+        for pair in range(pairs if other else 1):
+            # the second run of a pair measured faster (memory the first one freed): the
+            # order alternates, so use an even number of pairs
+            if other and pair % 2:
+                theirs.append(_run_one(*other, n, seed, measures))
             mine.append(_run_one(*this, n, seed, measures))
-            if other:
+            if other and not pair % 2:
                 theirs.append(_run_one(*other, n, seed, measures))
         fig = {k: statistics.median(f[k] for f in mine) for k in mine[0]}
         line = (f"{label}: households={n:,} household_months_per_s="
@@ -186,7 +191,7 @@ def main(argv=None) -> int:
                         help="households of the end-to-end (calibration-sized) run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--vs", type=Path, help="another checkout to compare with")
-    parser.add_argument("--pairs", type=int, default=3, help="runs of each version (--vs)")
+    parser.add_argument("--pairs", type=int, default=2, help="runs of each version (--vs)")
     parser.add_argument("--one", action="store_true",
                         help="measure one configuration in this process")
     parser.add_argument("--measures", choices=("on", "off"), default="on",
