@@ -244,7 +244,8 @@ class CareSystem:
         P = self.model.pop.persons
         late = np.unique(late[P.alive[late]])
         allp = np.union1d(persons, late)
-        factor = np.where(np.isin(allp, late), self.model.care_tables.delayed_cost_factor, 1.0)
+        factor = np.ones(len(allp))
+        factor[np.searchsorted(allp, late)] = self.model.care_tables.delayed_cost_factor
         self.model.month_counts["admissions_delayed"] += self.model._by_group(late)
         return allp, factor
 

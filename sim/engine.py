@@ -68,6 +68,17 @@ PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0
 N_GROUPS = len(GROUPS)
 
 
+def group_sums(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum ``values`` by target group (``groups``: each value's group index).
+
+    An all-zero array (no debt, no repayment due, a layer that paid nothing) costs one
+    quick check instead of a pass that adds zeros: the sums are the same.
+    """
+    if not values.any():
+        return np.zeros(N_GROUPS)
+    return np.bincount(groups, weights=values, minlength=N_GROUPS)
+
+
 class Model:
     """One replication of one scenario: population, state, SimPy environment, recorder."""
 
@@ -319,6 +330,7 @@ class Model:
         born = P.born[persons]
         self.month_counts["persons_moved_in"] += self._by_group(persons[born])
         self.month_counts["persons_moved_out"] += np.bincount(old[born], minlength=N_GROUPS)
+        self.enrolment.on_group_change(persons, old)
         for measure in self.measures.values():
             measure.on_group_change(persons, old)
 
@@ -328,7 +340,7 @@ class Model:
 
     def _hh_by_group(self, values: np.ndarray) -> np.ndarray:
         """Sum a per-household array by target group."""
-        return np.bincount(self.pop.households.group, weights=values, minlength=N_GROUPS)
+        return group_sums(self.pop.households.group, values)
 
     def _settle(self, m: int, batches) -> np.ndarray:
         """Pass each batch of bills through the chain; returns out of pocket per household.
@@ -348,11 +360,10 @@ class Model:
             hh = P.hh[bills.person]
             households.append(hh)
             oop.append(paid.oop)
-            g = bills.group
-            counts["bills_yuan"] += np.bincount(g, weights=bills.amount, minlength=N_GROUPS)
+            g = bills.group.astype(np.intp)  # converted once for the sums below
+            counts["bills_yuan"] += group_sums(g, bills.amount)
             for payer in PAYERS_BY_KIND[kind]:
-                counts[f"{payer}_yuan"] += np.bincount(g, weights=getattr(paid, payer),
-                                                       minlength=N_GROUPS)
+                counts[f"{payer}_yuan"] += group_sums(g, getattr(paid, payer))
             if kind in SETTLED_LATER:
                 self._advance(m, kind, hh, g, paid, bills.level)
         if not households:
@@ -369,10 +380,8 @@ class Model:
             out = self.liquidity.advance(m, hh, later,
                                          self.params["care"]["reimbursement_delay_months"])
             counts = self.month_counts
-            counts["advanced_yuan"] += np.bincount(g, weights=out["advanced"],
-                                                   minlength=N_GROUPS)
-            counts["borrowed_yuan"] += np.bincount(g, weights=out["borrowed"],
-                                                   minlength=N_GROUPS)
+            counts["advanced_yuan"] += group_sums(g, out["advanced"])
+            counts["borrowed_yuan"] += group_sums(g, out["borrowed"])
 
     def _liquidity(self, m: int) -> None:
         """Repayments of advances falling due, and the month's interest on open debt."""

@@ -42,16 +42,24 @@ class Enrolment:
         """Decide who is insured: everyone (a new insurance year) or ``persons`` (births)."""
         model = self.model
         prob = self.probability()
+        P = model.pop.persons
         if persons is None:
             self.flags = self.u < prob[model.pgroup]
-        else:
+            self.n_insured = model._by_group(np.flatnonzero(self.flags & P.alive)).astype(float)
+        else:  # newborns: none of them was counted before (their slots were empty)
             self.flags[persons] = self.u[persons] < prob[model.pgroup[persons]]
-        P = model.pop.persons
-        self.n_insured = model._by_group(np.flatnonzero(self.flags & P.alive)).astype(float)
+            self.n_insured += model._by_group(persons[self.flags[persons] & P.alive[persons]])
 
     def on_deaths(self, died: np.ndarray) -> None:
         """The dead leave the count of the insured."""
         self.n_insured -= self.model._by_group(died[self.flags[died]])
+
+    def on_group_change(self, persons: np.ndarray, old_groups: np.ndarray) -> None:
+        """Insured living persons whose household changed group count in the new group."""
+        P = self.model.pop.persons
+        moved = self.flags[persons] & P.alive[persons]
+        self.n_insured -= np.bincount(old_groups[moved], minlength=len(self.n_insured))
+        self.n_insured += self.model._by_group(persons[moved])
 
     def insured(self, persons: np.ndarray) -> np.ndarray:
         """Whether each person is insured now."""

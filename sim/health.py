@@ -21,6 +21,7 @@ from sim.parameters import AGE_BANDS, CHRONIC
 from sim.population import NO_MAJOR, age_band_index, major_incidence_per_year
 
 N_CHRONIC = len(CHRONIC)
+DISEASE_BITS = np.uint8(1) << np.arange(N_CHRONIC, dtype=np.uint8)  # mask bit of each
 DAYS_PER_MONTH = 30.0
 
 
@@ -165,8 +166,7 @@ def onsets(model, m: int) -> dict:
     P, t = model.pop.persons, model.health
     u = model.streams["onset"].population(m, P.n)
     row = model.band_sex
-    total = t.onset_cum[:, -1][row]
-    cand = np.flatnonzero((u < total) & P.alive)
+    cand = np.flatnonzero((u < model.onset_total) & P.alive)
     if len(cand) == 0:
         return {}
     kind = (u[cand, None] >= t.onset_cum[row[cand]]).sum(axis=1)
@@ -210,42 +210,52 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
 
     Returns the work lost by the chronically ill. Measures act on detection and on the
     management probabilities through the extension points (``sim.hooks``).
+
+    Finds every (disease, patient) pair with one scan of the ill, then goes disease by
+    disease over its pairs (a cure clears the patient's bits before the next disease's
+    detection asks whether a diagnosis is the first); deaths and work lost are decided
+    for all pairs at once.
     """
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
     detection = model.hooks.detection_factor()
-    lost = []
-    present = P.chronic[ill]
+    n = len(ill)
+    pairs = np.flatnonzero((P.chronic[ill] & DISEASE_BITS[:, None]) != 0)  # d * n + i
+    start = np.searchsorted(pairs, np.arange(N_CHRONIC + 1) * n)
+    disease = np.repeat(np.arange(N_CHRONIC), np.diff(start))
+    who = ill[pairs - disease * n]
+    m_idx = np.empty(len(who), np.intp)
+    cured = np.zeros(len(who), bool)
+    u_death = np.empty(len(who))
     for d in range(N_CHRONIC):
-        b = bit(d)
-        who = ill[(present & b) != 0]
-        if len(who) == 0:
+        pair = slice(start[d], start[d + 1])
+        patients = who[pair]
+        if len(patients) == 0:
             continue
+        b = bit(d)
         # draws are keyed, so each is made only for those who can make the transition
-        managed = who[(P.managed[who] & b) != 0]
+        managed = patients[(P.managed[patients] & b) != 0]
         if t.dropout[d] > 0 and len(managed):
             drops = stream.keyed(managed, m, 8 * d + 2) < model.hooks.dropout(
                 managed, d, t.dropout[d])
             P.managed[managed[drops]] &= ~b
-        hidden = who[(P.diagnosed[who] & b) == 0]
+        hidden = patients[(P.diagnosed[patients] & b) == 0]
         if t.detect[d] > 0 and len(hidden):
             found = stream.keyed(hidden, m, 8 * d) < t.detect[d] * detection
             diagnose_chronic(model, hidden[found], d, m)
-        m_idx = ((P.managed[who] & b) != 0).astype(np.int8)
-        cured = np.zeros(len(who), bool)
+        m_idx[pair] = (P.managed[patients] & b) != 0
         if t.resolve[d].max() > 0:
-            cured = stream.keyed(who, m, 8 * d + 3) < t.resolve[d, m_idx]
-        died = ~cured & (stream.keyed(who, m, 8 * d + 4) < t.excess_death[d, m_idx])
-        deaths.append(who[died])
-        gone = who[cured]
-        P.chronic[gone] &= ~b
-        P.diagnosed[gone] &= ~b
-        P.managed[gone] &= ~b
-        loss = t.work_loss[d, m_idx]
-        keep = ~cured & (loss > 0)
-        if keep.any():
-            lost.append(Sick(who[keep], loss[keep]))
-    return lost
+            cured[pair] = stream.keyed(patients, m, 8 * d + 3) < t.resolve[d, m_idx[pair]]
+            gone = patients[cured[pair]]
+            P.chronic[gone] &= ~b
+            P.diagnosed[gone] &= ~b
+            P.managed[gone] &= ~b
+        u_death[pair] = stream.keyed(patients, m, 8 * d + 4)
+    died = ~cured & (u_death < t.excess_death[disease, m_idx])
+    deaths.append(who[died])
+    loss = t.work_loss[disease, m_idx]
+    keep = ~cured & (loss > 0)
+    return [Sick(who[keep], loss[keep])] if keep.any() else []
 
 
 def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
@@ -400,19 +410,22 @@ def schedule_background_deaths(model, m: int) -> None:
 def refresh_age(model, persons: np.ndarray | None = None) -> None:
     """Recompute what depends on age, after ageing, births or new rates.
 
-    That is the age band, the (band, sex) row, and each person's monthly admission and
+    That is the age band, the (band, sex) row, each person's monthly probability of any
+    onset (gathered here, once a year, rather than each month) and monthly admission and
     outpatient probabilities; for ``persons`` only (e.g. newborns) when given.
     """
     P, t = model.pop.persons, model.health
     if persons is None:
         model.band = age_band_index(P.age)
         model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
+        model.onset_total = t.onset_cum[:, -1][model.band_sex]
         model.base_inpatient = t.inpatient[model.band]
         model.outpatient_threshold = 1.0 - t.outpatient[model.band]
         return
     band = age_band_index(P.age[persons])
     model.band[persons] = band
     model.band_sex[persons] = band.astype(np.int16) * 2 + P.female[persons]
+    model.onset_total[persons] = t.onset_cum[:, -1][model.band_sex[persons]]
     model.base_inpatient[persons] = t.inpatient[band]
     model.outpatient_threshold[persons] = 1.0 - t.outpatient[band]
 
@@ -436,19 +449,19 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     if len(died) == 0:
         return died
     P.alive[died] = False
-    hh = P.hh[died]
-    np.subtract.at(H.size, hh, 1)
+    # sums over the affected households only (``at``: each death's household among them)
+    affected, at = np.unique(P.hh[died], return_inverse=True)
+    H.size[affected] -= np.bincount(at).astype(H.size.dtype)
     from_illness = np.isin(died, illness) if illness is not None and len(illness) else (
         np.zeros(len(died), bool))
-    lost_share = np.bincount(hh, weights=P.earn_share[died], minlength=H.n)
-    ill_share = np.bincount(hh, weights=P.earn_share[died] * from_illness, minlength=H.n)
-    affected = np.unique(hh)
-    lost = np.clip(lost_share[affected], 0.0, 1.0)
+    lost_share = np.bincount(at, weights=P.earn_share[died])
+    ill_share = np.bincount(at, weights=P.earn_share[died] * from_illness)
+    lost = np.clip(lost_share, 0.0, 1.0)
     P.earn_share[died] = 0.0
     replaced = model.params["income"]["death_earnings_replaced"] * (H.size[affected] > 0)
     before = H.earned_year[affected].copy()
     H.earned_year[affected] = before * (1.0 - lost * (1.0 - replaced))
-    model.death_loss.add(affected, before * ill_share[affected] * (1.0 - replaced) / 12.0,
+    model.death_loss.add(affected, before * ill_share * (1.0 - replaced) / 12.0,
                          model.current_month)
     _share_earnings(model, affected)
     return died
@@ -459,16 +472,19 @@ def _share_earnings(model, households: np.ndarray) -> None:
 
     If no living member earns, those of working age (or all) share the earning equally.
     """
-    P, H = model.pop.persons, model.pop.households
+    P = model.pop.persons
     members = household_members(model, households)
-    members = members[P.alive[members]]
-    hh = P.hh[members]
-    total = np.bincount(hh, weights=P.earn_share[members], minlength=H.n)
+    # each member's position in ``households``: sums over those households only
+    hh = np.repeat(np.arange(len(households)), model.hh_size0[households])
+    living = P.alive[members]
+    members, hh = members[living], hh[living]
+    n = len(households)
+    total = np.bincount(hh, weights=P.earn_share[members], minlength=n)
     pop = model.params["population"]
     working = (P.age[members] >= pop["worker_age_min"]) & (P.age[members] <= pop[
         "worker_age_max"])
-    n_working = np.bincount(hh, weights=working, minlength=H.n)
-    n_living = np.bincount(hh, minlength=H.n)
+    n_working = np.bincount(hh, weights=working, minlength=n)
+    n_living = np.bincount(hh, minlength=n)
     none = total[hh] <= 1e-9
     take = np.where(n_working[hh] > 0, working / np.maximum(n_working[hh], 1),
                     1.0 / np.maximum(n_living[hh], 1))

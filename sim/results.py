@@ -210,6 +210,51 @@ RATES = (
 )
 
 
+#: Household counts of each month: (households indicator, persons indicator or None, flags
+#: every counted household has, flags none has); flags as in ``Recorder.record_month``.
+FP, POOR, ILL, ENTERED, ENTERED_ILL, REG, REG_ILL, MON = range(8)
+HOUSEHOLD_COUNTS = (
+    ("households", "persons", (), ()),
+    ("formerly_poor_households", "formerly_poor_persons", (FP,), ()),
+    ("poor_households", "poor_persons", (POOR,), ()),
+    ("poor_illness_households", "poor_illness_persons", (ILL,), ()),
+    ("formerly_poor_poor_households", None, (FP, POOR), ()),
+    ("formerly_poor_poor_illness_households", None, (FP, ILL), ()),
+    ("entered_poverty_households", "entered_poverty_persons", (ENTERED,), ()),
+    ("entered_poverty_illness_households", "entered_poverty_illness_persons",
+     (ENTERED_ILL,), ()),
+    ("formerly_poor_entered_households", None, (FP, ENTERED), ()),
+    ("formerly_poor_entered_illness_households", None, (FP, ENTERED_ILL), ()),
+    *[(f"{name}_households", f"{name}_persons", need, without) for name, need, without in (
+        ("registry_poor", (REG,), ()), ("registry_poor_illness", (REG_ILL,), ()),
+        ("registry_monitored", (MON,), ()),
+        ("registry_poor_illness_truly_poor", (REG_ILL, POOR), ()),
+        ("registry_poor_illness_truly_poor_illness", (REG_ILL, ILL), ()),
+        ("poor_illness_unregistered", (ILL,), (REG,)))],
+)
+
+
+def _select(queries, n_bits: int) -> np.ndarray:
+    """0/1 matrix (query, histogram row) of the rows with all ``need`` and no ``without`` bits."""
+    rows = np.arange(1 << n_bits)
+    out = np.ones((len(queries), len(rows)), np.int64)
+    for q, (need, without) in enumerate(queries):
+        for b in need:
+            out[q] *= (rows >> b) & 1
+        for b in without:
+            out[q] *= 1 - ((rows >> b) & 1)
+    return out
+
+
+#: Rows of the monthly household histogram (256 flag combinations) in each count.
+HOUSEHOLD_SELECT = _select([(need, without) for *_, need, without in HOUSEHOLD_COUNTS], 8)
+#: The chronic counts of each month, and the rows of the (present, diagnosed, managed)
+#: histogram (4096 rows: 4 bits each) that each counts, as columns.
+CHRONIC_COUNTS = tuple(f"{d}_{k}" for k in ("cases", "diagnosed", "managed") for d in CHRONIC)
+CHRONIC_SELECT = _select([((shift + d,), ()) for shift in (0, 4, 8)
+                          for d in range(len(CHRONIC))], 12).T
+
+
 class Recorder:
     """Pre-allocated arrays for the reported months and years of one run."""
 
@@ -228,14 +273,24 @@ class Recorder:
         self._year_group: np.ndarray | None = None  # households' groups at the year's start
         self._window_group: np.ndarray | None = None  # ... at the window's start
 
-    def _put(self, row, name, value) -> None:
-        if name not in self.col:
-            raise KeyError(f"indicator {name!r} is recorded but not declared")
-        value = np.asarray(value, dtype=float)
-        if value.ndim == 0:
-            self.data[row, 0, self.col[name]] += float(value)
-        else:
-            self.data[row, :, self.col[name]] += value
+    def _store(self, row: int, values: dict) -> None:
+        """Add a month's values to its row, in one indexed addition.
+
+        ``values`` maps indicator names to one value per group, or one for the area: an
+        area-level value is kept in the first group's cell (reported in "all" only).
+        """
+        undeclared = [name for name in values if name not in self.col]
+        if undeclared:
+            raise KeyError(f"indicator {undeclared[0]!r} is recorded but not declared")
+        block = np.zeros((len(GROUPS), len(values)))
+        for i, value in enumerate(values.values()):
+            if np.ndim(value) == 0:
+                block[0, i] = value
+            else:
+                block[:, i] = value
+        cells = self.data[row]
+        cols = [self.col[name] for name in values]  # distinct: names are dict keys
+        cells[:, cols] += block
 
     def record_month(self, model, m: int) -> None:
         """Store the month's stocks and the flows accumulated in ``model.month_counts``."""
@@ -259,51 +314,23 @@ class Recorder:
         n_hh = np.bincount(key, minlength=bins).reshape(n_flags, len(GROUPS))
         n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(n_flags,
                                                                             len(GROUPS))
-        bit = np.arange(n_flags)
-
-        def hh(*need, without=()):
-            """Households (and persons) with every flag in ``need`` and none in ``without``."""
-            rows = np.ones(n_flags, bool)
-            for b in need:
-                rows &= (bit >> b) & 1 == 1
-            for b in without:
-                rows &= (bit >> b) & 1 == 0
-            return n_hh[rows].sum(axis=0), n_p[rows].sum(axis=0)
-
-        put = lambda name, v: self._put(row, name, v)  # noqa: E731
-        FP, POOR, ILL, ENTERED, ENTERED_ILL, REG, REG_ILL, MON = range(8)
-        for name, need in (("", ()), ("formerly_poor_", (FP,)), ("poor_", (POOR,)),
-                           ("poor_illness_", (ILL,))):
-            households, persons = hh(*need)
-            put(f"{name}households" if name else "households", households)
-            put(f"{name}persons" if name else "persons", persons)
-        put("formerly_poor_poor_households", hh(FP, POOR)[0])
-        put("formerly_poor_poor_illness_households", hh(FP, ILL)[0])
-        for name, need in (("entered_poverty", (ENTERED,)),
-                           ("entered_poverty_illness", (ENTERED_ILL,))):
-            households, persons = hh(*need)
-            put(f"{name}_households", households)
-            put(f"{name}_persons", persons)
-        put("formerly_poor_entered_households", hh(FP, ENTERED)[0])
-        put("formerly_poor_entered_illness_households", hh(FP, ENTERED_ILL)[0])
-        for name, need, without in (
-                ("registry_poor", (REG,), ()), ("registry_poor_illness", (REG_ILL,), ()),
-                ("registry_monitored", (MON,), ()),
-                ("registry_poor_illness_truly_poor", (REG_ILL, POOR), ()),
-                ("registry_poor_illness_truly_poor_illness", (REG_ILL, ILL), ()),
-                ("poor_illness_unregistered", (ILL,), (REG,))):
-            households, persons = hh(*need, without=without)
-            put(f"{name}_households", households)
-            put(f"{name}_persons", persons)
+        out: dict = {}
+        put = out.__setitem__  # every name below is put once
+        # every household count is a sum over rows of the histogram: one matrix product
+        households = HOUSEHOLD_SELECT @ n_hh
+        persons = HOUSEHOLD_SELECT.astype(float) @ n_p  # integer-valued: exact in any order
+        for q, (hh_name, p_name, _, _) in enumerate(HOUSEHOLD_COUNTS):
+            put(hh_name, households[q])
+            if p_name:
+                put(p_name, persons[q])
 
         n_states, n_groups = len(HEALTH_STATES), len(GROUPS)
         code = health_state_codes(model)
         sick = np.flatnonzero(code)  # healthy is code 0: count the others, derive it
         counts = np.bincount(model.pgroup[sick] * n_states + code[sick],
                              minlength=n_groups * n_states).reshape(n_groups, n_states)
-        living = hh()[1]  # persons in living households, by group
         dead = HEALTH_STATES.index("dead")
-        counts[:, 0] = living - counts[:, 1:dead].sum(axis=1)
+        counts[:, 0] = persons[0] - counts[:, 1:dead].sum(axis=1)  # living by group
         counts[:, dead] += model.dead_replaced.astype(counts.dtype)
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
@@ -313,13 +340,12 @@ class Recorder:
         key = (model.pgroup[ill].astype(np.intp) << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
             np.intp) << 4) | (P.managed[ill].astype(np.intp) << 8)
         hist = np.bincount(key, minlength=n_groups << 12).reshape(n_groups, 4096)
-        masks = np.arange(4096)
-        for d, name in enumerate(CHRONIC):
-            for kind, shift in (("cases", 0), ("diagnosed", 4), ("managed", 8)):
-                put(f"{name}_{kind}", hist[:, (masks >> (shift + d)) & 1 == 1].sum(axis=1))
+        for q, column in enumerate((hist @ CHRONIC_SELECT).T):
+            put(CHRONIC_COUNTS[q], column)
         put("insured_persons", model.enrolment.n_insured.copy())
         for name, value in model.month_counts.items():
-            put(name, value)
+            out[name] = out[name] + value if name in out else value
+        self._store(row, out)
 
     def start_year(self, model) -> None:
         """Remember the denominators, and each household's group, at the start of a year.

@@ -4,6 +4,8 @@ numbers, and the direction of a reimbursement change."""
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim.engine
 from sim import load_scenario, run
@@ -319,3 +321,22 @@ def test_chronic_prevalence_rises_at_about_the_national_pace():
         share = m[f"{d}_cases"] / m["persons"]
         yearly = (share.iloc[-1] / share.iloc[0]) ** (1 / 5) - 1
         assert 0.0 < yearly < 0.035, (d, yearly)
+
+
+def test_first_diagnoses_do_not_pile_up_while_contracts_are_off():
+    scenario = load_scenario().with_overrides(["policies.contracts.enabled=false"])
+    model = Model(scenario, seed=1, households=300)
+    model.run()
+    # only the diagnoses since the last monthly measures step are kept
+    assert sum(len(d) for d in model.newly_diagnosed) < 0.01 * model.pop.persons.n
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(GROUPS) - 1),
+                          st.sampled_from([0.0, 0.0, 0.0, -0.0, 1e-300, 0.1, 3.7, -2.5, 1e9])),
+                max_size=60))
+def test_group_sums_equal_a_plain_bincount_bit_for_bit(rows):
+    groups = np.array([g for g, _ in rows], dtype=np.int8)
+    values = np.array([v for _, v in rows], dtype=float)
+    expected = np.bincount(groups, weights=values, minlength=len(GROUPS))
+    assert sim.engine.group_sums(groups, values).tobytes() == expected.tobytes()

@@ -281,3 +281,36 @@ def test_sudden_hardship_watch_finds_only_households_pushed_below_the_line(run_s
     assert found(run_small()) == 0
     hardship, everything = found(run_small((other,))), found(run_small((every,)))
     assert 0 < hardship < everything
+
+
+def _served_by_full_sort(contracts, m, due, available):
+    """The follow-ups served when every due patient is ranked (the reference computation)."""
+    model = contracts.model
+    town = model.pop.households.township[model.pop.persons.hh[due]]
+    waited = np.minimum(m - contracts.due[due], 999)
+    tie = model.streams["contracts"].keyed(due, m, 1)
+    order = np.argsort(town * 1000.0 + (999 - waited) + tie)
+    town_sorted = town[order]
+    starts = np.searchsorted(town_sorted, np.arange(len(available)))
+    ok = np.empty(len(due), bool)
+    ok[order] = np.arange(len(due)) - starts[town_sorted] < available[town_sorted]
+    return ok
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_follow_ups_ranked_only_where_capacity_runs_out_match_a_full_ranking(seed):
+    model = Model(load_scenario(), seed=0, households=400)
+    contracts = model.measures["contracts"]
+    rng = np.random.default_rng(seed)
+    n_town = model.params["population"]["townships"]
+    capacity = rng.integers(0, 40, n_town) + rng.random(n_town)
+    contracts.team_capacity, contracts.team_level = capacity, capacity * rng.random(n_town)
+    m = 30
+    due = np.sort(rng.choice(model.pop.persons.n, rng.integers(1, 600), replace=False))
+    contracts.due[due] = m - rng.integers(0, 4, len(due))
+    expected = _served_by_full_sort(contracts, m, due, capacity.astype(int))
+    assert (contracts._serve(m, due) == expected).all()
+    left = contracts.team_level
+    served = np.bincount(model.pop.households.township[model.pop.persons.hh[due[expected]]],
+                         minlength=n_town)
+    assert np.allclose(left, capacity - served)

@@ -221,7 +221,7 @@ def test_a_monitored_object_changes_group_after_the_lag_and_pays_on_its_terms():
     assert (bills.group == GROUPS_.index("minimum_guarantee")).all()
 
 
-def test_contract_counts_follow_a_group_change():
+def test_contract_and_insured_counts_follow_a_group_change():
     model = fresh_model(scenario=None, households=400)
     model.run()
     contracts = model.measures["contracts"]
@@ -230,6 +230,8 @@ def test_contract_counts_follow_a_group_change():
     model.regroup(hh, np.full(len(hh), 3))
     living = model.pop.persons.alive & contracts.contracted
     assert np.allclose(contracts.n_contracted, model._by_group(np.flatnonzero(living)))
+    insured = model.pop.persons.alive & model.enrolment.flags
+    assert np.allclose(model.enrolment.n_insured, model._by_group(np.flatnonzero(insured)))
 
 
 def test_the_review_admits_its_share_into_the_minimum_guarantee():

@@ -145,3 +145,4 @@ def test_major_disease_treatment_does_not_build_up_over_the_period(default_run):
     m = default_run.monthly[default_run.monthly["group"] == "all"]
     first, last = m["major_in_treatment"].iloc[:6].mean(), m["major_in_treatment"].iloc[-6:].mean()
     assert 0.6 < last / first < 1.25  # it more than doubled when prevalence started at zero
+

@@ -9,7 +9,8 @@ over ``signing_months``. Targets: coverage >90% of the rural low-income populati
 Follow-ups: a contracted patient is due every ``followup_interval_months`` (quarterly by
 the basic public-health standard), every ``abnormal_interval_months`` while a disease is
 not under control (seed 003). Each township's teams can serve ``followups_per_10k_month``
-follow-ups per 10,000 residents a month, a SimPy ``Container`` refilled monthly; the
+follow-ups per 10,000 residents a month, a stock of follow-ups per township refilled
+monthly (numpy arrays, like a SimPy ``Container`` per township without its events); the
 longest-waiting are served first, the rest wait, and a follow-up not served within
 ``max_wait_months`` is missed.
 
@@ -29,7 +30,6 @@ checks.
 from __future__ import annotations
 
 import numpy as np
-import simpy
 
 from sim.checks import due_for_check, health_check
 from sim.parameters import GROUPS, by_group
@@ -100,11 +100,15 @@ class Contracts(Measure):
         self.due = np.full(P.n, NEVER, np.int32)
         self.last_served = np.full(P.n, NEVER, np.int32)
         self._born: list[np.ndarray] = []  # born since the last signing
-        self.teams: list[simpy.Container] = []
+        # follow-ups each township's teams can serve in a month, and what is left this month
+        self.team_capacity = np.zeros(0)
+        self.team_level = np.zeros(0)
         # each person's month of the year for the free check, and whether they take it
         check = model.streams["contracts"].keyed_parts(np.arange(P.n), 0, 3)
-        self.check_month = (check[0] * 12).astype(np.int8) + 1
-        self.check_u = check[1]
+        self._check_month = (check[0] * 12).astype(np.int8) + 1
+        self._check_u = check[1]
+        self._check_share = None  # annual_check_share the lists below were made for
+        self._check_takers: list[np.ndarray] = []  # by month of the year - 1
 
     def compile(self) -> None:
         """Targets by group."""
@@ -131,14 +135,15 @@ class Contracts(Measure):
 
     # ---- the process ---------------------------------------------------------------------
     def processes(self, env):
-        """Monthly signing and follow-ups, with township team capacity as containers."""
+        """Monthly signing and follow-ups, with each township's team capacity."""
         model = self.model
         n_town = model.params["population"]["townships"]
         residents = np.bincount(model.pop.households.township,
                                 weights=model.pop.households.size, minlength=n_town)
         caps = self.p["followups_per_10k_month"] * residents / 1e4
-        self.teams = [simpy.Container(env, capacity=max(c, 1e-9), init=c) for c in caps]
-        return [self.every_month(self._month)]
+        self.team_capacity = np.maximum(caps, 1e-9)
+        self.team_level = caps.astype(float)
+        return [self.every_month(self._month, when_off=True)]
 
     def _sign(self, m: int) -> None:
         model = self.model
@@ -198,6 +203,11 @@ class Contracts(Measure):
     def _month(self, m: int) -> None:
         model = self.model
         P = model.pop.persons
+        if not self.on:
+            # nobody signs while off, and a switch-on re-evaluates everyone (compile):
+            # the first diagnoses need not be kept (they would pile up all run long)
+            model.newly_diagnosed.clear()
+            return
         self._sign(m)
         self.count("contracts_persons", self.n_contracted.copy())
         self.count("contracts_cost_yuan", self.n_contracted
@@ -222,39 +232,58 @@ class Contracts(Measure):
     def _yearly_check(self, m: int) -> None:
         """The free yearly check of the contracted persons whose check month this is."""
         month = self.model.timeline.month_of_year(m)
-        who = np.flatnonzero((self.check_month == month) & self.contracted
-                             & (self.check_u < self.p["annual_check_share"]))
+        takers = self._takers(month)
+        who = takers[self.contracted[takers]]
         out = health_check(self.model, due_for_check(self.model, who, m), m)
         self.count("contracts_checks", out["checked"])
         self.count("contracts_check_findings", out["chronic_found"]
                    + out["major_found_early"] + out["major_found_late"])
         self.count("contracts_cost_yuan", out["cost"])
 
+    def _takers(self, month: int) -> np.ndarray:
+        """Persons (contracted or not) who would take their check in ``month`` (1-12).
+
+        Each person's check month and uniform are fixed, so the twelve lists are made once
+        per value of ``annual_check_share`` instead of scanning everyone each month.
+        """
+        share = self.p["annual_check_share"]
+        if share != self._check_share:
+            takers = np.flatnonzero(self._check_u < share)
+            month_of = self._check_month[takers]
+            self._check_takers = [takers[month_of == k] for k in range(1, 13)]
+            self._check_share = share
+        return self._check_takers[month - 1]
+
     def _serve(self, m: int, due: np.ndarray) -> np.ndarray:
         """A mask of the ``due`` follow-ups that are served this month.
 
         Township by township, longest-waiting first (ties at random), up to the capacity
-        in the township's container.
+        in the township's stock. Counts by waiting time show where each township's
+        capacity runs out: only the follow-ups of that one waiting time need their ties
+        ranked (the key of a full ranking, on far fewer follow-ups).
         """
         model = self.model
+        n_town = len(self.team_capacity)
         town = model.pop.households.township[model.pop.persons.hh[due]]
-        waited = np.minimum(m - self.due[due], 999)
-        tie = model.streams["contracts"].keyed(due, m, 1)
-        order = np.argsort(town * 1000.0 + (999 - waited) + tie)  # one key: town, wait, tie
-        town_sorted = town[order]
-        starts = np.searchsorted(town_sorted, np.arange(len(self.teams)))
-        rank = np.arange(len(due)) - starts[town_sorted]
-        for c in self.teams:  # this month's capacity
-            if c.capacity - c.level > 0:
-                c.put(c.capacity - c.level)
-        available = np.array([int(c.level) for c in self.teams])
-        ok_sorted = rank < available[town_sorted]
-        for c, n in zip(self.teams, np.bincount(town_sorted[ok_sorted],
-                                               minlength=len(self.teams)), strict=True):
-            if n:
-                c.get(int(n))
-        ok = np.empty(len(due), bool)
-        ok[order] = ok_sorted
+        gap = self.team_capacity - self.team_level  # this month's capacity
+        self.team_level = np.where(gap > 0, self.team_level + gap, self.team_level)
+        available = self.team_level.astype(np.int64)  # whole follow-ups
+        wait_rank = 999 - np.minimum(m - self.due[due], 999)  # 0: the longest waiting
+        by_wait = np.bincount(town * 1000 + wait_rank, minlength=n_town * 1000)
+        cum = np.cumsum(by_wait.reshape(n_town, 1000), axis=1)
+        cut = (cum <= available[:, None]).sum(axis=1)  # first wait rank not all served
+        before = np.where(cut > 0, cum[np.arange(n_town), np.maximum(cut - 1, 0)], 0)
+        ok = wait_rank < cut[town]
+        edge = np.flatnonzero(wait_rank == cut[town])
+        if len(edge):
+            where = town[edge]
+            tie = model.streams["contracts"].keyed(due[edge], m, 1)
+            order = np.argsort(where * 1000.0 + wait_rank[edge] + tie)  # town, wait, tie
+            town_sorted = where[order]
+            starts = np.searchsorted(town_sorted, np.arange(n_town))
+            rank = np.arange(len(edge)) - starts[town_sorted]
+            ok[edge[order]] = rank < (available - before)[town_sorted]
+        self.team_level -= np.bincount(town[ok], minlength=n_town)
         return ok
 
     def _follow_up(self, m: int, served: np.ndarray) -> None:

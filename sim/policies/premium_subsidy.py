@@ -57,9 +57,8 @@ class PremiumSubsidy(Measure):
 
     def _month(self, m: int) -> None:
         model = self.model
-        insured = np.flatnonzero(model.enrolment.flags & model.pop.persons.alive)
-        subsidised = self.by_group(insured[self.share[model.pgroup[insured]] > 0]).astype(
-            float)
+        # the living insured by group are counted by the enrolment
+        subsidised = np.where(self.share > 0, model.enrolment.n_insured, 0.0)
         premium = dated_value(self.p["contribution_yuan"], model.year(m))
         self.count("premium_subsidy_persons", subsidised)
         self.count("premium_subsidy_cost_yuan", subsidised * self.share * premium / 12.0)

@@ -129,17 +129,18 @@ class Screening(Measure):
         model = self.model
         P = model.pop.persons
         s = model.streams["screening"]
-        everyone = np.arange(P.n)
         hc = self.p["health_check"]
         ca = self.p["cancer"]
-        cov = group_array(hc["coverage"])[model.pgroup]
+        # draws are keyed, so each is made only for those the age and sex rules admit
+        adult = np.flatnonzero(P.alive & (P.age >= hc["min_age"]))
+        women = np.flatnonzero(P.alive & P.female & (P.age >= ca["age_min"])
+                               & (P.age <= ca["age_max"]))
+        cov = group_array(hc["coverage"])
         invited = {
-            "health_check": P.alive & (P.age >= hc["min_age"]) & (s.keyed(everyone, m, 0) < cov),
-            "cancer": P.alive & P.female & (P.age >= ca["age_min"]) & (P.age <= ca["age_max"])
-            & (s.keyed(everyone, m, 1) < ca["coverage"]),
+            "health_check": adult[s.keyed(adult, m, 0) < cov[model.pgroup[adult]]],
+            "cancer": women[s.keyed(women, m, 1) < ca["coverage"]],
         }
-        for slot, (kind, mask) in enumerate(invited.items()):
-            who = np.flatnonzero(mask)
+        for slot, (kind, who) in enumerate(invited.items()):
             months = m + (s.keyed(who, m, 2 + slot) * self.p["campaign_months"]).astype(int)
             order = np.argsort(months, kind="stable")
             self.campaigns[kind] = Campaign(who[order], months[order])
