@@ -534,7 +534,8 @@ def rake(weights: np.ndarray, X: np.ndarray, totals: np.ndarray, tol: float = 1e
                      "the file does not hold, or totals that contradict each other)")
 
 
-def integerise(weights: np.ndarray, cells: np.ndarray, n: int, rng) -> np.ndarray:
+def integerise(weights: np.ndarray, cells: np.ndarray, n: int, rng,
+               sizes: np.ndarray | None = None) -> np.ndarray:
     """Copies of each record so that ``n`` households represent the weighted total.
 
     Each cell (group x registry status x cause) first gets its share of ``n`` by largest
@@ -543,6 +544,11 @@ def integerise(weights: np.ndarray, cells: np.ndarray, n: int, rng) -> np.ndarra
     totals, every cell total exactly). Within a cell, each record gets the whole part of
     its expected copies, and the remaining copies go to records drawn without replacement
     with chance proportional to the fractional parts (truncate, replicate, sample).
+
+    With ``sizes`` (persons per record), the drawn copies are then swapped within their
+    cells, one for another record that was a candidate, until the persons total is the
+    weighted one (scaled to ``n`` and rounded) or no swap brings it closer: cell counts
+    stay exact and the persons total becomes exact whenever the candidates allow it.
     """
     w = np.asarray(weights, float) * n / weights.sum()
     uniq, cell = np.unique(cells, return_inverse=True)
@@ -552,21 +558,52 @@ def integerise(weights: np.ndarray, cells: np.ndarray, n: int, rng) -> np.ndarra
     if short > 0:
         target[np.argsort(-(expected - target), kind="stable")[:short]] += 1
     copies = np.zeros(len(w), np.int64)
+    drawn = np.zeros(len(w), bool)  # got a copy from the fractional draw
+    candidate = np.zeros(len(w), bool)  # had a fractional part
     for c in range(len(uniq)):
         members = np.flatnonzero(cell == c)
         exp_c = w[members] * target[c] / max(w[members].sum(), 1e-300)
         whole = np.floor(exp_c + 1e-9).astype(np.int64)  # 0.9999999999 is one copy
         left = int(target[c] - whole.sum())
         frac = np.maximum(exp_c - whole, 0.0)
+        candidate[members[frac > 1e-9]] = True
         while left > 0:
             k = min(left, len(members))
             p = frac + 1e-12
             pick = rng.choice(len(members), size=k, replace=False, p=p / p.sum())
             whole[pick] += 1
+            drawn[members[pick]] = True
             left -= k
             frac = np.zeros(len(members))
         copies[members] = whole
+    if sizes is not None:
+        want = int(round(float(np.asarray(weights, float) @ sizes) * n / weights.sum()))
+        _balance_persons(copies, drawn, candidate & ~drawn, cell, np.asarray(sizes), want)
     return copies
+
+
+def _balance_persons(copies, drawn, spare, cell, sizes, want: int) -> None:
+    """Swap drawn copies for spare candidates of the same cell towards ``want`` persons."""
+    gap = want - int(copies @ sizes)
+    while gap != 0:
+        best = None
+        for c in np.unique(cell[drawn]):
+            out = np.flatnonzero(drawn & (cell == c))
+            into = np.flatnonzero(spare & (cell == c))
+            if not len(into):
+                continue
+            change = sizes[into][None, :] - sizes[out][:, None]  # persons gained by a swap
+            after = np.abs(gap - change)
+            i, j = np.unravel_index(np.argmin(after), after.shape)
+            if after[i, j] < abs(gap) and (best is None or after[i, j] < best[0]):
+                best = (after[i, j], out[i], into[j])
+        if best is None:
+            return
+        _, i, j = best
+        copies[i] -= 1
+        copies[j] += 1
+        drawn[i], spare[i], drawn[j], spare[j] = False, True, True, False
+        gap = want - int(copies @ sizes)
 
 
 def _totals_design(t: Tables, group, status, cause, totals: list[Total]):
@@ -659,7 +696,7 @@ def population_from_file(params: dict, streams):
         cause0 = _col(t.hh, "registry_cause", -1)
         group0 = _col(t.hh, "group", -1)
         cells = (group0.astype(np.int64) + 1) * 100 + (status0 + 1) * 10 + cause0 + 1
-        copies = integerise(w, cells, n, streams["population"].generator(3))
+        copies = integerise(w, cells, n, streams["population"].generator(3), t.size)
     else:
         copies = np.ones(t.n_households, np.int64)
     rec = np.repeat(np.arange(t.n_households), copies)  # file record of each household

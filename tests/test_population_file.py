@@ -133,6 +133,19 @@ def test_raking_meets_categorical_and_continuous_totals():
         rake(np.ones(3), np.array([[1.0], [1.0], [0.0]]), np.array([-5.0]))
 
 
+def test_integerise_with_sizes_meets_the_persons_total_and_keeps_cells():
+    rng = np.random.default_rng(3)
+    w = rng.random(300) * 20 + 1
+    cells = rng.integers(0, 6, 300)
+    sizes = rng.integers(1, 7, 300)
+    plain = integerise(w, cells, 2000, np.random.default_rng(0))
+    copies = integerise(w, cells, 2000, np.random.default_rng(0), sizes)
+    want = round(float(w @ sizes) * 2000 / w.sum())
+    assert int(copies @ sizes) == want
+    assert np.array_equal(np.bincount(cells, weights=copies), np.bincount(cells, weights=plain))
+    assert np.all(np.abs(copies - w / w.sum() * 2000) < 1 + 1e-9)  # still a rounding
+
+
 def test_integerise_gives_each_cell_its_rounded_share_and_n_in_all():
     rng = np.random.default_rng(2)
     w = rng.uniform(1, 30, 300)
@@ -198,8 +211,8 @@ def test_weighted_expansion_reproduces_totals_and_means(short, county):
                                minlength=len(GROUPS) * 6)
 
         assert np.array_equal(cells(H), cells(T))  # every total of the file, exactly
-        # persons: raked exactly; after whole-household expansion within rounding
-        assert abs(int(H.size.sum()) - int(T.size.sum())) <= 0.01 * T.size.sum()
+        # persons: raked exactly, and exact after whole-household expansion too
+        assert int(H.size.sum()) == int(T.size.sum())
         # weighted means within sampling error of the true county's
         sample = pd.read_csv(folder / "survey_households.csv")
         per = sample["earned_yuan"] / sample["size"]
