@@ -1,0 +1,61 @@
+"""Inputs of a population that its own rates keep as it is (the `steady_state` scenario).
+
+A scenario without trends should not drift. Two of its inputs follow from its other
+numbers rather than from data, and these functions derive them, so that the scenario's
+values can be checked (``tests/test_steady_state.py``):
+
+* the age structure that the background mortality keeps: each band's share of the
+  life-table person-years;
+* each chronic disease's incidence that keeps its age profile of prevalence: in band
+  ``b`` (``w_b`` years wide, background mortality ``mu_b``), cases enter by incidence
+  among those without the disease and by ageing in from the band below, and leave by
+  ageing on, by resolution ``rho_b`` and by excess death ``delta_b``; setting the change
+  to zero in a stationary population gives
+
+      i_b = [(P_b - P_{b-1}) (1 / w_b + mu_b) + (delta_b + rho_b) P_b] / (1 - P_b)
+
+  with ``P_{-1} = 0`` and no ageing out of the last band (floored at zero).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.parameters import AGE_BAND_LOWER, AGE_BANDS
+from sim.population import MAX_AGE
+
+
+def stationary_age_shares(mortality_per_1000: dict) -> np.ndarray:
+    """Share of each age band in the life-table person-years L(a), ages 0..MAX_AGE."""
+    ages = np.arange(MAX_AGE + 1)
+    band = np.searchsorted(AGE_BAND_LOWER, ages, side="right") - 1
+    mu = np.array([mortality_per_1000[b] for b in AGE_BANDS])[band] / 1000.0
+    survivors = np.exp(-np.concatenate([[0.0], np.cumsum(mu)[:-1]]))
+    person_years = survivors * np.exp(-mu / 2)
+    shares = np.bincount(band, weights=person_years)
+    return shares / shares.sum()
+
+
+def stationary_incidence(disease: dict, mortality_per_1000: dict) -> dict[str, float]:
+    """Yearly incidence by age band that keeps ``disease['prevalence']`` (see above).
+
+    Excess mortality and resolution are those of managed and unmanaged cases, mixed by
+    the share managed at the start (diagnosed share x managed share).
+    """
+    managed = disease["diagnosed_share"] * disease["managed_share"]
+
+    def mixed(key):
+        return managed * disease[f"{key}_managed"] + (1 - managed) * disease[
+            f"{key}_unmanaged"]
+
+    out_rate = mixed("excess_mortality") + mixed("resolution_per_year")
+    widths = np.diff([*AGE_BAND_LOWER, np.inf])
+    previous = 0.0
+    out = {}
+    for b, name in enumerate(AGE_BANDS):
+        p = disease["prevalence"][name]
+        mu = mortality_per_1000[name] / 1000.0
+        flow = (p - previous) * (1.0 / widths[b] + mu) + out_rate * p
+        out[name] = max(flow / max(1.0 - p, 1e-9), 0.0)
+        previous = p
+    return out
