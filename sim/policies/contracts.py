@@ -268,9 +268,11 @@ class Contracts(Measure):
         gap = self.team_capacity - self.team_level  # this month's capacity
         self.team_level = np.where(gap > 0, self.team_level + gap, self.team_level)
         available = self.team_level.astype(np.int64)  # whole follow-ups
-        wait_rank = 999 - np.minimum(m - self.due[due], 999)  # 0: the longest waiting
-        by_wait = np.bincount(town * 1000 + wait_rank, minlength=n_town * 1000)
-        cum = np.cumsum(by_wait.reshape(n_town, 1000), axis=1)
+        waited = np.minimum(m - self.due[due], 999)
+        width = int(waited.max()) + 1 if len(due) else 1  # waiting times present
+        wait_rank = width - 1 - waited  # 0: the longest waiting
+        by_wait = np.bincount(town * width + wait_rank, minlength=n_town * width)
+        cum = np.cumsum(by_wait.reshape(n_town, width), axis=1)
         cut = (cum <= available[:, None]).sum(axis=1)  # first wait rank not all served
         before = np.where(cut > 0, cum[np.arange(n_town), np.maximum(cut - 1, 0)], 0)
         ok = wait_rank < cut[town]
@@ -278,7 +280,7 @@ class Contracts(Measure):
         if len(edge):
             where = town[edge]
             tie = model.streams["contracts"].keyed(due[edge], m, 1)
-            order = np.argsort(where * 1000.0 + wait_rank[edge] + tie)  # town, wait, tie
+            order = np.argsort(where * float(width) + wait_rank[edge] + tie)  # town, wait, tie
             town_sorted = where[order]
             starts = np.searchsorted(town_sorted, np.arange(n_town))
             rank = np.arange(len(edge)) - starts[town_sorted]
