@@ -14,6 +14,7 @@ persons living in them); a few are area-level (e.g. a measure's remaining budget
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -495,7 +496,7 @@ class Results:
         values = pd.DataFrame(cube.reshape(n_m * n_g, len(names)), columns=names)
         monthly = pd.concat([index, values], axis=1)
 
-        annual = _annual_frame(rec, monthly)
+        annual = _annual_frame(rec, cube, np.array([int(mo[:4]) for mo in months]))
         n_hh = model.pop.households.n
         meta = {
             "scenario": model.scenario.name, "seed": model.seed, "households": n_hh,
@@ -618,14 +619,30 @@ class Results:
         return {name: fn(self) for name, fn in FIGURES.items()}
 
 
-def _annual_frame(rec: Recorder, monthly: pd.DataFrame) -> pd.DataFrame:
-    grouped = monthly.groupby(["year", "group"], sort=False)
-    parts = []
-    for agg in ("sum", "last", "mean", "max"):
-        cols = [i.name for i in rec.indicators if i.agg == agg]
-        if cols:
-            parts.append(getattr(grouped[cols], agg)())
-    annual = pd.concat(parts, axis=1)[[i.name for i in rec.indicators]].reset_index()
+def _annual_frame(rec: Recorder, cube: np.ndarray, years: np.ndarray) -> pd.DataFrame:
+    """Calendar-year rows by group from the monthly cube (month, group and all, indicator).
+
+    Each indicator is aggregated over the year's months as it declares (sum, last, mean
+    or max); values missing in a group (area-level indicators) sum to 0 and are missing
+    otherwise, as pandas' group aggregations give them.
+    """
+    groups = [*GROUPS, "all"]
+    aggs = np.array([i.agg for i in rec.indicators])
+    rows, labels = [], []
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns stay missing
+        for year in pd.unique(years):
+            block = cube[years == year]  # (months of the year, group, indicator)
+            out = np.empty(block.shape[1:])
+            out[:, aggs == "sum"] = np.nansum(block[:, :, aggs == "sum"], axis=0)
+            out[:, aggs == "last"] = block[-1][:, aggs == "last"]
+            out[:, aggs == "mean"] = np.nanmean(block[:, :, aggs == "mean"], axis=0)
+            out[:, aggs == "max"] = np.nanmax(block[:, :, aggs == "max"], axis=0)
+            rows.append(out)
+            labels += [(int(year), g) for g in groups]
+    annual = pd.concat([pd.DataFrame(labels, columns=["year", "group"]),
+                        pd.DataFrame(np.concatenate(rows),
+                                     columns=[i.name for i in rec.indicators])], axis=1)
     extra = []
     for yi, year in enumerate(rec.years):
         for gi, group in enumerate([*GROUPS, "all"]):
