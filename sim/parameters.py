@@ -120,6 +120,12 @@ POPULATION = Section({
                      low=1, high=10_000, integer=True),
     "household_size": Dist(HOUSEHOLD_SIZES, doc="Shares of households by size (6 = 6 or more)."),
     "age_bands": Dist(AGE_BANDS, doc="Shares of persons by age band."),
+    "elderly_only_share": Table(HOUSEHOLD_SIZES, Prob(), required=False,
+                                fallback={k: 0.0 for k in HOUSEHOLD_SIZES},
+                                doc="Share of households of each size whose members are "
+                                "all aged 60 or more (older people living alone or as a "
+                                "couple); the other households' ages are drawn so that "
+                                "age_bands still holds for all persons. Absent: none."),
     "female_share": Prob("Share of persons who are women."),
     "group_shares": Dist(GROUPS, doc="Shares of households by target group."),
     "registered_poor_share": by_group(Prob(), "Share of each group's households still "
@@ -241,8 +247,13 @@ REGISTRY = Section({
         name: Section({
             "reach_per_year": Rate(unit="per household-year", doc="Rate at which registered "
                                    "poor households not yet reached join the programme."),
-            "income_gain_yuan": Yuan(unit="yuan per person-year", doc="Income added for "
-                                     "good once a household is reached."),
+            "income_gain_yuan": Yuan(unit="yuan per person- or worker-year", doc="Income "
+                                     "added for good once a household is reached, per "
+                                     "member or per worker (``per``)."),
+            "per": Choice(("person", "worker"), required=False, fallback="person",
+                          doc="'worker': the gain is paid per member of working age (a "
+                          "job, a public-welfare post) and households without one are "
+                          "never reached; 'person': per member. Absent: person."),
         }) for name in PROGRAMMES
     }, doc="Non-health poverty-alleviation programmes raising registered households' income "
        "(employment, industry, relocation, transfers)."),

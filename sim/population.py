@@ -143,8 +143,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
 
     hh = np.repeat(np.arange(n_hh, dtype=np.int32), sizes)
     n_p = len(hh)
-    age = _draw_ages(rng, pop["age_bands"], n_p)
-    _ensure_an_adult(rng, hh, age, sizes, pop["age_bands"])
+    age = _draw_member_ages(rng, pop, hh, sizes)
     female = rng.random(n_p) < pop["female_share"]
 
     chronic, diagnosed, managed = draw_chronic(rng, params["health"]["chronic"], age)
@@ -311,6 +310,49 @@ def _draw_ages(rng: np.random.Generator, bands: dict, n: int) -> np.ndarray:
     lower = np.asarray(AGE_BAND_LOWER)
     upper = np.append(lower[1:], MAX_AGE - 4)
     return (lower[band] + rng.random(n) * (upper[band] - lower[band])).astype(np.int16)
+
+
+#: Age bands of people counted as older (60+) for elderly-only households.
+ELDERLY_BANDS = tuple(b for b, lower in zip(AGE_BANDS, AGE_BAND_LOWER, strict=True) if lower >= 60)
+
+
+def _draw_member_ages(rng, pop: dict, hh: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Ages of every person, with older people living on their own where the scenario says.
+
+    A share ``elderly_only_share`` of the households of each size are made of people aged
+    60 or more only (in rural China mostly older people living alone or as a couple while
+    their children work away). Their members' ages come from the 60+ bands; everyone
+    else's from the bands left over, so that ``age_bands`` still describes all persons.
+    Without elderly-only households, ages are independent of household size.
+    """
+    bands = pop["age_bands"]
+    share = np.array([pop["elderly_only_share"][k] for k in HOUSEHOLD_SIZES])
+    if not share.any():
+        age = _draw_ages(rng, bands, len(hh))
+        _ensure_an_adult(rng, hh, age, sizes, bands)
+        return age
+    in_old_home = (rng.random(len(sizes)) < share[sizes - 1])[hh]
+    n, n_old_home = len(hh), int(in_old_home.sum())
+    old = {k: (v if k in ELDERLY_BANDS else 0.0) for k, v in bands.items()}
+    old_total = sum(old.values())
+    rest = {k: max(v * n - n_old_home * old[k] / old_total, 0.0) for k, v in bands.items()}
+    age = np.empty(n, np.int16)
+    age[in_old_home] = _draw_ages(rng, old, n_old_home)
+    age[~in_old_home] = _draw_ages(rng, rest, n - n_old_home)
+    _ensure_an_adult(rng, hh, age, sizes, rest)
+    return age
+
+
+def elderly_only_persons_share(pop: dict) -> tuple[float, float]:
+    """Expected share of persons living in elderly-only households, and the 60+ share.
+
+    The first may not exceed the second (a scenario check).
+    """
+    size = np.array([pop["household_size"][k] for k in HOUSEHOLD_SIZES])
+    persons = size * np.arange(1, len(HOUSEHOLD_SIZES) + 1)
+    eo = np.array([pop["elderly_only_share"][k] for k in HOUSEHOLD_SIZES])
+    return float((persons * eo).sum() / persons.sum()), sum(
+        pop["age_bands"][k] for k in ELDERLY_BANDS)
 
 
 def _ensure_an_adult(rng, hh, age, sizes, bands) -> None:

@@ -194,9 +194,25 @@ class Registry:
                 continue
             p = 1.0 - np.exp(-prog["reach_per_year"] / 12.0)
             joined = waiting[stream.keyed(waiting, m, k) < p]
-            self.gain[joined, k] = prog["income_gain_yuan"]
-            H.programme_pp_year[joined] += np.float32(prog["income_gain_yuan"])
+            gain = np.full(len(joined), float(prog["income_gain_yuan"]))
+            if prog["per"] == "worker":
+                workers = self._workers(joined)
+                joined, gain = joined[workers > 0], (gain * workers / np.maximum(
+                    H.size[joined], 1))[workers > 0]
+            self.gain[joined, k] = gain
+            H.programme_pp_year[joined] += gain.astype(np.float32)
             self._count("registry_programme_joins_households", joined)
+
+    def _workers(self, households: np.ndarray) -> np.ndarray:
+        """Living members of working age in each of ``households``."""
+        model = self.model
+        P, pop = model.pop.persons, model.params["population"]
+        members = household_members(model, households)
+        age = P.age[members]
+        working = P.alive[members] & (age >= pop["worker_age_min"]) & (
+            age <= pop["worker_age_max"])
+        which = np.repeat(np.arange(len(households)), model.hh_size0[households])
+        return np.bincount(which, weights=working, minlength=len(households))
 
     def _dissolve(self) -> None:
         H = self.model.pop.households

@@ -515,6 +515,15 @@ def _check_consistency(params: dict, ctx: Context) -> None:
     if pop["worker_age_max"] < pop["worker_age_min"]:
         raise ctx.error("population.worker_age_max", "is below worker_age_min",
                         "an age at or above population.worker_age_min")
+    if not pop["from"]:
+        from sim.population import elderly_only_persons_share
+
+        in_old_homes, older = elderly_only_persons_share(pop)
+        if in_old_homes > older + 1e-9:
+            raise ctx.error("population.elderly_only_share", f"puts {in_old_homes:.1%} of "
+                            f"persons in elderly-only households, more than the {older:.1%} "
+                            "aged 60+ in population.age_bands", "shares that leave room in "
+                            "the 60+ age bands")
     for g, share in pop["registered_poor_share"].items():
         if share + pop["formerly_poor_share"][g] > 1 + 1e-9:
             raise ctx.error(f"population.registered_poor_share.{g}",

@@ -248,3 +248,22 @@ def test_the_review_admits_its_share_into_the_minimum_guarantee():
         admitted[share] = np.mean(H.group[hh] == GROUPS.index("minimum_guarantee"))
     assert admitted[0.0] == 0 and admitted[1.0] == 1
     assert 0.4 < admitted[0.5] < 0.6
+
+
+def test_a_programme_per_worker_pays_by_working_members_and_skips_households_without():
+    model = fresh_model(["registry.programmes.employment.per=\"worker\"",
+                         "registry.programmes.employment.reach_per_year=1000",
+                         "registry.programmes.employment.income_gain_yuan=3000"],
+                        households=400)
+    H, P = model.pop.households, model.pop.persons
+    pop = model.params["population"]
+    H.registered[:] = True
+    model.registry._programmes(model.registry.active_from)
+    k = PROGRAMMES.index("employment")
+    working = P.alive & (P.age >= pop["worker_age_min"]) & (P.age <= pop["worker_age_max"])
+    workers = np.bincount(P.hh, weights=working, minlength=H.n)
+    gain = model.registry.gain[:, k]
+    assert (workers == 0).any() and (workers > 0).any()
+    assert (gain[workers == 0] == 0).all()
+    reached = workers > 0
+    assert np.allclose(gain[reached], 3000 * workers[reached] / H.size[reached], rtol=1e-6)
