@@ -273,6 +273,16 @@ REGISTRY = Section({
                                         "local review)."),
         "other_to_marginal": Bool(doc="A new monitored object of the `other` group moves "
                                   "into the `marginal` group (边缘易致贫户)."),
+        "minimum_guarantee_review_months": Num(
+            "months", "Months between reviews of minimum-guarantee households: one whose "
+            "per-capita net income over the last 12 months, the guarantee itself left out, "
+            "reaches the standard (minimum_guarantee_income_x_line times the line) leaves "
+            "the guarantee; 0: never reviewed, nobody leaves.", low=0, high=36,
+            integer=True, required=False, fallback=0),
+        "minimum_guarantee_grace_months": Num(
+            "months", "Months the guarantee is still paid after a review finds income above "
+            "the standard (渐退期, gradual exit).", low=0, high=24, integer=True,
+            required=False, fallback=0),
     }, doc="Target groups that change after monitoring (seed 000: groups set by civil "
        "affairs and rural revitalisation): from then on the household gets the new group's "
        "transfers, payment terms and measures."),

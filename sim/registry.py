@@ -23,6 +23,11 @@ records their exit. This module keeps the registry beside the model's truth:
   income is below the minimum-guarantee standard moves into that group, and one of no
   target group becomes marginal (``Model.regroup``): from then on it has the new group's
   transfers, payment terms and measures.
+* **Leaving the minimum guarantee**: every ``group_change.minimum_guarantee_review_months``
+  each minimum-guarantee household's own income (net of the guarantee) is checked against
+  the standard; one at or above it leaves after ``minimum_guarantee_grace_months`` (the
+  gradual exit), into the formerly-poor group if it had exited registered poverty, else the
+  marginal group.
 
 Nothing moves before ``registry.active_from`` (default: the first reported month), so the
 registry at that date is the scenario's initial condition.
@@ -70,6 +75,8 @@ INDICATORS: tuple[Indicator, ...] = (
               "risk was eliminated this month."),
     Indicator("registry_group_changes_households", "households", "Monitored objects moved "
               "into another target group this month (counted in the new group)."),
+    Indicator("registry_guarantee_exits_households", "households", "Households leaving the "
+              "minimum guarantee this month after a review (counted in the new group)."),
 )
 
 
@@ -85,6 +92,7 @@ class Registry:
         self.active_from = tl.index(parse_month(start)) if start else tl.warmup
         self.pending: dict[int, np.ndarray] = {}  # month -> households to identify
         self.regroup_due: dict[int, np.ndarray] = {}  # month -> monitored objects to regroup
+        self.leave_due: dict[int, np.ndarray] = {}  # month -> households leaving the guarantee
 
     @property
     def p(self) -> dict:
@@ -152,6 +160,42 @@ class Registry:
             self.model.regroup(households[moved], new[moved])
             self._count("registry_group_changes_households", households[moved])
 
+    def _review_guarantee(self, m: int) -> None:
+        """Review minimum-guarantee households; those above the standard will leave.
+
+        Reviews fall every ``minimum_guarantee_review_months`` after ``active_from``. A
+        household passes when its per-capita net income over the last 12 months, less the
+        guarantee's own transfer, reaches the standard; it leaves after the grace months.
+        """
+        model, rules = self.model, self.p["group_change"]
+        every = rules["minimum_guarantee_review_months"]
+        if every <= 0 or m == self.active_from or (m - self.active_from) % every:
+            return
+        H = model.pop.households
+        members = np.flatnonzero((H.group == GROUPS.index("minimum_guarantee")) & (H.size > 0))
+        own = self._net_per_capita(members) - H.transfer_pp_year[members]
+        standard = rules["minimum_guarantee_income_x_line"] * model.poverty_line(m)
+        due = m + rules["minimum_guarantee_grace_months"]
+        self.leave_due[due] = np.concatenate([self.leave_due.get(due, np.zeros(0, np.int64)),
+                                              members[own >= standard]])
+
+    def _leave_guarantee(self, m: int) -> None:
+        """Households whose grace ends leave the guarantee.
+
+        Into the formerly-poor group if they had exited registered poverty, else marginal.
+        """
+        H = self.model.pop.households
+        leaving = self.leave_due.pop(m, None)
+        if leaving is None:
+            return
+        leaving = leaving[(H.group[leaving] == GROUPS.index("minimum_guarantee"))
+                          & (H.size[leaving] > 0)]
+        if len(leaving):
+            new = np.where(H.formerly_poor[leaving], GROUPS.index("formerly_poor"),
+                           GROUPS.index("marginal")).astype(np.int8)
+            self.model.regroup(leaving, new)
+            self._count("registry_guarantee_exits_households", leaving)
+
     def on_births(self, born: np.ndarray) -> None:
         """Count births in registered illness-labelled households (registered persons)."""
         H, P = self.model.pop.households, self.model.pop.persons
@@ -175,6 +219,8 @@ class Registry:
             return
         self._identified(m)
         self._regroup(m)
+        self._review_guarantee(m)
+        self._leave_guarantee(m)
         self._programmes(m)
         self._dissolve()
         if (m - self.active_from + 1) % self.p["exit"]["assessment_interval_months"] == 0:

@@ -267,3 +267,44 @@ def test_a_programme_per_worker_pays_by_working_members_and_skips_households_wit
     assert (gain[workers == 0] == 0).all()
     reached = workers > 0
     assert np.allclose(gain[reached], 3000 * workers[reached] / H.size[reached], rtol=1e-6)
+
+
+def test_a_review_moves_households_above_the_standard_out_of_the_guarantee_after_grace():
+    model = fresh_model(["registry.group_change.minimum_guarantee_review_months=6",
+                         "registry.group_change.minimum_guarantee_grace_months=3"],
+                        households=40)
+    reg, H, acc = model.registry, model.pop.households, model.accounts
+    mg = GROUPS.index("minimum_guarantee")
+    idx = np.arange(H.n)
+    model.regroup(idx, np.full(H.n, mg, np.int8))
+    H.size[:] = 2
+    H.formerly_poor[:] = idx % 2 == 0
+    review = reg.active_from + 6
+    standard = model.params["registry"]["group_change"]["minimum_guarantee_income_x_line"] * (
+        model.poverty_line(review))
+    own_pc = np.where(idx < 20, 1.2, 0.8) * standard  # the first 20 above the standard
+    acc.sum_income[:] = 2 * (own_pc + H.transfer_pp_year)
+    acc.sum_oop[:] = 0.0
+    reg._review_guarantee(review - 1)  # not a review month: nothing happens
+    assert not reg.leave_due
+    reg._review_guarantee(review)
+    for m in (review, review + 2):
+        reg._leave_guarantee(m)
+        assert (H.group == mg).all()  # still in their grace months
+    reg._leave_guarantee(review + 3)
+    left = idx < 20
+    assert (H.group[~left] == mg).all()
+    assert (H.group[left & H.formerly_poor] == GROUPS.index("formerly_poor")).all()
+    assert (H.group[left & ~H.formerly_poor] == GROUPS.index("marginal")).all()
+    marginal_transfer = model.params["income"]["transfers_yuan"]["marginal"]
+    assert np.allclose(H.transfer_pp_year[left & ~H.formerly_poor], marginal_transfer)
+    assert model.month_counts["registry_guarantee_exits_households"].sum() == 20
+
+
+def test_without_reviews_nobody_leaves_the_guarantee():
+    res = run(load_scenario(XJ, ["registry.group_change.minimum_guarantee_review_months=0"]),
+              households=800)
+    assert res.monthly["registry_guarantee_exits_households"].sum() == 0
+    res = run(load_scenario(XJ, ["registry.group_change.minimum_guarantee_review_months=3"]),
+              households=800)
+    assert res.monthly["registry_guarantee_exits_households"].sum() > 0
