@@ -1,9 +1,11 @@
 """Health checks and screening tests: what an examination finds, whoever offers it.
 
 A health check (``care.health_check``) finds undiagnosed chronic diseases with a
-per-disease sensitivity and the major diseases marked ``screen = "health_check"``; a
-screening test finds the major diseases of its kind (cervical, breast). A positive result
-without disease is a false positive. Every positive costs a confirmation. A person is
+per-disease sensitivity, of which ``chronic_confirmed_share`` complete the confirmation
+and are diagnosed (the others stay unaware), and the major diseases marked
+``screen = "health_check"``; a screening test finds the major diseases of its kind
+(cervical, breast). A positive result without disease is a false positive. Every positive
+confirmed costs a confirmation. A person is
 checked at most once per ``interval_months``, so a family-doctor check and a screening
 campaign do not examine the same person twice in a year.
 
@@ -41,7 +43,8 @@ def health_check(model, persons: np.ndarray, m: int) -> dict:
     for d, disease in enumerate(CHRONIC):
         b = np.uint8(1 << d)
         hidden = ((P.chronic[persons] & b) != 0) & ((P.diagnosed[persons] & b) == 0)
-        hit = hidden & (stream.keyed(persons, m, d) < hc["sensitivity"][disease])
+        hit = hidden & (stream.keyed(persons, m, d) < hc["sensitivity"][disease]) & (
+            stream.keyed(persons, m, 40 + d) < hc["chronic_confirmed_share"])
         diagnose_chronic(model, persons[hit], d, m)
         chronic_found |= hit
     early, late = find_major(model, persons, m, "health_check", hc["major_sensitivity"])

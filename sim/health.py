@@ -18,7 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.parameters import AGE_BANDS, CHRONIC
-from sim.population import NO_MAJOR, age_band_index, major_incidence_per_year
+from sim.population import (
+    NO_MAJOR,
+    age_band_index,
+    income_gradient,
+    major_incidence_per_year,
+)
 
 N_CHRONIC = len(CHRONIC)
 DISEASE_BITS = np.uint8(1) << np.arange(N_CHRONIC, dtype=np.uint8)  # mask bit of each
@@ -169,7 +174,11 @@ def onsets(model, m: int) -> dict:
     cand = np.flatnonzero((u < model.onset_total) & P.alive)
     if len(cand) == 0:
         return {}
-    kind = (u[cand, None] >= t.onset_cum[row[cand]]).sum(axis=1)
+    cum = t.onset_cum[row[cand]]
+    if model.onset_factor is not None:  # chronic kinds scaled, major kinds shifted
+        chronic_total = cum[:, N_CHRONIC - 1:N_CHRONIC]
+        cum = cum + (model.onset_factor[cand, None] - 1.0) * np.minimum(cum, chronic_total)
+    kind = (u[cand, None] >= cum).sum(axis=1)
     chronic_new = []
     for d in range(N_CHRONIC):
         who = cand[kind == d]
@@ -410,24 +419,47 @@ def schedule_background_deaths(model, m: int) -> None:
 def refresh_age(model, persons: np.ndarray | None = None) -> None:
     """Recompute what depends on age, after ageing, births or new rates.
 
-    That is the age band, the (band, sex) row, each person's monthly probability of any
-    onset (gathered here, once a year, rather than each month) and monthly admission and
-    outpatient probabilities; for ``persons`` only (e.g. newborns) when given.
+    That is the age band, the (band, sex) row, each person's factor on chronic onset from
+    the household's income (``health.chronic_onset_income_elasticity``, set yearly), each
+    person's monthly probability of any onset (gathered here, once a year, rather than each
+    month) and monthly admission and outpatient probabilities; for ``persons`` only (e.g.
+    newborns, who keep a factor of 1 until January) when given.
     """
     P, t = model.pop.persons, model.health
     if persons is None:
         model.band = age_band_index(P.age)
         model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
-        model.onset_total = t.onset_cum[:, -1][model.band_sex]
+        model.onset_factor = income_gradient(
+            household_income_pp(model)[P.hh], model.band,
+            model.params["health"]["chronic_onset_income_elasticity"], P.alive)
+        model.onset_total = _onset_total(model, model.band_sex, model.onset_factor)
         model.base_inpatient = t.inpatient[model.band]
         model.outpatient_threshold = 1.0 - t.outpatient[model.band]
         return
     band = age_band_index(P.age[persons])
     model.band[persons] = band
     model.band_sex[persons] = band.astype(np.int16) * 2 + P.female[persons]
+    if model.onset_factor is not None:
+        model.onset_factor[persons] = 1.0
     model.onset_total[persons] = t.onset_cum[:, -1][model.band_sex[persons]]
     model.base_inpatient[persons] = t.inpatient[band]
     model.outpatient_threshold[persons] = 1.0 - t.outpatient[band]
+
+
+def household_income_pp(model) -> np.ndarray:
+    """Each household's income per person, yuan per year: earnings, transfers, programmes."""
+    H = model.pop.households
+    return (H.earned_year / np.maximum(H.size, 1) + H.transfer_pp_year
+            + H.programme_pp_year)
+
+
+def _onset_total(model, band_sex: np.ndarray, factor: np.ndarray | None) -> np.ndarray:
+    """Monthly probability of any onset: the chronic part scaled by ``factor``."""
+    cum = model.health.onset_cum
+    total = cum[:, -1][band_sex]
+    if factor is None:
+        return total
+    return total + (factor - 1.0) * cum[:, N_CHRONIC - 1][band_sex]
 
 
 def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None

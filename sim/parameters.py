@@ -375,6 +375,11 @@ HEALTH = Section({
                                  "Background mortality."),
     "acute": ACUTE,
     "chronic": Section({d: CHRONIC_DISEASE for d in CHRONIC}),
+    "chronic_onset_income_elasticity": Num(
+        "elasticity", "Chronic onset and starting prevalence scale with (household income "
+        "per person / median) to the power minus this, normalised within each age band so "
+        "that band rates hold: the poor fall ill more often. 0: no gradient.", low=0,
+        high=3, required=False, fallback=0.0),
     "major": Records(MAJOR_DISEASE, doc="The special-treatment major diseases."),
 })
 
@@ -434,6 +439,10 @@ CARE = Section({
     }, doc="How care seeking responds to its out-of-pocket price relative to income."),
     "health_check": Section({
         "sensitivity": Table(CHRONIC, Prob(), doc="Share of undiagnosed cases found."),
+        "chronic_confirmed_share": Prob("Share of persons a check finds with an "
+                                        "undiagnosed chronic disease who complete the "
+                                        "confirmation and are diagnosed; the others stay "
+                                        "unaware."),
         "major_sensitivity": Prob("Share of undiagnosed major diseases marked "
                                   "screen = \"health_check\" found."),
         "specificity": Prob("Share of persons without a finding who test negative."),

@@ -146,13 +146,15 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     age = _draw_member_ages(rng, pop, hh, sizes)
     female = rng.random(n_p) < pop["female_share"]
 
-    chronic, diagnosed, managed = draw_chronic(rng, params["health"]["chronic"], age)
-
     earn_share, hh_capacity = capacity_shares(age, hh, sizes, params)
 
     earned_pp, shock = draw_earnings(rng, params, group, n_hh)
     earned_year = capacity_earnings(earned_pp, hh_capacity, sizes)
     transfers = _by_group(inc["transfers_yuan"])[group]
+    gradient = income_gradient((earned_year / sizes + transfers)[hh], age_band_index(age),
+                               params["health"]["chronic_onset_income_elasticity"])
+    chronic, diagnosed, managed = draw_chronic(rng, params["health"]["chronic"], age,
+                                               gradient)
     registered = _lowest_in_group(earned_year / sizes + transfers, group,
                                   _by_group(pop["registered_poor_share"]))
     formerly = ~registered & (u_formerly * (1.0 - _by_group(pop["registered_poor_share"])[
@@ -483,8 +485,34 @@ def draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
     return major, late, found, months
 
 
-def draw_chronic(rng, chronic_params: dict, age: np.ndarray):
-    """Chronic diseases (present, diagnosed, managed bitmasks) at their age prevalence."""
+def income_gradient(income_pp: np.ndarray, band: np.ndarray, elasticity: float,
+                    weight: np.ndarray | None = None) -> np.ndarray | None:
+    """Each person's factor on chronic onset (and starting prevalence) from income.
+
+    ``(income_pp / median) ** -elasticity``, income per person of the person's household
+    (yuan per year) against the median over persons, the ratio clipped to [1/4, 4]; then
+    divided by its mean within each age band (over persons with ``weight``, e.g. the
+    living), so that every band's incidence and prevalence are those of the scenario and
+    only who falls ill changes. None when the elasticity is 0 (no gradient).
+    """
+    if elasticity == 0 or len(income_pp) == 0:
+        return None
+    weight = np.ones(len(income_pp), bool) if weight is None else weight
+    median = max(float(np.median(income_pp[weight])), 1e-9)
+    ratio = np.clip(np.maximum(income_pp, 0.0) / median, 0.25, 4.0)
+    factor = ratio ** -elasticity
+    n_bands = len(AGE_BANDS)
+    mean = np.bincount(band, weights=factor * weight, minlength=n_bands) / np.maximum(
+        np.bincount(band, weights=weight, minlength=n_bands), 1e-12)
+    return (factor / np.where(mean > 0, mean, 1.0)[band]).astype(np.float32)
+
+
+def draw_chronic(rng, chronic_params: dict, age: np.ndarray,
+                 gradient: np.ndarray | None = None):
+    """Chronic diseases (present, diagnosed, managed bitmasks) at their age prevalence.
+
+    ``gradient`` (:func:`income_gradient`) scales each person's prevalence.
+    """
     band = age_band_index(age)
     n = len(age)
     chronic = np.zeros(n, np.uint8)
@@ -493,6 +521,8 @@ def draw_chronic(rng, chronic_params: dict, age: np.ndarray):
     for d, name in enumerate(CHRONIC):
         p = chronic_params[name]
         prev = np.array([p["prevalence"][b] for b in AGE_BANDS])[band]
+        if gradient is not None:
+            prev = np.minimum(prev * gradient, 1.0)
         has = rng.random(n) < prev
         diag = has & (rng.random(n) < p["diagnosed_share"])
         man = diag & (rng.random(n) < p["managed_share"])
