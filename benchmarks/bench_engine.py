@@ -133,8 +133,8 @@ def _run_one(python: str, script: Path, households: int, seed: int, measures: st
             "--measures", measures]
     root = script.parent.parent
     env = dict(os.environ)
-    if script == Path(__file__).resolve():
-        args.append("--one")
+    if script == Path(__file__).resolve() or "--one" in script.read_text():
+        args.append("--one")  # a version with --one measures everything without it
     elif python == sys.executable:  # another version's code with this interpreter
         env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
     done = subprocess.run(args, capture_output=True, text=True, cwd=root, env=env,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.arrays import member, unique
 from sim.parameters import CHRONIC, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
@@ -218,7 +219,8 @@ class CareSystem:
         admitted = seek & ~blocked
         forgone = persons[~admitted]
         dies = forgone[s.keyed(forgone, month, 4) < ct.forgone_admission_death]
-        self._delay(np.setdiff1d(forgone, dies), month, ct.forgone_admission_recurs, 6)
+        survivors = forgone[~member(forgone, dies)]  # both sorted, distinct
+        self._delay(survivors, month, ct.forgone_admission_recurs, 6)
         bills = bills.subset(admitted)
         m.hooks.after_care("inpatient", bills)
         return {"bills": bills, "forgone": forgone, "deaths": dies,
@@ -242,8 +244,8 @@ class CareSystem:
         if late is None:
             return persons, np.ones(len(persons))
         P = self.model.pop.persons
-        late = np.unique(late[P.alive[late]])
-        allp = np.union1d(persons, late)
+        late = unique(late[P.alive[late]])
+        allp = unique(np.concatenate([persons, late]))
         factor = np.ones(len(allp))
         factor[np.searchsorted(allp, late)] = self.model.care_tables.delayed_cost_factor
         self.model.month_counts["admissions_delayed"] += self.model._by_group(late)
@@ -259,7 +261,7 @@ class CareSystem:
         m = self.model
         P, ct = m.pop.persons, m.care_tables
         code = P.diagnosed[ill] | (P.managed[ill] << 4)
-        keep = ct.chronic_cost[code] > 0
+        keep = np.flatnonzero(ct.chronic_cost[code] > 0)
         who, code = ill[keep], code[keep]
         level = np.full(len(who), LEVELS.index("township"), np.int8)
         factor = m.hooks.price_factor("chronic", who, level)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.arrays import member, unique
 from sim.parameters import AGE_BANDS, CHRONIC
 from sim.population import (
     NO_MAJOR,
@@ -206,10 +207,11 @@ def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray]:
     """
     P, t = model.pop.persons, model.health
     u = model.streams["acute"].population(m, P.n)
-    p_in = model.base_inpatient.copy()
-    ill = model.chronic_ill
-    p_in[ill] *= t.admission_rr[P.chronic[ill] | (P.managed[ill] << 4)]
-    inpatient = np.flatnonzero((u < p_in) & P.alive)
+    need = u < model.base_inpatient
+    ill = model.chronic_ill  # their admission risk is scaled by their diseases
+    need[ill] = u[ill] < model.base_inpatient[ill] * t.admission_rr[
+        P.chronic[ill] | (P.managed[ill] << 4)]
+    inpatient = np.flatnonzero(need & P.alive)
     outpatient = np.flatnonzero((u >= model.outpatient_threshold) & P.alive)
     return inpatient, outpatient
 
@@ -260,11 +262,12 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
             P.diagnosed[gone] &= ~b
             P.managed[gone] &= ~b
         u_death[pair] = stream.keyed(patients, m, 8 * d + 4)
-    died = ~cured & (u_death < t.excess_death[disease, m_idx])
+    cell = disease * 2 + m_idx  # (disease, managed) cell of each pair's tables
+    died = ~cured & (u_death < t.excess_death.ravel()[cell])
     deaths.append(who[died])
-    loss = t.work_loss[disease, m_idx]
-    keep = ~cured & (loss > 0)
-    return [Sick(who[keep], loss[keep])] if keep.any() else []
+    loss = t.work_loss.ravel()[cell]
+    keep = np.flatnonzero(~cured & (loss > 0))
+    return [Sick(who[keep], loss[keep])] if len(keep) else []
 
 
 def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
@@ -386,7 +389,7 @@ def births(model, m: int) -> np.ndarray:
     stream = model.streams["births"]
     mothers = model.mothers[P.alive[model.mothers]]
     give = mothers[stream.keyed(mothers, m, 0) < 1.0 - np.exp(-rate / 12.0)]
-    hh = np.unique(P.hh[give])
+    hh = unique(P.hh[give])
     hh = hh[model.n_born[hh] < model.pop.slots[hh]]
     if len(hh) == 0:
         return np.zeros(0, np.int64)
@@ -476,7 +479,7 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     Returns the unique persons who died this month (alive until now).
     """
     P, H = model.pop.persons, model.pop.households
-    died = np.unique(died)
+    died = unique(died)
     died = died[P.alive[died]]
     if len(died) == 0:
         return died
@@ -484,7 +487,7 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     # sums over the affected households only (``at``: each death's household among them)
     affected, at = np.unique(P.hh[died], return_inverse=True)
     H.size[affected] -= np.bincount(at).astype(H.size.dtype)
-    from_illness = np.isin(died, illness) if illness is not None and len(illness) else (
+    from_illness = member(died, unique(illness)) if illness is not None and len(illness) else (
         np.zeros(len(died), bool))
     lost_share = np.bincount(at, weights=P.earn_share[died])
     ill_share = np.bincount(at, weights=P.earn_share[died] * from_illness)

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import member, unique
 from sim.policies.base import Measure
 
 POINTS = ("price_factor", "access_factor", "detection_factor", "deposit_waived",
@@ -135,7 +136,7 @@ class Hooks:
                     ) -> np.ndarray:
         """Of the found cases asking for treatment, those who start now."""
         for m in self._by_point["start_major"]:
-            keep = np.isin(persons, m.start_major(persons, disease, month))
+            keep = member(persons, unique(m.start_major(persons, disease, month)))
             persons, disease = persons[keep], disease[keep]
         return persons
 

@@ -127,7 +127,12 @@ class Bills:
         return len(self.person)
 
     def subset(self, keep: np.ndarray) -> Bills:
-        """The bills selected by a mask or index."""
+        """The bills selected by a mask or index.
+
+        A mask becomes an index first: one scan of it instead of one per column.
+        """
+        if keep.dtype == bool:
+            keep = np.flatnonzero(keep)
         episode = None if self.new_episode is None else self.new_episode[keep]
         floor = None if self.floor is None else self.floor[keep]
         return Bills(self.person[keep], self.group[keep], self.level[keep], self.amount[keep],

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import unique
 from sim.health import household_members
 from sim.parameters import GROUPS, PROGRAMMES
 from sim.results import Indicator
@@ -120,7 +121,7 @@ class Registry:
         if households is None:
             return
         H = self.model.pop.households
-        households = np.unique(households)
+        households = unique(households)
         new = households[~H.monitored[households] & ~H.registered[households]
                          & (H.size[households] > 0)]
         H.monitored[new] = True

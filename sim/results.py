@@ -327,7 +327,7 @@ class Recorder:
 
         n_states, n_groups = len(HEALTH_STATES), len(GROUPS)
         code = health_state_codes(model)
-        sick = np.flatnonzero(code)  # healthy is code 0: count the others, derive it
+        sick = np.flatnonzero(code != 0)  # healthy is code 0: count the others, derive it
         counts = np.bincount(model.pgroup[sick] * n_states + code[sick],
                              minlength=n_groups * n_states).reshape(n_groups, n_states)
         dead = HEALTH_STATES.index("dead")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import unique
 from sim.checks import due_for_check, health_check
 from sim.parameters import GROUPS, by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
@@ -156,7 +157,7 @@ class Contracts(Measure):
             idx = np.flatnonzero(P.alive)
             self._everyone = False
         else:  # only a first diagnosis or a birth can change a person's target now
-            idx = np.unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
+            idx = unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
             idx = idx[P.alive[idx]]
         p0 = self.p["initial_share_of_target"]
         ramp = min(1.0, p0 + (1.0 - p0) * (m + 1) / self.p["signing_months"])
