@@ -9,11 +9,12 @@ working time and, for admissions, carries a risk of death.
 
 Bills are log-normal around the mean cost of the facility level, drawn from keyed streams
 (seek or not, level, amount), so a person's bill does not change when other people's care
-changes. Two dated rules of the scenario act here too: care-level steering
+changes. Dated rules of the scenario act here too: care-level steering
 (``care.level_shift``) moves a share of each level's acute care one level down, where the
 lower level's bill, deposit and terms follow; catalogue control (``care.catalogue``) cuts
-the out-of-catalogue part of the bills of some groups at some levels. Measures act here
-only through the extension points of ``sim.hooks`` (price factors, access, deposit
+the out-of-catalogue part of the bills of some groups at some levels; health literacy by
+year (``care.health_literacy``) changes how often outpatient care is forgone. Measures act
+here only through the extension points of ``sim.hooks`` (price factors, access, deposit
 waivers, the start of major-disease treatment), never by name.
 """
 
@@ -26,13 +27,16 @@ import numpy as np
 from sim.parameters import CHRONIC, GROUPS, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
+from sim.schema import dated_value
 
 
 @dataclass
 class CareTables:
     """Care parameters as arrays by level (yuan)."""
 
-    outpatient_seek: float
+    outpatient_seek: float  # at the first year of literacy_by_year
+    literacy_by_year: dict | None  # year -> share of residents with basic health literacy
+    literacy_forgo_rr: float  # forgoing care, literate relative to not literate
     inpatient_seek: float
     forgo_per_km: float
     forgo_without_deposit: float
@@ -75,6 +79,8 @@ class CareTables:
 
         return cls(
             outpatient_seek=c["outpatient_seek"], inpatient_seek=c["inpatient_seek"],
+            literacy_by_year=c["health_literacy"]["share_by_year"],
+            literacy_forgo_rr=c["health_literacy"]["forgo_rr_literate"],
             forgo_per_km=c["forgo_per_km"], forgo_without_deposit=c["forgo_without_deposit"],
             deposit=lv(c["deposit_yuan"]),
             outpatient_levels_cum=np.cumsum(shift_down(lv(c["outpatient_levels"]),
@@ -102,6 +108,22 @@ class CareTables:
                                   chronic[name]["cost_yuan_per_month_managed"]]
                                  for name in CHRONIC], dtype=float),
         )
+
+    def outpatient_seek_in(self, year: int) -> float:
+        """Chance of seeking outpatient care in ``year`` (before price and distance).
+
+        ``outpatient_seek`` holds at the literacy share of the first year of
+        ``care.health_literacy``; the chance of going without care is the population mix
+        of literate persons (``literacy_forgo_rr`` times the rate of the others) and the
+        others, relative to that first year's mix.
+        """
+        if self.literacy_by_year is None:
+            return self.outpatient_seek
+        first = next(iter(self.literacy_by_year.values()))
+        now = dated_value(self.literacy_by_year, year)
+        mix = (1.0 + now * (self.literacy_forgo_rr - 1.0)) / (
+            1.0 + first * (self.literacy_forgo_rr - 1.0))
+        return 1.0 - (1.0 - self.outpatient_seek) * mix
 
     def catalogue_controlled(self, group: np.ndarray, level: np.ndarray, amount: np.ndarray,
                              scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,7 +254,8 @@ class CareSystem:
         amount = amount * m.hooks.price_factor("outpatient", persons, level)
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
         bills = self._bills("outpatient", persons, level, amount, tb)
-        seek = u[0] < self._seek("outpatient", bills, ct.outpatient_seek * (1.0 - forgo))
+        seek_base = ct.outpatient_seek_in(m.timeline.year(month)) * (1.0 - forgo)
+        seek = u[0] < self._seek("outpatient", bills, seek_base)
         forgone = persons[~seek]
         self._delay(forgone, month, ct.forgone_outpatient_admission, 5)
         bills = bills.subset(seek)

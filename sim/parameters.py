@@ -427,6 +427,18 @@ CARE = Section({
                                          unit="per forgone episode"),
     "delayed_admission_cost_factor": Num("ratio", "Bill of a delayed admission relative to "
                                          "one made when first needed.", low=1, high=5),
+    "health_literacy": Section({
+        "share_by_year": Dated(Prob(unit="share of residents"), doc="Share of residents "
+                               "with basic health literacy (健康素养水平) by year. "
+                               "care.outpatient_seek holds at the first year's share; later "
+                               "shares change how often outpatient care is forgone. Absent: "
+                               "no effect.", required=False),
+        "forgo_rr_literate": Prob("Chance that a person with basic health literacy goes "
+                                  "without care for an outpatient episode, relative to one "
+                                  "without it. Absent: 1 (no effect).", unit="rate ratio",
+                                  required=False, fallback=1.0),
+    }, doc="Health literacy as a dated effect on care seeking (seeds 000, 001: health "
+       "education and promotion campaigns, literacy targets)."),
     "demand": Section({
         "outpatient_price_elasticity": Num("elasticity", "Elasticity of the chance of "
                                            "seeking outpatient care with respect to its "
