@@ -9,8 +9,13 @@ working time and, for admissions, carries a risk of death.
 
 Bills are log-normal around the mean cost of the facility level, drawn from keyed streams
 (seek or not, level, amount), so a person's bill does not change when other people's care
-changes. Measures act here only through the extension points of ``sim.hooks`` (price
-factors, access, deposit waivers, the start of major-disease treatment), never by name.
+changes. Dated rules of the scenario act here too: care-level steering
+(``care.level_shift``) moves a share of each level's acute care one level down, where the
+lower level's bill, deposit and terms follow; catalogue control (``care.catalogue``) cuts
+the out-of-catalogue part of the bills of some groups at some levels; health literacy by
+year (``care.health_literacy``) changes how often outpatient care is forgone. Measures act
+here only through the extension points of ``sim.hooks`` (price factors, access, deposit
+waivers, the start of major-disease treatment), never by name.
 """
 
 from __future__ import annotations
@@ -20,16 +25,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import member, unique
-from sim.parameters import CHRONIC, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
+from sim.parameters import CHRONIC, GROUPS, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
+from sim.schema import dated_value
 
 
 @dataclass
 class CareTables:
     """Care parameters as arrays by level (yuan)."""
 
-    outpatient_seek: float
+    outpatient_seek: float  # at the first year of literacy_by_year
+    literacy_by_year: dict | None  # year -> share of residents with basic health literacy
+    literacy_forgo_rr: float  # forgoing care, literate relative to not literate
     inpatient_seek: float
     forgo_per_km: float
     forgo_without_deposit: float
@@ -48,6 +56,8 @@ class CareTables:
     reference_burden: dict
     income_floor: float
     in_scope: np.ndarray  # (level,) share of a bill in the insurance catalogue
+    catalogue_cut: np.ndarray  # (group, level) share of the out-of-catalogue part cut
+    catalogue_replaced: float  # share of the cut replaced by catalogue items
     chronic_cost: np.ndarray  # (256,) monthly merged bill of the diseases not billed alone
     chronic_scope: np.ndarray  # (256,) its in-scope part
     alone: np.ndarray  # (disease,) bool: billed on its own (tuberculosis always)
@@ -66,13 +76,18 @@ class CareTables:
         alone = np.array([d == TB_INDEX or bool(c["billed_alone"][name])
                           for d, name in enumerate(CHRONIC)])
         cost, scope = _chronic_tables(chronic, in_scope, alone)
+        cat = c["catalogue"]
 
         return cls(
             outpatient_seek=c["outpatient_seek"], inpatient_seek=c["inpatient_seek"],
+            literacy_by_year=c["health_literacy"]["share_by_year"],
+            literacy_forgo_rr=c["health_literacy"]["forgo_rr_literate"],
             forgo_per_km=c["forgo_per_km"], forgo_without_deposit=c["forgo_without_deposit"],
             deposit=lv(c["deposit_yuan"]),
-            outpatient_levels_cum=np.cumsum(lv(c["outpatient_levels"])),
-            inpatient_levels_cum=np.cumsum(lv(c["inpatient_levels"])),
+            outpatient_levels_cum=np.cumsum(shift_down(lv(c["outpatient_levels"]),
+                                                       c["level_shift"]["outpatient"])),
+            inpatient_levels_cum=np.cumsum(shift_down(lv(c["inpatient_levels"]),
+                                                      c["level_shift"]["inpatient"])),
             outpatient_cost=lv(c["outpatient_cost_yuan"]),
             inpatient_cost=lv(c["inpatient_cost_yuan"]),
             cost_log_sd=c["cost_log_sd"],
@@ -86,11 +101,57 @@ class CareTables:
             reference_burden={k: c["demand"][f"{k}_reference_burden"]
                               for k in ("outpatient", "inpatient")},
             income_floor=c["demand"]["income_floor_yuan_per_month"],
-            in_scope=in_scope, chronic_cost=cost, chronic_scope=scope, alone=alone,
+            in_scope=in_scope, catalogue_cut=np.outer(
+                [cat["groups"][g] for g in GROUPS], lv(cat["out_of_scope_cut"])),
+            catalogue_replaced=cat["replaced_share"], chronic_cost=cost, chronic_scope=scope,
+            alone=alone,
             alone_cost=np.array([[chronic[name]["cost_yuan_per_month_unmanaged"],
                                   chronic[name]["cost_yuan_per_month_managed"]]
                                  for name in CHRONIC], dtype=float),
         )
+
+    def outpatient_seek_in(self, year: int) -> float:
+        """Chance of seeking outpatient care in ``year`` (before price and distance).
+
+        ``outpatient_seek`` holds at the literacy share of the first year of
+        ``care.health_literacy``; the chance of going without care is the population mix
+        of literate persons (``literacy_forgo_rr`` times the rate of the others) and the
+        others, relative to that first year's mix.
+        """
+        if self.literacy_by_year is None:
+            return self.outpatient_seek
+        first = next(iter(self.literacy_by_year.values()))
+        now = dated_value(self.literacy_by_year, year)
+        mix = (1.0 + now * (self.literacy_forgo_rr - 1.0)) / (
+            1.0 + first * (self.literacy_forgo_rr - 1.0))
+        return 1.0 - (1.0 - self.outpatient_seek) * mix
+
+    def catalogue_controlled(self, group: np.ndarray, level: np.ndarray, amount: np.ndarray,
+                             scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bills (yuan) and their in-scope parts after catalogue control (``care.catalogue``).
+
+        Of the out-of-catalogue part, the share cut at the bill's group and level is no
+        longer prescribed: ``catalogue_replaced`` of it comes back as catalogue items (in
+        scope, same price), the rest is dropped (the bill falls).
+        """
+        cut = (amount - scope) * self.catalogue_cut[group, level]
+        kept = cut * self.catalogue_replaced
+        return amount - (cut - kept), scope + kept
+
+
+def shift_down(shares: np.ndarray, moved: dict) -> np.ndarray:
+    """Shares of care by level after moving, at each level named, that share one level down.
+
+    ``moved`` maps level names to the share of their care moved (``care.level_shift``).
+    Because levels are drawn by comparing one uniform with the cumulative shares, a shift
+    moves exactly the patients whose draw lies in the moved band, each one level down.
+    """
+    out = np.array(shares, dtype=float)
+    for name, share in moved.items():
+        k = LEVELS.index(name)
+        out[k] -= shares[k] * share
+        out[k - 1] += shares[k] * share
+    return out
 
 
 def _chronic_tables(chronic: dict, in_scope: np.ndarray, alone: np.ndarray):
@@ -135,11 +196,15 @@ class CareSystem:
         for (``disease``: codes of ``sim.parameters``; NO_DISEASE unless given).
         """
         m = self.model
+        ct = m.care_tables
         if scope is None:
-            scope = amount * m.care_tables.in_scope[level]
+            scope = amount * ct.in_scope[level]
+        group = m.pgroup[persons]
+        if ct.catalogue_cut.any():
+            amount, scope = ct.catalogue_controlled(group, level, amount, scope)
         if disease is None:
             disease = np.full(len(persons), NO_DISEASE, np.int64)
-        bills = Bills(person=persons, group=m.pgroup[persons], level=level.astype(np.int64),
+        bills = Bills(person=persons, group=group, level=level.astype(np.int64),
                       amount=amount, scope=scope, insured=m.insured(persons), tb=tb)
         bills.floor = m.hooks.payment_floor(kind, bills, disease)
         return bills
@@ -190,7 +255,8 @@ class CareSystem:
         amount = amount * m.hooks.price_factor("outpatient", persons, level)
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
         bills = self._bills("outpatient", persons, level, amount, tb)
-        seek = u[0] < self._seek("outpatient", bills, ct.outpatient_seek * (1.0 - forgo))
+        seek_base = ct.outpatient_seek_in(m.timeline.year(month)) * (1.0 - forgo)
+        seek = u[0] < self._seek("outpatient", bills, seek_base)
         forgone = persons[~seek]
         self._delay(forgone, month, ct.forgone_outpatient_admission, 5)
         bills = bills.subset(seek)

@@ -37,7 +37,7 @@ from sim.formation import form_households
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
 from sim.liquidity import Liquidity
-from sim.parameters import GROUPS
+from sim.parameters import GROUPS, LEVELS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.places import PlaceRules, place_of_township
 from sim.policies import REGISTRY
@@ -298,6 +298,9 @@ class Model:
         counts["outpatient_forgone"] = self._by_group(op["forgone"])
         counts["admissions"] = self._by_group(ip["bills"].person)
         counts["admissions_forgone"] = self._by_group(ip["forgone"])
+        for kind, bills in (("outpatient", op["bills"]), ("admissions", ip["bills"])):
+            for k, level in enumerate(LEVELS):
+                counts[f"{kind}_at_{level}"] = self._by_group(bills.person[bills.level == k])
         counts["income_yuan"] = self._hh_by_group(income_hh)
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 

@@ -395,11 +395,43 @@ CARE = Section({
                              "when treat-first-pay-later does not apply."),
     "outpatient_levels": Dist(LEVELS, doc="Where outpatient episodes are treated."),
     "inpatient_levels": Dist(LEVELS, doc="Where admissions happen."),
+    "level_shift": Section({
+        "outpatient": Table(LEVELS[1:], Prob(unit="share of the level's episodes"),
+                            doc="Share of the outpatient episodes of each level treated one "
+                            "level down instead (first contact at primary level, 基层首诊). "
+                            "Absent: none.", required=False,
+                            fallback={k: 0.0 for k in LEVELS[1:]}),
+        "inpatient": Table(LEVELS[2:], Prob(unit="share of the level's admissions"),
+                           doc="Share of the admissions of each level made one level down "
+                           "instead (city to county: fewer referrals out of the county; "
+                           "county to township: common illness and recovering patients kept "
+                           "at the primary level). Absent: none.", required=False,
+                           fallback={k: 0.0 for k in LEVELS[2:]}),
+    }, doc="Care-level steering (分级诊疗: first contact at primary level, two-way referral): "
+       "shares of each level's acute care moved one level down, applied to outpatient_levels "
+       "and inpatient_levels. Dated by the policy calendar; the moved care has the lower "
+       "level's bills, deposit and reimbursement terms."),
     "outpatient_cost_yuan": by_level(Yuan(unit="yuan per episode"), "Mean outpatient bill."),
     "inpatient_cost_yuan": by_level(Yuan(unit="yuan per admission"), "Mean admission bill."),
     "cost_log_sd": Num("log yuan", "Spread of bills around their mean.", low=0, high=3),
     "in_scope_share": by_level(Prob(), "Share of a bill inside the insurance catalogue "
                                "(政策范围内)."),
+    "catalogue": Section({
+        "out_of_scope_cut": Table(LEVELS, Prob(unit="share of the out-of-catalogue part"),
+                                  doc="Share of the out-of-catalogue part of a bill (drugs, "
+                                  "consumables, tests outside 政策范围) that facilities of "
+                                  "each level no longer prescribe. Absent: none.",
+                                  required=False, fallback={k: 0.0 for k in LEVELS}),
+        "replaced_share": Prob("Share of what is cut that is replaced by catalogue items at "
+                               "the same price (the rest, unnecessary items, is dropped and "
+                               "the bill falls). Absent: 0.", unit="share of the cut",
+                               required=False, fallback=0.0),
+        "groups": Table(GROUPS, Bool(), doc="Patients' groups whose bills are controlled. "
+                        "Absent: every group.", required=False,
+                        fallback={g: True for g in GROUPS}),
+    }, doc="Catalogue control (seed 000: fewer out-of-catalogue drugs, consumables and "
+       "unnecessary tests): raises the in-scope share of bills, by group and level, from the "
+       "date the policy calendar sets it."),
     "billed_alone": Table(CHRONIC, Bool(), doc="Chronic diseases whose monthly care is billed "
                           "on its own instead of in the patient's one merged chronic bill, so "
                           "that a per-disease payment floor can reach it; tuberculosis always "
@@ -421,6 +453,18 @@ CARE = Section({
                                          unit="per forgone episode"),
     "delayed_admission_cost_factor": Num("ratio", "Bill of a delayed admission relative to "
                                          "one made when first needed.", low=1, high=5),
+    "health_literacy": Section({
+        "share_by_year": Dated(Prob(unit="share of residents"), doc="Share of residents "
+                               "with basic health literacy (健康素养水平) by year. "
+                               "care.outpatient_seek holds at the first year's share; later "
+                               "shares change how often outpatient care is forgone. Absent: "
+                               "no effect.", required=False),
+        "forgo_rr_literate": Prob("Chance that a person with basic health literacy goes "
+                                  "without care for an outpatient episode, relative to one "
+                                  "without it. Absent: 1 (no effect).", unit="rate ratio",
+                                  required=False, fallback=1.0),
+    }, doc="Health literacy as a dated effect on care seeking (seeds 000, 001: health "
+       "education and promotion campaigns, literacy targets)."),
     "demand": Section({
         "outpatient_price_elasticity": Num("elasticity", "Elasticity of the chance of "
                                            "seeking outpatient care with respect to its "

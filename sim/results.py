@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.parameters import CHRONIC, GROUPS
+from sim.parameters import CHRONIC, GROUPS, LEVELS
 from sim.population import NO_MAJOR
 from sim.poverty import household_budget, societal_poverty_line
 from sim.timeline import month_label
@@ -121,6 +121,10 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("admissions_forgone_deposit", "admissions", "Of which for want of a deposit."),
     _i("admissions_delayed", "admissions", "Admission needs that came back after care was "
        "forgone (included in admissions and admissions_forgone as they turned out)."),
+    *[_i(f"outpatient_at_{lv}", "episodes", f"Outpatient episodes treated at {lv} level "
+         "(care.outpatient_levels after care.level_shift).") for lv in LEVELS],
+    *[_i(f"admissions_at_{lv}", "admissions", f"Admissions (as `admissions`) at {lv} level "
+         "(care.inpatient_levels after care.level_shift).") for lv in LEVELS],
     _i("bills_yuan", "yuan", "All medical bills."),
     _i("basic_yuan", "yuan", "Paid by basic medical insurance."),
     _i("critical_illness_yuan", "yuan", "Paid by critical illness insurance."),
