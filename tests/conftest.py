@@ -20,6 +20,21 @@ def small_run(overrides: tuple = (), seed: int = 0, households: int = SMALL,
     return Model(scn, seed=seed, households=households).run()
 
 
+def run_with_month_label(model):
+    """Run ``model`` with ``model.month_now`` set to each month's label before its step.
+
+    Lets a hook spy record the month of what it sees.
+    """
+    step = model.step
+
+    def step_and_date(m):
+        model.month_now = model.timeline.label(m)
+        step(m)
+
+    model.step = step_and_date
+    return model.run()
+
+
 @pytest.fixture(scope="session")
 def run_small():
     return small_run

@@ -11,6 +11,7 @@ change; every other bill is the same, bill by bill.
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_with_month_label
 
 from sim import load_scenario
 from sim.care import _pick_level, shift_down
@@ -55,14 +56,7 @@ def paired_run(monkeypatch, calendar=None, overrides=QUIET, households=1500):
     if calendar:
         scn = scn.with_calendar(calendar)
     model = Model(scn.truncate(MONTHS), seed=5, households=households)
-    step = model.step
-
-    def step_and_date(m):
-        model.month_now = model.timeline.label(m)
-        step(m)
-
-    model.step = step_and_date
-    res = model.run()
+    res = run_with_month_label(model)
     bills = pd.concat(rows, ignore_index=True)
     # one bill per kind, month and person (a patient's merged chronic bill and a disease
     # billed alone share a key: left out), so that runs pair bill by bill

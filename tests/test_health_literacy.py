@@ -9,6 +9,7 @@ same bills, and nothing changes while literacy stays at its first level.
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_with_month_label
 
 from sim import load_scenario
 from sim.care import CareTables
@@ -46,14 +47,7 @@ def run(monkeypatch, overrides):
     monkeypatch.setattr(Hooks, "after_care", record)
     scn = load_scenario(None, list(QUIET + overrides)).truncate(24)
     model = Model(scn, seed=7, households=1500)
-    step = model.step
-
-    def step_and_date(m):
-        model.month_now = model.timeline.label(m)
-        step(m)
-
-    model.step = step_and_date
-    res = model.run()
+    res = run_with_month_label(model)
     return res.monthly[res.monthly["group"] == "all"].reset_index(drop=True), pd.concat(rows)
 
 
