@@ -39,6 +39,7 @@ the draw's mean paired difference.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -390,8 +391,8 @@ class Effects:
         names.append("all measures")
         ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
         ax.set_ylabel(f"{self.outcome}\n({self.unit})")
-        ax.set_title("Shapley contributions (green lowers the outcome)\nbars: "
-                     + sh["interval"].iloc[0].split(":")[1].strip()[:60], fontsize=9)
+        ax.set_title("Shapley contributions (green lowers the outcome)\n" + textwrap.fill(
+            "bars: " + sh["interval"].iloc[0], 70), fontsize=9)
         ax.figure.tight_layout()
         return ax.figure
 
