@@ -324,6 +324,29 @@ class BudgetAnalysis:
             return ax.figure
         raise ValueError(f"unknown plot kind {kind!r}; use frontier, budget or ceac")
 
+    @staticmethod
+    def _label_packages(ax, df: pd.DataFrame) -> None:
+        """Name each package beside its point, without overlaps.
+
+        A label that would run into one already placed at its height (its width estimated
+        from its length at the 7-point font) goes one line up.
+        """
+        d = df.sort_values("incremental_cost_yuan")
+        x = d["incremental_cost_yuan"].to_numpy() / 1e6
+        lo, hi = ax.get_xlim()
+        width_pt = ax.get_window_extent().width * 72 / ax.figure.dpi
+        per_pt = (hi - lo) / max(width_pt, 1.0)  # x units per point
+        ends: list[float] = []  # right end of the last label on each line
+        for r, xi in zip(d.itertuples(), x, strict=True):
+            line = next((k for k, end in enumerate(ends) if xi > end), len(ends))
+            end = xi + (3 + 4.0 * len(r.package)) * per_pt
+            if line == len(ends):
+                ends.append(end)
+            else:
+                ends[line] = end
+            ax.annotate(r.package, (xi, r.cases_averted), fontsize=7,
+                        xytext=(3, 3 + 9 * line), textcoords="offset points")
+
     def _plot_frontier(self, ax, budget_yuan: float | None = None):
         df = self.to_frame()
         marks = {FRONTIER: ("o", "#54278f"), DOMINATED: ("x", "#969696"),
@@ -336,9 +359,7 @@ class BudgetAnalysis:
                         fmt=m, color=c, label=status, capsize=2, ls="none")
         f = df[df["status"] == FRONTIER].sort_values("incremental_cost_yuan")
         ax.plot(f["incremental_cost_yuan"] / 1e6, f["cases_averted"], color="#54278f", lw=1)
-        for r in df.itertuples():
-            ax.annotate(r.package, (r.incremental_cost_yuan / 1e6, r.cases_averted),
-                        fontsize=7, xytext=(3, 3), textcoords="offset points")
+        self._label_packages(ax, df)
         if budget_yuan is not None:
             ax.axvline(budget_yuan / 1e6, color="#de2d26", ls="--", lw=1, label="budget")
         ax.set_xlabel(f"incremental cost vs {self.comparator!r} (million yuan, "
