@@ -1,6 +1,8 @@
 """Care-level steering and catalogue control: dated rules of where care happens and what
-its bills hold (``care.level_shift``, ``care.catalogue``; seeds 000, 001, 003, 004), and
-inpatient fee reductions (``policies.fee_exemption.inpatient_bill_reduction``, seed 000).
+its bills hold (``care.level_shift``, ``care.catalogue``; seeds 000, 001, 003, 004),
+inpatient fee reductions (``policies.fee_exemption.inpatient_bill_reduction``, seed 000) and
+the procurement reward's cut of drug prices (``policies.cost_control.procurement_reward``,
+seed 001).
 
 Each rule switched on at a date moves its own pathway only: with the same seed (paired),
 every month before the date is identical, and after it only the shifted care changes
@@ -161,7 +163,33 @@ def test_inpatient_fee_reductions_lower_covered_admissions_and_count_their_cost(
     assert np.allclose(same["amount_on"], same["amount_off"])
 
 
+def test_procurement_reward_cuts_drug_bills_from_its_date_only(monkeypatch, tmp_path):
+    base, off = paired_run(monkeypatch)
+    reward = ('"policies.cost_control.procurement_reward.drug_price_cut" = 0.5, '
+              '"policies.cost_control.procurement_reward.drug_share" = '
+              '{ outpatient = 0.4, chronic = 0.6 }')
+    res, on = paired_run(monkeypatch, overlay(tmp_path, reward))
+    b, s = all_rows(base), all_rows(res)
+    pd.testing.assert_frame_equal(b.iloc[:CHANGE], s.iloc[:CHANGE])   # identical before
+    both = off.merge(on, on=["kind", "month", "person"], suffixes=("_off", "_on"))
+    ratio = np.round(both["amount_on"] / both["amount_off"], 9)
+    later = (both["month"] >= DATE).to_numpy()
+    # from the date: the drug part of each bill at half price, 1 - 0.4 x 0.5 and 1 - 0.6 x 0.5
+    for kind, factor in (("outpatient", 0.8), ("chronic", 0.7)):
+        mine = (both["kind"] == kind).to_numpy()
+        assert (mine & later).sum() > 100
+        assert (ratio[mine & later] == factor).all()
+        assert (ratio[mine & ~later] == 1.0).all()
+    # admissions are another pathway: bill by bill the same (but for the few delayed from a
+    # forgone outpatient episode, which cheaper outpatient care changes)
+    adm = both[both["kind"] == "admission"]
+    assert (np.isclose(adm["amount_on"], adm["amount_off"])).mean() > 0.95
+
+
 @pytest.mark.parametrize("key, value, allowed", [
+    ("policies.cost_control.procurement_reward.drug_price_cut", "1.5", "from 0 to 1"),
+    ("policies.cost_control.procurement_reward.drug_share.inpatient", "0.5",
+     "one of outpatient, chronic"),
     ("care.level_shift.inpatient.township", "0.1", "one of county, city"),
     ("care.level_shift.outpatient.village", "0.1", "one of township, county, city"),
     ("care.catalogue.out_of_scope_cut.county", "1.5", "from 0 to 1"),
@@ -179,6 +207,7 @@ def test_bad_values_name_the_key_and_what_is_allowed(key, value, allowed):
     ("lianyungang_2018", "care.level_shift.inpatient.city", "2019-01"),
     ("longyan_2022", "care.level_shift.inpatient.county", "2023-01"),
     ("linyi_2021", "care.catalogue.out_of_scope_cut.county", "2021-09"),
+    ("longyan_2022", "policies.cost_control.procurement_reward.drug_price_cut", "2023-01"),
 ])
 def test_seed_scenarios_switch_their_rules_on_at_their_dates(name, key, date):
     scn = load_scenario(name)

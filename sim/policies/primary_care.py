@@ -5,13 +5,25 @@ care closer: the chance of forgoing care (distance, and the cash barrier at admi
 multiplied by ``forgo_factor``, and routine detection of chronic and major diseases by
 ``detection_factor`` (village doctors find cases earlier).
 
+Only facilities up to standard bring these gains (seeds 002, 003: buildings, equipment and
+at least one qualified doctor in each village clinic and township health centre).
+``standard_share`` gives the share of each that is; the gains reach the households whose
+clinic and health centre both are (the product of the two shares: a household's village
+clinic and health centre taken as up to standard independently, an assumption), the
+others forgo and are found as without the measure. A dated change of the policy calendar
+sets the date by which the standards are reached.
+
 Cost: running costs per household per year.
 """
 
 from __future__ import annotations
 
+from sim.parameters import LEVELS
 from sim.policies.base import Measure, cost, enabled_flag
-from sim.schema import Num, Section
+from sim.schema import Num, Prob, Section, Table
+
+#: Levels of primary care whose facility standards the measure's gains depend on.
+PRIMARY_LEVELS = LEVELS[:2]
 
 
 class PrimaryCare(Measure):
@@ -26,16 +38,35 @@ class PrimaryCare(Measure):
         "detection_factor": Num("factor", "Multiplier on routine detection rates.", low=1,
                                 high=10),
         "cost_yuan_per_household_year": Num("yuan per household-year", low=0),
+        "standard_share": Table(
+            PRIMARY_LEVELS, Prob(unit="share of facilities"), required=False,
+            fallback=dict.fromkeys(PRIMARY_LEVELS, 1.0),
+            doc="Share of village clinics and of township health centres up to standard "
+            "(三个一, 三合格, 三条线: buildings, equipment, at least one qualified "
+            "doctor); the access and detection gains reach the households served by "
+            "facilities up to standard at both levels. Absent: all."),
     })
     INDICATORS = (cost("primary_care", "village clinics and remote consultations"),)
 
+    def reached_share(self) -> float:
+        """Share of households whose village clinic and health centre are up to standard."""
+        share = self.p["standard_share"]
+        return share["village"] * share["township"]
+
+    def _where_reached(self, factor: float) -> float:
+        """Mean of ``factor`` where the standards are reached and 1 elsewhere (1 when off)."""
+        if not self.on:
+            return 1.0
+        reached = self.reached_share()
+        return reached * factor + (1.0 - reached)
+
     def access_factor(self) -> float:
         """Multiplier on forgoing care for distance."""
-        return self.p["forgo_factor"] if self.on else 1.0
+        return self._where_reached(self.p["forgo_factor"])
 
     def detection_factor(self) -> float:
         """Multiplier on routine detection."""
-        return self.p["detection_factor"] if self.on else 1.0
+        return self._where_reached(self.p["detection_factor"])
 
     def processes(self, env):
         """Monthly running costs."""
