@@ -26,21 +26,17 @@ Rules per layer (from ``payment`` in the scenario, compiled into :class:`Payment
 
 Each bill carries its amount and the part of it inside the insurance catalogue (``scope``,
 yuan); the layers pay shares of the in-scope part, supplemental insurance and the TB floor
-shares of the whole amount. The chain runs as one compiled pass over a batch
-(``sim.kernels.settle_bills``): ``settle`` records the new year-to-date amounts in the
-ledger, ``quote`` only reads them; both can be tested against hand-computed bills.
-Accounting identity: for every bill,
-``amount == basic + critical_illness + assistance + supplemental + oop``.
+shares of the whole amount. Every function returns new year-to-date amounts instead of
+changing its inputs, so it can be tested against hand-computed bills. Accounting identity:
+for every bill, ``amount == basic + critical_illness + assistance + supplemental + oop``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
-from sim import kernels
 from sim.parameters import GROUPS, LEVELS
 
 PAYERS = ("basic", "critical_illness", "assistance", "supplemental", "oop")
@@ -71,25 +67,6 @@ class PaymentRules:
     sup_eligible: np.ndarray
     sup_target: float
     sup_cap: float
-
-    @cached_property
-    def level_table(self) -> np.ndarray:
-        """(2, group, level): per-admission deductible (yuan) and basic ratio, for kernels."""
-        return np.stack([self.basic_deductible, self.basic_ratio]).astype(float)
-
-    @cached_property
-    def group_table(self) -> np.ndarray:
-        """(8, group): the per-group rules in the rows ``sim.kernels.G_*`` number."""
-        return np.stack([self.ci_deductible, self.ci_ratio, self.ci_cap, self.as_eligible,
-                         self.as_ratio, self.as_deductible, self.as_cap,
-                         self.sup_eligible]).astype(float)
-
-    @cached_property
-    def scalars(self) -> np.ndarray:
-        """The scalar rules in the order ``sim.kernels.S_*`` numbers them."""
-        return np.array([self.basic_cap, self.outpatient_ratio, self.outpatient_cap,
-                         self.chronic_ratio, self.chronic_cap, self.special_ratio,
-                         self.as_chronic, self.sup_target, self.sup_cap], float)
 
     @classmethod
     def from_params(cls, params: dict) -> PaymentRules:
@@ -187,45 +164,145 @@ class Ledger:
     """
 
     def __init__(self, n_persons: int):
-        #: one row per field (``LEDGER_FIELDS``), read and written by ``sim.kernels``
-        self.table = np.zeros((len(LEDGER_FIELDS), n_persons), np.float32)
-        self.arrays = dict(zip(LEDGER_FIELDS, self.table, strict=True))
+        self.arrays = {f: np.zeros(n_persons, np.float32) for f in LEDGER_FIELDS}
+
+    def take(self, persons: np.ndarray, fields=LEDGER_FIELDS) -> dict[str, np.ndarray]:
+        """Year-to-date amounts of some persons (float64 copies), for the given fields."""
+        return {k: self.arrays[k][persons].astype(np.float64) for k in fields}
+
+    def put(self, persons: np.ndarray, rows: dict[str, np.ndarray]) -> None:
+        """Write back updated amounts."""
+        for k, v in rows.items():
+            self.arrays[k][persons] = v
 
     def reset(self) -> None:
         """Start a new insurance year."""
-        self.table.fill(0.0)
+        for v in self.arrays.values():
+            v.fill(0.0)
 
     def nbytes(self) -> int:
         """Memory held."""
-        return self.table.nbytes
+        return sum(v.nbytes for v in self.arrays.values())
 
 
-#: The kernel's number of each kind of bill.
-KINDS = {"outpatient": kernels.OUTPATIENT, "chronic": kernels.CHRONIC,
-         "inpatient": kernels.INPATIENT, "special": kernels.SPECIAL}
-_NONE_BOOL, _NONE_FLOAT = np.zeros(0, bool), np.zeros(0)
+def _capped(amount, used, cap):
+    """Pay ``amount`` without letting ``used`` exceed ``cap``."""
+    return np.minimum(amount, np.maximum(cap - used, 0.0))
 
 
-def _chain(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules, write: bool
-           ) -> np.ndarray:
-    """What each payer pays of each bill, (6, bills) in the order of ``Paid``'s fields.
+def _above(before, add, deductible):
+    """The part of ``add`` that lies above ``deductible``, counting from ``before``."""
+    return np.maximum(before + add - np.maximum(before, deductible), 0.0)
 
-    Outpatient bills go to outpatient pooling of basic insurance only; chronic and special
-    disease outpatient bills to basic insurance, then assistance when ``as_chronic``;
-    inpatient bills through all four layers in order: an admission pays the per-admission
-    deductible, a month of a treatment course after its first does not (one episode);
-    ``special`` bills (outpatient special-disease care such as dialysis after a course,
-    门诊慢特病) pay no deductible and are reimbursed at ``special_ratio``, within the same
-    annual cap and layers. ``write`` records the new year-to-date amounts in ``ledger``.
+
+def _floor_gap(total, bills: Bills):
+    """What basic insurance adds to bring an insured bill's reimbursement to its floor.
+
+    Zeros, cheaply, for a batch without floors.
     """
-    floor = bills.floor
-    if floor is None or not floor.any():
-        floor = _NONE_FLOAT  # no floor: the top-up is zero
-    episode = _NONE_BOOL if bills.new_episode is None else bills.new_episode
-    return kernels.settle_bills(
-        KINDS[kind], bills.person, bills.group, bills.level, bills.amount, bills.scope,
-        bills.insured, episode, floor, ledger.table, rules.level_table, rules.group_table,
-        rules.scalars, write)
+    if bills.floor is None or not bills.floor.any():
+        return np.zeros_like(total)
+    return np.where(bills.insured, np.maximum(bills.floor * bills.amount - total, 0.0), 0.0)
+
+
+def _assistance(g, left, ytd, rules):
+    """Medical assistance on the in-scope cost ``left``; returns (paid, new ytd fields).
+
+    Computed for the bills of eligible groups only; the others get nothing.
+    """
+    paid = np.zeros_like(left)
+    base, used = ytd["as_base"].copy(), ytd["assistance"].copy()
+    e = np.flatnonzero(rules.as_eligible[g])
+    if len(e):
+        ge = g[e]
+        share = rules.as_ratio[ge] * _above(base[e], left[e], rules.as_deductible[ge])
+        paid[e] = _capped(share, used[e], rules.as_cap[ge])
+        base[e] += left[e]
+        used[e] += paid[e]
+    return paid, {"as_base": base, "assistance": used}
+
+
+def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules, special: bool = False
+                     ) -> tuple[Paid, dict]:
+    """Admissions and major-disease treatment: all four layers in order.
+
+    An admission pays the per-admission deductible; a month of a treatment course after
+    its first does not (one episode); ``special`` bills (outpatient special-disease care
+    such as dialysis after a course, 门诊慢特病) pay no deductible and are reimbursed at
+    ``special_ratio``, within the same annual cap and layers.
+    """
+    g, lv, amount = bills.group, bills.level, bills.amount
+    ins = bills.insured
+    if special:
+        ratio = np.full(len(g), rules.special_ratio)
+        deductible = 0.0
+    else:
+        ratio = rules.basic_ratio[g, lv]
+        deductible = rules.basic_deductible[g, lv]
+        if bills.new_episode is not None:
+            deductible = np.where(bills.new_episode, deductible, 0.0)
+    basic = ratio * np.maximum(bills.scope - deductible, 0.0)
+    basic = np.where(ins, _capped(basic, ytd["basic"], rules.basic_cap), 0.0)
+    left = bills.scope - basic
+
+    ci_add = np.where(ins, left, 0.0)
+    ci = rules.ci_ratio[g] * _above(ytd["ci_base"], ci_add, rules.ci_deductible[g])
+    ci = _capped(ci, ytd["ci"], rules.ci_cap[g])
+    assist, new = _assistance(g, left - ci, ytd, rules)
+
+    paid = basic + ci + assist
+    sup = np.maximum(rules.sup_target * amount - paid, 0.0)
+    sup = np.where(rules.sup_eligible[g] & ins, _capped(sup, ytd["supplemental"],
+                                                         rules.sup_cap), 0.0)
+    topup = _floor_gap(paid + sup, bills)
+    basic = basic + topup
+    new.update(basic=ytd["basic"] + basic, ci_base=ytd["ci_base"] + ci_add, ci=ytd["ci"] + ci,
+               supplemental=ytd["supplemental"] + sup)
+    oop = amount - basic - ci - assist - sup
+    return Paid(basic, ci, assist, sup, oop, topup), new
+
+
+def settle_outpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """General outpatient episodes: outpatient pooling of basic insurance only."""
+    basic = _capped(rules.outpatient_ratio * bills.scope, ytd["outpatient"],
+                    rules.outpatient_cap)
+    basic = np.where(bills.insured, basic, 0.0)
+    topup = _floor_gap(basic, bills)
+    basic = basic + topup
+    zero = np.zeros_like(basic)  # shared by the layers that never pay outpatient bills
+    new = {"outpatient": ytd["outpatient"] + basic}
+    return Paid(basic, zero, zero, zero, bills.amount - basic, topup), new
+
+
+def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """Chronic and special disease outpatient care: basic insurance, then assistance."""
+    basic = _capped(rules.chronic_ratio * bills.scope, ytd["chronic"], rules.chronic_cap)
+    basic = np.where(bills.insured, basic, 0.0)
+    if rules.as_chronic:
+        assist, new = _assistance(bills.group, bills.scope - basic, ytd, rules)
+    else:
+        assist, new = np.zeros_like(basic), {}
+    topup = _floor_gap(basic + assist, bills)
+    basic = basic + topup
+    new["chronic"] = ytd["chronic"] + basic
+    zero = np.zeros_like(basic)
+    return Paid(basic, zero, assist, zero, bills.amount - basic - assist, topup), new
+
+
+def settle_special(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, dict]:
+    """Outpatient special-disease care (门诊慢特病): the inpatient layers, no deductible."""
+    return settle_inpatient(bills, ytd, rules, special=True)
+
+
+#: Each kind of bill: its function and the year-to-date amounts it reads and updates.
+SETTLE = {
+    "outpatient": (settle_outpatient, ("outpatient",)),
+    "chronic": (settle_chronic, ("chronic", "as_base", "assistance")),
+    "inpatient": (settle_inpatient, ("basic", "ci_base", "ci", "as_base", "assistance",
+                                     "supplemental")),
+    "special": (settle_special, ("basic", "ci_base", "ci", "as_base", "assistance",
+                                 "supplemental")),
+}
 
 
 def quote(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> np.ndarray:
@@ -233,9 +310,14 @@ def quote(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> np.nd
 
     The price a patient expects when deciding whether to seek care.
     """
-    return _chain(kind, bills, ledger, rules, False)[kernels.P_OOP]
+    fn, fields = SETTLE[kind]
+    paid, _ = fn(bills, ledger.take(bills.person, fields), rules)
+    return paid.oop
 
 
 def settle(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> Paid:
     """Settle a batch against the ledger and record the new year-to-date amounts."""
-    return Paid(*_chain(kind, bills, ledger, rules, True))
+    fn, fields = SETTLE[kind]
+    paid, new = fn(bills, ledger.take(bills.person, fields), rules)
+    ledger.put(bills.person, new)
+    return paid

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim import kernels
 from sim.parameters import CHRONIC, GROUPS, LEVELS
 from sim.population import NO_MAJOR
 from sim.poverty import household_budget, societal_poverty_line
@@ -303,13 +302,23 @@ class Recorder:
         row = m - self.timeline.warmup
         P, H = model.pop.persons, model.pop.households
         st = model.status
+        g, size = H.group, H.size.astype(float)
+        fp = H.formerly_poor
 
         # one histogram of living households by (group, formerly poor, poor, poor due to
         # illness, entered, entered due to illness, registered poor, registered with
         # illness as the recorded cause, monitored) gives every household count below
-        n_hh, n_p = kernels.household_histogram(
-            H.size, H.group, H.formerly_poor, st.poor, st.poor_illness, st.entered,
-            st.entered_illness, H.registered, H.cause_illness, H.monitored, len(GROUPS))
+        alive = np.flatnonzero(H.size > 0)
+        reg = H.registered[alive]
+        flags = (fp[alive].astype(np.intp) | st.poor[alive] << 1 | st.poor_illness[alive] << 2
+                 | st.entered[alive] << 3 | st.entered_illness[alive] << 4 | reg << 5
+                 | (reg & H.cause_illness[alive]) << 6 | H.monitored[alive].astype(np.intp) << 7)
+        n_flags = 256
+        key = flags * len(GROUPS) + g[alive]
+        bins = n_flags * len(GROUPS)
+        n_hh = np.bincount(key, minlength=bins).reshape(n_flags, len(GROUPS))
+        n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(n_flags,
+                                                                            len(GROUPS))
         out: dict = {}
         put = out.__setitem__  # every name below is put once
         # every household count is a sum over rows of the histogram: one matrix product
@@ -331,8 +340,11 @@ class Recorder:
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
         # every chronic count from one histogram of (group, present, diagnosed, managed)
-        hist = kernels.chronic_histogram(model.chronic_ill, P.alive, model.pgroup, P.chronic,
-                                         P.diagnosed, P.managed, n_groups)
+        ill = model.chronic_ill
+        ill = ill[P.alive[ill]]  # not those who died this month
+        key = (model.pgroup[ill].astype(np.intp) << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
+            np.intp) << 4) | (P.managed[ill].astype(np.intp) << 8)
+        hist = np.bincount(key, minlength=n_groups << 12).reshape(n_groups, 4096)
         for q, column in enumerate((hist @ CHRONIC_SELECT).T):
             put(CHRONIC_COUNTS[q], column)
         put("insured_persons", model.enrolment.n_insured.copy())
@@ -436,10 +448,19 @@ class Recorder:
 
 def health_state_codes(model) -> np.ndarray:
     """One health state per person this month (int8), by precedence (see HEALTH_STATES)."""
-    P, episodes = model.pop.persons, model.month_persons
-    return kernels.health_state_codes(
-        P.chronic, P.managed, P.major, P.major_late, P.alive, P.born, model.chronic_ill,
-        episodes["outpatient"], episodes["inpatient"], NO_MAJOR, HEALTH_STATES.index("dead"))
+    P = model.pop.persons
+    code = np.zeros(P.n, np.int8)
+    ill = model.chronic_ill
+    ill = ill[P.chronic[ill] != 0]  # not those cured this month
+    all_managed = (P.managed[ill] & P.chronic[ill]) == P.chronic[ill]
+    code[ill] = np.where(all_managed, 1, 2)
+    episodes = model.month_persons
+    code[episodes["outpatient"]] = 3
+    code[episodes["inpatient"]] = 4
+    major = np.flatnonzero(P.major != NO_MAJOR)
+    code[major] = np.where(P.major_late[major], 6, 5)
+    code[~P.alive & P.born] = HEALTH_STATES.index("dead")
+    return code
 
 
 class Results:
