@@ -332,13 +332,20 @@ def write_outputs(res, scenario, out: Path, figures: bool = True) -> list[Path]:
 
 
 def _fmt(value: float, unit: str) -> str:
+    """A summary value for the text table.
+
+    Money in millions, shares in percent, counts whole, and rates (admissions per
+    person-year, deaths per 1,000) to three figures.
+    """
     if value != value:  # NaN
         return "n/a"
     if unit.startswith("yuan"):
         return f"{value / 1e6:,.2f} M"
     if unit.startswith(("share", "per ", "managed")):
         return f"{value * 100:.2f}%"
-    return f"{value:,.0f}"
+    if unit.startswith(("households", "persons")):
+        return f"{value:,.0f}"
+    return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"  # rates per person etc.
 
 
 def format_summary(res) -> str:

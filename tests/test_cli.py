@@ -84,3 +84,12 @@ def test_unwritable_output_folder_is_a_clear_error(tmp_path):
 def test_information_commands(command, capsys):
     assert main(command) == 0
     assert capsys.readouterr().out.strip()
+
+
+def test_summary_text_keeps_small_rates_readable():
+    from sim.cli import _fmt
+
+    assert _fmt(0.1855, "admissions per person-year") == "0.185"
+    assert _fmt(8.865, "deaths per 1000 person-years") == "8.87"
+    assert _fmt(13075.4, "persons (scaled to the area)") == "13,075"
+    assert _fmt(0.372, "share") == "37.20%"
