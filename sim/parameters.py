@@ -273,6 +273,10 @@ REGISTRY = Section({
                                         "local review)."),
         "other_to_marginal": Bool(doc="A new monitored object of the `other` group moves "
                                   "into the `marginal` group (边缘易致贫户)."),
+        "minimum_guarantee_standard_yuan": Dated(
+            Yuan(unit="yuan per person-year"), required=False,
+            doc="The minimum-guarantee (rural dibao) standard by year, for entries and "
+            "reviews; absent: minimum_guarantee_income_x_line times the poverty line."),
         "minimum_guarantee_review_months": Num(
             "months", "Months between reviews of minimum-guarantee households: one whose "
             "per-capita net income over the last 12 months, the guarantee itself left out, "

@@ -46,6 +46,7 @@ from sim.arrays import unique
 from sim.health import household_members
 from sim.parameters import GROUPS, PROGRAMMES
 from sim.results import Indicator
+from sim.schema import dated_value
 from sim.timeline import parse_month
 
 N_GROUPS = len(GROUPS)
@@ -133,8 +134,9 @@ class Registry:
     def _regroup(self, m: int) -> None:
         """New monitored objects move into the group that civil affairs approve.
 
-        Minimum guarantee when their per-capita net income is below
-        ``minimum_guarantee_income_x_line`` times the line and the review admits them
+        Minimum guarantee when their per-capita net income is below the standard
+        (``minimum_guarantee_standard_yuan``, else ``minimum_guarantee_income_x_line``
+        times the line) and the review admits them
         (``minimum_guarantee_share``), else marginal when they were in no target group
         (``other_to_marginal``).
         """
@@ -151,7 +153,7 @@ class Registry:
         if rules["other_to_marginal"]:
             new[g == other] = marginal
         can_enter = (g != GROUPS.index("extremely_poor")) & (g != mg)
-        standard = rules["minimum_guarantee_income_x_line"] * self.model.poverty_line(m)
+        standard = self._guarantee_standard(m)
         below = self._net_per_capita(households) < standard
         admitted = self.model.streams["registry"].keyed(households, m, 9) < rules[
             "minimum_guarantee_share"]
@@ -160,6 +162,14 @@ class Registry:
         if moved.any():
             self.model.regroup(households[moved], new[moved])
             self._count("registry_group_changes_households", households[moved])
+
+    def _guarantee_standard(self, m: int) -> float:
+        """The minimum-guarantee standard in month ``m``, yuan per person-year."""
+        rules = self.p["group_change"]
+        table = rules["minimum_guarantee_standard_yuan"]
+        if table:
+            return float(dated_value(table, self.model.year(m)))
+        return rules["minimum_guarantee_income_x_line"] * self.model.poverty_line(m)
 
     def _review_guarantee(self, m: int) -> None:
         """Review minimum-guarantee households; those above the standard will leave.
@@ -175,7 +185,7 @@ class Registry:
         H = model.pop.households
         members = np.flatnonzero((H.group == GROUPS.index("minimum_guarantee")) & (H.size > 0))
         own = self._net_per_capita(members) - H.transfer_pp_year[members]
-        standard = rules["minimum_guarantee_income_x_line"] * model.poverty_line(m)
+        standard = self._guarantee_standard(m)
         due = m + rules["minimum_guarantee_grace_months"]
         self.leave_due[due] = np.concatenate([self.leave_due.get(due, np.zeros(0, np.int64)),
                                               members[own >= standard]])

@@ -280,8 +280,7 @@ def test_a_review_moves_households_above_the_standard_out_of_the_guarantee_after
     H.size[:] = 2
     H.formerly_poor[:] = idx % 2 == 0
     review = reg.active_from + 6
-    standard = model.params["registry"]["group_change"]["minimum_guarantee_income_x_line"] * (
-        model.poverty_line(review))
+    standard = reg._guarantee_standard(review)
     own_pc = np.where(idx < 20, 1.2, 0.8) * standard  # the first 20 above the standard
     acc.sum_income[:] = 2 * (own_pc + H.transfer_pp_year)
     acc.sum_oop[:] = 0.0
@@ -308,3 +307,14 @@ def test_without_reviews_nobody_leaves_the_guarantee():
     res = run(load_scenario(XJ, ["registry.group_change.minimum_guarantee_review_months=3"]),
               households=800)
     assert res.monthly["registry_guarantee_exits_households"].sum() > 0
+
+
+def test_the_guarantee_standard_follows_its_own_table_when_given():
+    table = "{ 2018 = 4000, 2019 = 4500 }"
+    model = fresh_model([f"registry.group_change.minimum_guarantee_standard_yuan={table}"])
+    reg = model.registry
+    assert reg._guarantee_standard(reg.active_from) == 4500  # xinjiang_2019: 2019-01
+    rules = model.params["registry"]["group_change"]
+    rules["minimum_guarantee_standard_yuan"] = None  # no table: a multiple of the line
+    assert reg._guarantee_standard(reg.active_from) == pytest.approx(
+        rules["minimum_guarantee_income_x_line"] * model.poverty_line(reg.active_from))
