@@ -12,7 +12,8 @@ Bills are log-normal around the mean cost of the facility level, drawn from keye
 changes. Dated rules of the scenario act here too: care-level steering
 (``care.level_shift``) moves a share of each level's acute care one level down, where the
 lower level's bill, deposit and terms follow; catalogue control (``care.catalogue``) cuts
-the out-of-catalogue part of the bills of some groups at some levels; health literacy by
+the out-of-catalogue part of the bills of some groups at some levels (both rules by the
+household's place where the scenario's places carry their own, ``sim.places``); health literacy by
 year (``care.health_literacy``) changes how often outpatient care is forgone. Measures act
 here only through the extension points of ``sim.hooks`` (price factors, access, deposit
 waivers, the start of major-disease treatment), never by name.
@@ -42,8 +43,8 @@ class CareTables:
     forgo_per_km: float
     forgo_without_deposit: float
     deposit: np.ndarray
-    outpatient_levels_cum: np.ndarray
-    inpatient_levels_cum: np.ndarray
+    outpatient_levels_cum: np.ndarray  # (place, level): the places', then the rest's
+    inpatient_levels_cum: np.ndarray  # (place, level)
     outpatient_cost: np.ndarray
     inpatient_cost: np.ndarray
     cost_log_sd: float
@@ -56,27 +57,30 @@ class CareTables:
     reference_burden: dict
     income_floor: float
     in_scope: np.ndarray  # (level,) share of a bill in the insurance catalogue
-    catalogue_cut: np.ndarray  # (group, level) share of the out-of-catalogue part cut
-    catalogue_replaced: float  # share of the cut replaced by catalogue items
+    catalogue_cut: np.ndarray  # (place, group, level) share of the out-of-catalogue part cut
+    catalogue_replaced: np.ndarray  # (place,) share of the cut replaced by catalogue items
     chronic_cost: np.ndarray  # (256,) monthly merged bill of the diseases not billed alone
     chronic_scope: np.ndarray  # (256,) its in-scope part
     alone: np.ndarray  # (disease,) bool: billed on its own (tuberculosis always)
     alone_cost: np.ndarray  # (disease, 2) monthly bill of a disease billed alone
 
     @classmethod
-    def from_params(cls, params: dict) -> CareTables:
-        """Compile the ``care`` section and the chronic-care costs of ``health.chronic``."""
+    def from_params(cls, params: dict, places: list[dict] = ()) -> CareTables:
+        """Compile the ``care`` section and the chronic-care costs of ``health.chronic``.
+
+        ``places`` are the parameters of each place of the scenario (``sim.scenario.
+        place_params``): the care rules a place may carry (``care.level_shift``,
+        ``care.catalogue``) are compiled for each place and for the rest of the scenario
+        (last), indexed by ``Model.pplace``; the other care parameters are the scenario's.
+        """
         c = params["care"]
-
-        def lv(table):
-            return np.array([table[k] for k in LEVELS], dtype=float)
-
+        lv = _by_level
+        every = [*places, params]
         in_scope = lv(c["in_scope_share"])
         chronic = params["health"]["chronic"]
         alone = np.array([d == TB_INDEX or bool(c["billed_alone"][name])
                           for d, name in enumerate(CHRONIC)])
         cost, scope = _chronic_tables(chronic, in_scope, alone)
-        cat = c["catalogue"]
 
         return cls(
             outpatient_seek=c["outpatient_seek"], inpatient_seek=c["inpatient_seek"],
@@ -84,10 +88,8 @@ class CareTables:
             literacy_forgo_rr=c["health_literacy"]["forgo_rr_literate"],
             forgo_per_km=c["forgo_per_km"], forgo_without_deposit=c["forgo_without_deposit"],
             deposit=lv(c["deposit_yuan"]),
-            outpatient_levels_cum=np.cumsum(shift_down(lv(c["outpatient_levels"]),
-                                                       c["level_shift"]["outpatient"])),
-            inpatient_levels_cum=np.cumsum(shift_down(lv(c["inpatient_levels"]),
-                                                      c["level_shift"]["inpatient"])),
+            outpatient_levels_cum=np.array([_levels_cum(p, "outpatient") for p in every]),
+            inpatient_levels_cum=np.array([_levels_cum(p, "inpatient") for p in every]),
             outpatient_cost=lv(c["outpatient_cost_yuan"]),
             inpatient_cost=lv(c["inpatient_cost_yuan"]),
             cost_log_sd=c["cost_log_sd"],
@@ -101,9 +103,10 @@ class CareTables:
             reference_burden={k: c["demand"][f"{k}_reference_burden"]
                               for k in ("outpatient", "inpatient")},
             income_floor=c["demand"]["income_floor_yuan_per_month"],
-            in_scope=in_scope, catalogue_cut=np.outer(
-                [cat["groups"][g] for g in GROUPS], lv(cat["out_of_scope_cut"])),
-            catalogue_replaced=cat["replaced_share"], chronic_cost=cost, chronic_scope=scope,
+            in_scope=in_scope, catalogue_cut=np.array([_catalogue_cut(p) for p in every]),
+            catalogue_replaced=np.array([p["care"]["catalogue"]["replaced_share"]
+                                         for p in every]),
+            chronic_cost=cost, chronic_scope=scope,
             alone=alone,
             alone_cost=np.array([[chronic[name]["cost_yuan_per_month_unmanaged"],
                                   chronic[name]["cost_yuan_per_month_managed"]]
@@ -126,17 +129,35 @@ class CareTables:
             1.0 + first * (self.literacy_forgo_rr - 1.0))
         return 1.0 - (1.0 - self.outpatient_seek) * mix
 
-    def catalogue_controlled(self, group: np.ndarray, level: np.ndarray, amount: np.ndarray,
-                             scope: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def catalogue_controlled(self, place: np.ndarray, group: np.ndarray, level: np.ndarray,
+                             amount: np.ndarray, scope: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
         """Bills (yuan) and their in-scope parts after catalogue control (``care.catalogue``).
 
-        Of the out-of-catalogue part, the share cut at the bill's group and level is no
-        longer prescribed: ``catalogue_replaced`` of it comes back as catalogue items (in
-        scope, same price), the rest is dropped (the bill falls).
+        Of the out-of-catalogue part, the share cut at the bill's place, group and level is
+        no longer prescribed: the place's ``catalogue_replaced`` of it comes back as
+        catalogue items (in scope, same price), the rest is dropped (the bill falls).
         """
-        cut = (amount - scope) * self.catalogue_cut[group, level]
-        kept = cut * self.catalogue_replaced
+        cut = (amount - scope) * self.catalogue_cut[place, group, level]
+        kept = cut * self.catalogue_replaced[place]
         return amount - (cut - kept), scope + kept
+
+
+def _by_level(table: dict) -> np.ndarray:
+    """A table keyed by level name as an array in the order of ``LEVELS``."""
+    return np.array([table[k] for k in LEVELS], dtype=float)
+
+
+def _levels_cum(params: dict, kind: str) -> np.ndarray:
+    """Cumulative shares of ``kind`` care by level, after care-level steering."""
+    c = params["care"]
+    return np.cumsum(shift_down(_by_level(c[f"{kind}_levels"]), c["level_shift"][kind]))
+
+
+def _catalogue_cut(params: dict) -> np.ndarray:
+    """(group, level) share of the out-of-catalogue part cut (``care.catalogue``)."""
+    cat = params["care"]["catalogue"]
+    return np.outer([cat["groups"][g] for g in GROUPS], _by_level(cat["out_of_scope_cut"]))
 
 
 def shift_down(shares: np.ndarray, moved: dict) -> np.ndarray:
@@ -175,10 +196,14 @@ def _chronic_tables(chronic: dict, in_scope: np.ndarray, alone: np.ndarray):
 
 
 def _pick_level(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Facility level whose cumulative share first exceeds ``u`` (one compare per level)."""
+    """Facility level whose cumulative share first exceeds ``u`` (one compare per level).
+
+    ``cum`` holds the cumulative shares by level, for all draws or (one row per draw) for
+    each draw's own place.
+    """
     level = np.zeros(len(u), np.int8)
-    for c in cum[:-1]:
-        level += u >= c
+    for k in range(cum.shape[-1] - 1):
+        level += u >= cum[..., k]
     return level
 
 
@@ -201,7 +226,8 @@ class CareSystem:
             scope = amount * ct.in_scope[level]
         group = m.pgroup[persons]
         if ct.catalogue_cut.any():
-            amount, scope = ct.catalogue_controlled(group, level, amount, scope)
+            amount, scope = ct.catalogue_controlled(m.pplace[persons], group, level, amount,
+                                                    scope)
         if disease is None:
             disease = np.full(len(persons), NO_DISEASE, np.int64)
         bills = Bills(person=persons, group=group, level=level.astype(np.int64),
@@ -249,7 +275,7 @@ class CareSystem:
         u = m.streams["care_outpatient"].keyed_parts(persons, month)  # seek, level, bill
         dist = H.distance_km[P.hh[persons]]
         forgo = np.clip(ct.forgo_per_km * dist * m.hooks.access_factor(), 0.0, 1.0)
-        level = _pick_level(u[1], ct.outpatient_levels_cum)
+        level = _pick_level(u[1], ct.outpatient_levels_cum[m.pplace[persons]])
         amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd,
                                      normal_from_uniform(u[2]))
         amount = amount * m.hooks.price_factor("outpatient", persons, level)
@@ -274,7 +300,7 @@ class CareSystem:
         ct, P = m.care_tables, m.pop.persons
         persons, cost_factor = self._with_delayed(persons, month)
         s = m.streams["care_inpatient"]
-        level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum)
+        level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum[m.pplace[persons]])
         z = s.keyed_normal(persons, month, 2)
         amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z) * (
             cost_factor * m.hooks.price_factor("inpatient", persons, level))

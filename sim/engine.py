@@ -129,10 +129,11 @@ class Model:
     def _compile(self) -> None:
         self.health = HealthTables.from_params(self.params)
         health.refresh_age(self)  # per-person monthly rates follow the new tables
-        self.care_tables = CareTables.from_params(self.params)
+        places = place_params(self.params)
+        self.care_tables = CareTables.from_params(self.params, places)
         self.rules = PaymentRules.from_params(self.params)
-        self.places = PlaceRules(self.rules, [PaymentRules.from_params(p)
-                                              for p in place_params(self.params)], self.pplace)
+        self.places = PlaceRules(self.rules, [PaymentRules.from_params(p) for p in places],
+                                 self.pplace)
         for measure in self.measures.values():
             measure.compile()
 

@@ -79,6 +79,14 @@ class _AnyTable(Section):
         return dict(value)
 
 
+class _PlaceTerms(_AnyTable):
+    """A place's own terms: like ``_AnyTable``, but absent or empty where all come on a date."""
+
+    def validate(self, value, key, ctx):
+        """An empty table is a place with no terms of its own (yet)."""
+        return {} if value == {} else super().validate(value, key, ctx)
+
+
 CALENDAR = Section({
     "start": Month(doc="First reported month (after warm-up)."),
     "end": Month(doc="Last reported month, inclusive."),
@@ -94,7 +102,9 @@ CALENDAR = Section({
         "date": Month(doc="Month from which the new values apply."),
         "note": Str(doc="Why: the policy document or the scenario's assumption."),
         "set": _AnyTable(doc="Dotted keys and their new values, e.g. "
-                         '{ "payment.assistance.ratio" = 0.6 }.'),
+                         '{ "payment.assistance.ratio" = 0.6 }; a key '
+                         '"places.<name>.<key>" sets a term of the place <name> of '
+                         "population.places from the date."),
     }), required=False, doc="The policy calendar: dated changes to any parameter."),
 })
 
@@ -159,12 +169,15 @@ POPULATION = Section({
         "township_share": Prob("Share of the scenario's townships in the place; townships "
                                "are dealt to the places in order, the rest form the rest of "
                                "the scenario."),
-        "set": _AnyTable(doc="The place's own payment terms: dotted keys under payment.basic, "
-                         "payment.critical_illness, payment.assistance or "
-                         "payment.supplemental, and their values."),
+        "set": _PlaceTerms(doc="The place's own terms from the start: dotted keys under "
+                           "payment.basic, payment.critical_illness, payment.assistance, "
+                           "payment.supplemental, care.level_shift or care.catalogue, and "
+                           "their values. Absent: none (the calendar may set some on a "
+                           "date, as places.<name>.<key>)."),
         "note": Str(doc="What the place is and where its terms come from."),
-    }), required=False, doc="Places inside the scenario with their own payment terms (seed "
-        "002: 80% medical assistance in the four southern prefectures, 70% elsewhere)."),
+    }), required=False, doc="Places inside the scenario with their own payment terms and "
+        "care rules (seed 002: 80% medical assistance in the four southern prefectures, 70% "
+        "elsewhere; seed 004: care-level steering in two county medical alliances)."),
 })
 
 INCOME = Section({

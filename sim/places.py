@@ -1,8 +1,10 @@
-"""Places inside a scenario: prefectures or counties with their own payment terms.
+"""Places inside a scenario: prefectures or counties with their own payment terms and care.
 
 A scenario may name places (``population.places``), each a share of its townships with its
-own terms of the reimbursement chain (``set``: dotted ``payment.*`` keys and values, e.g.
-the 80% medical assistance of the four southern prefectures of Xinjiang, seed 002). The
+own terms of the reimbursement chain and care rules (``set``: dotted ``payment.*``,
+``care.level_shift`` and ``care.catalogue`` keys and values, e.g. the 80% medical assistance
+of the four southern prefectures of Xinjiang, seed 002; the policy calendar dates them as
+``places.<name>.<key>``, e.g. the county medical alliances of Lianyungang, seed 004). The
 townships are dealt to the places in order (the first place takes the first
 ``township_share`` of them, and so on); the townships left over form the rest of the
 scenario, under the scenario's own terms. Households live in townships drawn at random, so
@@ -10,9 +12,11 @@ each place holds about its share of the households, with the scenario's populati
 A place's terms are applied on top of the scenario's parameters in force, so a dated change
 of the policy calendar reaches every place except where the place sets the key itself.
 
-Each bill is settled with the chain of its household's place: the chain stays a pure
-function of bills and rules (``sim.payment``); :class:`PlaceRules` splits a batch by place
-and puts the pieces back together. A scenario without places settles exactly as before.
+The care rules of each place are compiled by ``sim.care.CareTables``, indexed by
+``Model.pplace`` (the place index of this module). Each bill is settled with the chain of its
+household's place: the chain stays a pure function of bills and rules (``sim.payment``);
+:class:`PlaceRules` splits a batch by place and puts the pieces back together. A scenario
+without places settles exactly as before.
 """
 
 from __future__ import annotations

@@ -464,6 +464,9 @@ def _build_changes(params: dict, changes, source: str) -> tuple[Change, ...]:
                                 f"{month_label(tl.first)} to {month_label(tl.end)}")
         nxt = copy.deepcopy(current)
         for key, value in values.items():
+            if key.startswith("places."):
+                _set_in_place(nxt, key, value, where)
+                continue
             if key.split(".")[0] in ("calendar", "population", "scenario") or key in STATIC:
                 raise ScenarioError(where, key, "cannot change on a date",
                                     "keys outside calendar, population and scenario, and "
@@ -475,15 +478,33 @@ def _build_changes(params: dict, changes, source: str) -> tuple[Change, ...]:
     return tuple(out)
 
 
-#: Parts of the scenario a place may change (what sim.payment.PaymentRules compiles).
+#: Parts of the scenario a place may change: the terms sim.payment.PaymentRules compiles
+#: and the care rules compiled by place in sim.care.CareTables.
 PLACE_KEYS = ("payment.basic.", "payment.critical_illness.", "payment.assistance.",
-              "payment.supplemental.")
+              "payment.supplemental.", "care.level_shift.", "care.catalogue.")
+
+
+def _set_in_place(params: dict, key: str, value, where: str) -> None:
+    """Apply a calendar key ``places.<name>.<key>``: the place's own term from the change's date.
+
+    The value joins the place's ``set`` table, so it is checked with the place's other
+    terms (``place_params``) when the new parameters are validated.
+    """
+    parts = key.split(".", 2)
+    places = params["population"]["places"] or []
+    names = [p["name"] for p in places]
+    if len(parts) < 3 or parts[1] not in names:
+        raise ScenarioError(where, key, "no place with this name",
+                            "places.<name>.<key> with a name of population.places: "
+                            + (", ".join(names) or "none in this scenario"))
+    places[names.index(parts[1])]["set"][parts[2]] = value
 
 
 def place_params(params: dict, source: str = "population.places") -> list[dict]:
     """The parameters of each place of ``population.places``: the scenario's with its terms.
 
-    Raises ScenarioError for a key outside the payment layers or unknown to the schema.
+    Raises ScenarioError for a key outside the payment layers and care rules of
+    ``PLACE_KEYS`` or unknown to the schema.
     """
     sch = schema()
     out = []
@@ -493,7 +514,8 @@ def place_params(params: dict, source: str = "population.places") -> list[dict]:
         p["population"]["places"] = None
         for key, value in place["set"].items():
             if not key.startswith(PLACE_KEYS):
-                raise ScenarioError(where, key, "a place can change only payment terms",
+                raise ScenarioError(where, key,
+                                    "a place can change only payment terms and care rules",
                                     "keys under " + ", ".join(k.rstrip(".") for k in PLACE_KEYS))
             set_path(sch, p, key, value, where)
         out.append(validate(p, Context(where)))

@@ -204,7 +204,6 @@ def test_bad_values_name_the_key_and_what_is_allowed(key, value, allowed):
 
 @pytest.mark.parametrize("name, key, date", [
     ("mengzi_2021", "care.level_shift.inpatient.city", "2021-06"),
-    ("lianyungang_2018", "care.level_shift.inpatient.city", "2019-01"),
     ("longyan_2022", "care.level_shift.inpatient.county", "2023-01"),
     ("linyi_2021", "care.catalogue.out_of_scope_cut.county", "2021-09"),
     ("longyan_2022", "policies.cost_control.procurement_reward.drug_price_cut", "2023-01"),
