@@ -334,11 +334,14 @@ def write_outputs(res, scenario, out: Path, figures: bool = True) -> list[Path]:
 def _fmt(value: float, unit: str) -> str:
     """A summary value for the text table.
 
-    Money in millions, shares in percent, counts whole, and rates (admissions per
-    person-year, deaths per 1,000) to three figures.
+    Money totals in millions, money per person (a poverty line) in whole yuan, shares in
+    percent, counts whole, and rates (admissions per person-year, deaths per 1,000) to
+    three figures.
     """
     if value != value:  # NaN
         return "n/a"
+    if unit.startswith("yuan per"):
+        return f"{value:,.0f}"
     if unit.startswith("yuan"):
         return f"{value / 1e6:,.2f} M"
     if unit.startswith(("share", "per ", "managed")):
@@ -356,8 +359,8 @@ def format_summary(res) -> str:
     df = res.summary
     rows = [("indicator", "value", "95% CI of mean", "range (2.5-97.5%)", "unit")]
     for r in df.itertuples():
-        unit = r.unit.replace("yuan", "yuan (M = million)") if r.unit.startswith("yuan") \
-            else r.unit
+        unit = r.unit.replace("yuan", "yuan (M = million)", 1) \
+            if r.unit.startswith("yuan") and not r.unit.startswith("yuan per") else r.unit
         ci = f"{_fmt(r.ci_lo, r.unit)} - {_fmt(r.ci_hi, r.unit)}" if r.ci_lo == r.ci_lo \
             else "n/a"
         rng = f"{_fmt(r.range_lo, r.unit)} - {_fmt(r.range_hi, r.unit)}" \

@@ -93,3 +93,5 @@ def test_summary_text_keeps_small_rates_readable():
     assert _fmt(8.865, "deaths per 1000 person-years") == "8.87"
     assert _fmt(13075.4, "persons (scaled to the area)") == "13,075"
     assert _fmt(0.372, "share") == "37.20%"
+    assert _fmt(6770.4, "yuan per person-year") == "6,770"  # a line, not a total in millions
+    assert _fmt(2.3e9, "yuan (scaled to the area)") == "2,300.00 M"
