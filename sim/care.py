@@ -259,10 +259,10 @@ class CareSystem:
         a higher burden for the same price (the income gradient).
         """
         m = self.model
-        ct, P, H, acc = m.care_tables, m.pop.persons, m.pop.households, m.accounts
+        ct, P, acc = m.care_tables, m.pop.persons, m.accounts
         oop = m.places.quote(kind, bills, m.ledger)
         hh = P.hh[bills.person]
-        income_pc_month = np.maximum(acc.sum_income[hh] / 12.0 / np.maximum(H.size[hh], 1),
+        income_pc_month = np.maximum(acc.sum_income[hh] / 12.0 / acc.person_years(hh),
                                      ct.income_floor)
         ref = ct.reference_burden[kind]
         burden = np.maximum(oop / income_pc_month, ref * 1e-3)

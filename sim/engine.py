@@ -112,7 +112,7 @@ class Model:
         self.enrolment = Enrolment(self)
         self.enrolment.enrol()
         self.registry = Registry(self)
-        self.accounts = Accounts(monthly_income(self))
+        self.accounts = Accounts(monthly_income(self), H.size)
         self.recorder = Recorder(self.timeline, [REGISTRY_INDICATORS] + [
             m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
@@ -290,7 +290,7 @@ class Model:
             measure.on_deaths(died)
         self.enrolment.on_deaths(died)
         self.registry.on_deaths(died)
-        self.accounts.push(m, income_hh, oop_hh, loss_hh)
+        self.accounts.push(m, income_hh, oop_hh, loss_hh, H.size)
         self.status = self.accounts.assess(self.poverty_line(m), H.size)
         self.accounts.flag(self.status)
 

@@ -89,4 +89,4 @@ def _new_household_columns(model, ended, n_new, capacity, m) -> None:
     model.liquidity.debt[ended] = 0.0
     model.death_loss.per_month[ended] = 0.0
     model.accounts.restart(ended, H.earned_year[ended] / 12.0
-                           + H.transfer_pp_year[ended] * n_new / 12.0)
+                           + H.transfer_pp_year[ended] * n_new / 12.0, n_new)

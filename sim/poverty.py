@@ -4,7 +4,8 @@ Definitions (fixed in DESIGN.md, "What the numbers mean"):
 
 * A household is **poor** in a month when its per-capita net income over the last 12 months
   (income, after illness-caused income loss, minus out-of-pocket medical spending after all
-  reimbursement and assistance) is below that year's poverty line.
+  reimbursement and assistance) is below that year's poverty line. Per capita divides by
+  the household's person-months in the window / 12, not by its size at the end.
 * It is **poor due to illness** when it is poor but would not be with the out-of-pocket
   spending and the illness-caused income loss of the same 12 months removed.
 * A **return to poverty** in a year: a formerly-poor household that was not poor in the
@@ -53,19 +54,27 @@ class PovertyStatus:
 
 
 class Accounts:
-    """Per-household money flows (yuan): 12-month windows, year totals and poverty flags."""
+    """Per-household money flows (yuan): 12-month windows, year totals and poverty flags.
 
-    def __init__(self, monthly_income: np.ndarray):
+    Per-capita figures divide by the household's person-years over the same months
+    (person-months / 12, members counted at the end of each month; DESIGN.md), not by
+    its size at the end: a member who died in March counts for a quarter of a year.
+    """
+
+    def __init__(self, monthly_income: np.ndarray, size: np.ndarray):
         n = len(monthly_income)
         self.ring_income = np.repeat(monthly_income[None, :].astype(np.float32), 12, axis=0)
         self.ring_oop = np.zeros((12, n), np.float32)
         self.ring_loss = np.zeros((12, n), np.float32)
+        self.ring_size = np.repeat(np.asarray(size, np.int16)[None, :], 12, axis=0)
         self.sum_income = monthly_income.astype(np.float64) * 12
         self.sum_oop = np.zeros(n)
         self.sum_loss = np.zeros(n)
+        self.sum_size = self.ring_size.sum(axis=0, dtype=np.int32)  # person-months
         self.year_income = np.zeros(n)
         self.year_oop = np.zeros(n)
         self.year_loss = np.zeros(n)
+        self.year_size = np.zeros(n, np.int32)  # person-months of this calendar year
         self.poor = np.zeros(n, bool)
         #: poor in the last month of the previous year (flows count only those who were not)
         self.poor_before_year = np.zeros(n, bool)
@@ -73,10 +82,16 @@ class Accounts:
                            ("ever_poor", "ever_poor_illness", "ever_poor_without_illness")}
         self.window_flags = {k: np.zeros(n, bool) for k in ("poor", "poor_illness")}
 
-    def restart(self, households: np.ndarray, monthly_income: np.ndarray) -> None:
-        """Windows of new households: a year at ``monthly_income``, no spending, not poor."""
+    def restart(self, households: np.ndarray, monthly_income: np.ndarray,
+                size: np.ndarray) -> None:
+        """Windows of new households: a year at ``monthly_income``, no spending, not poor.
+
+        ``size``: their members, counted in every month of the new window.
+        """
         self.ring_income[:, households] = monthly_income.astype(np.float32)
         self.sum_income[households] = monthly_income * 12
+        self.ring_size[:, households] = size
+        self.sum_size[households] = 12 * np.asarray(size, np.int32)
         for ring, total in ((self.ring_oop, self.sum_oop), (self.ring_loss, self.sum_loss)):
             ring[:, households] = 0.0
             total[households] = 0.0
@@ -85,8 +100,11 @@ class Accounts:
         for flags in (*self.year_flags.values(), *self.window_flags.values()):
             flags[households] = False
 
-    def push(self, m: int, income, oop, loss) -> None:
-        """Add month ``m``'s income, out-of-pocket spending and illness income loss."""
+    def push(self, m: int, income, oop, loss, size) -> None:
+        """Add month ``m``'s income, out-of-pocket spending and illness income loss (yuan).
+
+        ``size``: the members at the end of the month (person-months of the windows).
+        """
         slot = m % 12
         for ring, total, new in ((self.ring_income, self.sum_income, income),
                                  (self.ring_oop, self.sum_oop, oop),
@@ -94,16 +112,39 @@ class Accounts:
             new32 = np.asarray(new, dtype=np.float32)
             total += new32.astype(np.float64) - ring[slot]
             ring[slot] = new32
+        self.sum_size += size
+        self.sum_size -= self.ring_size[slot]
+        self.ring_size[slot] = size
         self.year_income += income
         self.year_oop += oop
         self.year_loss += loss
+        self.year_size += size
+
+    def person_years(self, households=slice(None)) -> np.ndarray:
+        """Person-years of the last 12 months (person-months / 12; at least one month)."""
+        return np.maximum(self.sum_size[households], 1) / 12.0
+
+    def year_person_years(self) -> np.ndarray:
+        """Person-years of the calendar year so far, per household (person-months / 12)."""
+        return self.year_size / 12.0
+
+    def net_per_capita(self, households=slice(None)) -> np.ndarray:
+        """Net income per person-year over the last 12 months (yuan).
+
+        Income after illness-caused loss, less out of pocket.
+        """
+        return ((self.sum_income[households] - self.sum_oop[households])
+                / self.person_years(households))
 
     def assess(self, line: float, size: np.ndarray) -> PovertyStatus:
-        """Classify households against the poverty line (yuan per person-year)."""
+        """Classify households against the poverty line (yuan per person-year).
+
+        ``size``: the members now; a household with none is not classified.
+        """
         alive = size > 0
-        members = np.maximum(size, 1)
-        net = (self.sum_income - self.sum_oop) / members
-        without_illness = (self.sum_income + self.sum_loss) / members
+        person_years = self.person_years()
+        net = (self.sum_income - self.sum_oop) / person_years
+        without_illness = (self.sum_income + self.sum_loss) / person_years
         poor = alive & (net < line)
         poor_without_illness = alive & (without_illness < line)
         poor_illness = poor & ~poor_without_illness
@@ -148,15 +189,16 @@ class Accounts:
         self.year_income.fill(0.0)
         self.year_oop.fill(0.0)
         self.year_loss.fill(0.0)
+        self.year_size.fill(0)
         for v in self.year_flags.values():
             v.fill(False)
 
     def nbytes(self) -> int:
         """Memory held."""
-        arrays = [self.ring_income, self.ring_oop, self.ring_loss, self.sum_income,
-                  self.sum_oop, self.sum_loss, self.year_income, self.year_oop,
-                  self.year_loss, self.poor, *self.year_flags.values(),
-                  *self.window_flags.values()]
+        arrays = [self.ring_income, self.ring_oop, self.ring_loss, self.ring_size,
+                  self.sum_income, self.sum_oop, self.sum_loss, self.sum_size,
+                  self.year_income, self.year_oop, self.year_loss, self.year_size,
+                  self.poor, *self.year_flags.values(), *self.window_flags.values()]
         return sum(a.nbytes for a in arrays)
 
 
@@ -170,21 +212,22 @@ def household_budget(income: np.ndarray, consumption_share: float, budget: str
     return income * consumption_share if budget == "consumption" else income
 
 
-def societal_poverty_line(budget: np.ndarray, size: np.ndarray, hp: dict, year: int
+def societal_poverty_line(budget: np.ndarray, persons: np.ndarray, hp: dict, year: int
                           ) -> float:
     """The societal poverty line of ``year`` from the simulated households' own budgets.
 
     The larger of the international extreme line and a constant plus a share of the
     median budget per person (median over persons), the dollar terms converted to yuan
     with the PPP factor and carried to ``year``'s prices (yuan per person-year).
+    ``persons`` are each household's person-years in the year (0: not counted).
     """
-    alive = size > 0
+    alive = persons > 0
     if not alive.any():
-        alive = np.ones(len(size), bool)  # no one left: the line of an empty area
-        size = np.ones(len(size))
-    per_person = budget[alive] / size[alive]
+        alive = np.ones(len(persons), bool)  # no one left: the line of an empty area
+        persons = np.ones(len(persons))
+    per_person = budget[alive] / persons[alive]
     order = np.argsort(per_person)
-    weight = np.cumsum(size[alive][order])
+    weight = np.cumsum(persons[alive][order])
     median = per_person[order][np.searchsorted(weight, weight[-1] / 2.0, side="right")]
     dollars = 365.0 * hp["ppp_yuan_per_dollar"] * (
         1.0 + hp["price_growth_per_year"]) ** (year - hp["ppp_year"])
@@ -193,28 +236,30 @@ def societal_poverty_line(budget: np.ndarray, size: np.ndarray, hp: dict, year: 
     return float(max(hp["extreme_line_dollars_per_day"] * dollars, relative))
 
 
-def hardship(income: np.ndarray, oop: np.ndarray, size: np.ndarray, line: float,
+def hardship(income: np.ndarray, oop: np.ndarray, persons: np.ndarray, line: float,
              spl: float, total: np.ndarray) -> dict[str, np.ndarray]:
     """Financial hardship flags of households over one year (all arrays per household).
 
     ``income`` is the year's income after illness-caused loss and before out-of-pocket
-    spending, ``total`` the household budget (:func:`household_budget`); ``line`` the
-    poverty line and ``spl`` the societal poverty line (yuan per person-year). The
-    Wagstaff-Eozenou classes partition the living households exactly.
+    spending, ``total`` the household budget (:func:`household_budget`); ``persons`` the
+    household's person-years in the year (0 for a household with no members left, which
+    is not counted); ``line`` the poverty line and ``spl`` the societal poverty line (yuan
+    per person-year). The Wagstaff-Eozenou classes partition the counted households
+    exactly.
     """
-    alive = size > 0
+    alive = persons > 0
     spent = alive & (oop > 0)
     with np.errstate(over="ignore"):
         share = np.where(total > 0, oop / np.where(total > 0, total, 1.0), np.inf)
     out = {f"sdg_{int(t * 100)}": spent & (share > t) for t in SDG_THRESHOLDS}
-    discretionary = total - spl * size
+    discretionary = total - spl * persons
     out["who_hardship"] = spent & ((discretionary <= 0) | (oop > WHO_DISCRETIONARY
                                                             * discretionary))
     out["who_further_impoverished"] = spent & (discretionary <= 0)
     out["who_impoverished"] = spent & (discretionary > 0) & (oop > discretionary)
-    members = np.maximum(size, 1)
-    pre_poor = income / members < line
-    post_poor = (income - oop) / members < line
+    per = np.where(alive, persons, 1.0)
+    pre_poor = income / per < line
+    post_poor = (income - oop) / per < line
     immiserizing = spent & pre_poor
     impoverishing = spent & ~pre_poor & post_poor
     catastrophic = spent & ~pre_poor & ~post_poor & (share > WE_CATASTROPHIC)

@@ -280,9 +280,7 @@ class Registry:
 
     def _net_per_capita(self, households: np.ndarray) -> np.ndarray:
         """Per-capita net income over the last 12 months (yuan per person-year)."""
-        acc, H = self.model.accounts, self.model.pop.households
-        return (acc.sum_income[households] - acc.sum_oop[households]) / np.maximum(
-            H.size[households], 1)
+        return self.model.accounts.net_per_capita(households)
 
     def _assess(self, m: int) -> None:
         model = self.model

@@ -396,11 +396,14 @@ class Recorder:
               "returned_illness_persons")
         count("new_poor_illness_households", outcome["poor_illness"] & ~fp & ~H.registered,
               "new_poor_illness_persons")
-        hp, size_now = model.params["hardship"], H.size.astype(float)
+        hp = model.params["hardship"]
+        # per-capita budgets divide by the year's person-years (DESIGN.md); households
+        # with no members left at the end are not counted
+        persons = np.where(H.size > 0, acc.year_person_years(), 0.0)
         total = household_budget(acc.year_income, model.params["income"]["consumption_share"],
                                  hp["budget"])
-        spl = societal_poverty_line(total, size_now, hp, year)
-        flags = hardship_fn(acc.year_income, acc.year_oop, size_now, model.poverty_line(m),
+        spl = societal_poverty_line(total, persons, hp, year)
+        flags = hardship_fn(acc.year_income, acc.year_oop, persons, model.poverty_line(m),
                             spl, total)
         out["societal_poverty_line_yuan"] = np.full(len(GROUPS), spl)
         count("oop_households", (acc.year_oop > 0) & (H.size > 0), "oop_persons")

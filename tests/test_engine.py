@@ -259,15 +259,32 @@ def test_per_group_counts_match_a_direct_count():
 def test_a_household_poor_at_the_end_of_last_year_is_never_a_new_flow():
     from sim.poverty import Accounts
 
-    acc = Accounts(np.full(3, 500.0))  # 6,000 a year each
     size = np.array([1, 1, 1])
-    acc.push(0, np.array([0.0, 500.0, 500.0]), np.zeros(3), np.zeros(3))
+    acc = Accounts(np.full(3, 500.0), size)  # 6,000 a year each
+    acc.push(0, np.array([0.0, 500.0, 500.0]), np.zeros(3), np.zeros(3), size)
     status = acc.assess(7000.0, size)  # all below 7,000 over the window
     acc.flag(status)
     acc.new_year()  # December's status: all poor
     acc.flag(acc.assess(7000.0, size))
     assert not acc.year_outcomes()["poor"].any()
     assert acc.year_outcomes()["ever_poor"].all()  # the stock still counts them
+
+
+def test_per_capita_income_divides_by_person_months_not_the_size_at_the_end():
+    from sim.poverty import Accounts
+
+    # two households of two, each with 7,200 a year; in household 1 a member dies after
+    # three months, so it lived 2 * 3 + 1 * 9 = 15 person-months: 1.25 person-years
+    acc = Accounts(np.full(2, 600.0), np.array([2, 2]))
+    for m in range(12):
+        acc.push(m, np.full(2, 600.0), np.zeros(2), np.zeros(2),
+                 np.array([2, 2 if m < 3 else 1]))
+    assert acc.person_years().tolist() == [2.0, 1.25]
+    np.testing.assert_allclose(acc.net_per_capita(), [3600.0, 7200.0 / 1.25])
+    # against a line of 6,000 both are poor: the household that lost a member had 5,760
+    # per person-year (with its size at the end it would have 7,200 and not be poor)
+    assert acc.assess(6000.0, np.array([2, 1])).poor.tolist() == [True, True]
+    np.testing.assert_allclose(acc.year_person_years(), [2.0, 1.25])
 
 
 def test_flows_in_a_run_exclude_households_poor_the_december_before(monkeypatch):

@@ -50,6 +50,7 @@ def exit_model(**rules):
     H.formerly_poor[:] = False
     H.cause_illness[:] = True
     H.size[:] = 2
+    acc.sum_size[:] = 24  # two members in each of the 12 months (person-months)
     line = model.poverty_line(model.registry.active_from)
     # per-capita 12-month net income from 0.5 to 1.5 times the line, in steps
     net_pc = np.linspace(0.5, 1.5, H.n) * line
@@ -278,6 +279,7 @@ def test_a_review_moves_households_above_the_standard_out_of_the_guarantee_after
     idx = np.arange(H.n)
     model.regroup(idx, np.full(H.n, mg, np.int8))
     H.size[:] = 2
+    acc.sum_size[:] = 24  # two members in each of the 12 months (person-months)
     H.formerly_poor[:] = idx % 2 == 0
     review = reg.active_from + 6
     standard = reg._guarantee_standard(review)

@@ -161,8 +161,7 @@ class Monitoring(Measure):
         model = self.model
         H, acc = model.pop.households, model.accounts
         watched = np.flatnonzero(self.watched_groups[H.group] & (H.size > 0))
-        members = np.maximum(H.size[watched], 1)
-        net_pc = (acc.sum_income[watched] - acc.sum_oop[watched]) / members
+        net_pc = acc.net_per_capita(watched)
         oop = acc.sum_oop[watched]
         low_income = net_pc < self.p["income_threshold_factor"] * model.poverty_line(m)
         hardship = oop > self.p["oop_threshold_yuan"]
