@@ -6,10 +6,16 @@ and a *comparator* package (e.g. no measures, or the current policy):
 
 * **cost** of a package over the reported period, in yuan scaled to the area, from a
   perspective: ``programme`` -- the measures' own costs (every ``<measure>_cost_yuan_total``);
-  ``public`` (default) -- those plus what the public payers pay for care (basic insurance,
-  critical-illness insurance, medical assistance, supplemental insurance), so that a
-  package that changes reimbursement (zero programme cost) is costed too. The *incremental
-  cost* is the package's cost minus the comparator's, sample by sample.
+  ``public`` (default) -- the public outlays: those plus what the public payers pay for care
+  (basic insurance, critical-illness insurance, medical assistance, supplemental
+  insurance), so that a package that changes reimbursement (zero programme cost) is
+  costed too, plus the target groups' cash transfers (``transfers_yuan_total``: minimum
+  guarantee and the other groups' transfers, civil affairs), so that a measure that moves
+  households into the minimum guarantee (monitoring, through the registry's group
+  changes) carries the transfers it causes. The outlays are not consolidated: a premium
+  subsidy is an outlay of the government and the claims of those it insures are outlays
+  of the insurance fund (individual contributions, the fund's income, are not modelled).
+  The *incremental cost* is the package's cost minus the comparator's, sample by sample.
 * **cases**: households returning to poverty due to illness over the period, scaled to the
   area (``returned_illness_households_<period>`` of the batch: the cumulative rate times the
   formerly-poor households at the start; any count indicator can be chosen). *Cases
@@ -51,6 +57,8 @@ from models.batch import Batch
 from models.effects import paired_interval
 
 PUBLIC_PAYERS = ("basic", "critical_illness", "assistance", "supplemental")
+#: Public outlays besides care: the target groups' cash transfers (civil affairs).
+PUBLIC_TRANSFERS = ("transfers",)
 PERSPECTIVES = ("programme", "public")
 FRONTIER, DOMINATED, EXTENDED = "frontier", "dominated", "extendedly dominated"
 
@@ -99,6 +107,15 @@ def frontier(costs: Sequence[float], effects: Sequence[float],
                          "icer": icer})
 
 
+def paid_by(item: str) -> str:
+    """Who bears a row of :meth:`BudgetAnalysis.costs` (a measure's cost or a payer's)."""
+    from sim.policies import REGISTRY
+
+    if item.endswith("_cost") and item.removesuffix("_cost") in REGISTRY:
+        return REGISTRY[item.removesuffix("_cost")].funded_by
+    return {"transfers": "civil_affairs", "oop": "households"}.get(item, item)
+
+
 def _share_best(values: np.ndarray) -> np.ndarray:
     """Per column, the share of rows in which it is largest (ties share the row)."""
     top = values == values.max(axis=1, keepdims=True)
@@ -115,11 +132,14 @@ def budget_analysis(batch: Batch, comparator: str, cases: str | None = None,
         raise ValueError(f"perspective {perspective!r}: use one of {', '.join(PERSPECTIVES)}")
     cases = batch.resolve(cases, kind="returned_illness_households")
     measures = [i for i in batch.indicators if i.endswith("_cost_yuan_total")]
-    payers = [f"{p}_yuan_total" for p in (*PUBLIC_PAYERS, "oop")]
+    topups = [i for i in batch.indicators if i.endswith("_topup_yuan_total")]
+    public = [f"{p}_yuan_total" for p in (*PUBLIC_PAYERS, *PUBLIC_TRANSFERS)]
+    payers = [*public, "oop_yuan_total"]
     parts = {name: batch.wide(name) for name in measures + payers}
-    use = measures + ([f"{p}_yuan_total" for p in PUBLIC_PAYERS]
-                      if perspective == "public" else [])
-    cost = sum(parts[n] for n in use)
+    cost = sum(parts[n] for n in measures)
+    if perspective == "public":  # top-ups are in a measure's cost and in basic insurance's
+        cost = cost + sum(parts[n] for n in public) - sum(
+            (batch.wide(n) for n in topups), start=0.0 * cost)
     n_cases = batch.wide(cases)
     keep = cost.dropna().index.intersection(n_cases.dropna().index)
     cost, n_cases = cost.loc[keep], n_cases.loc[keep]
@@ -218,7 +238,12 @@ class BudgetAnalysis:
         return out
 
     def costs(self) -> pd.DataFrame:
-        """Each measure's and payer's spending per package, and its change vs comparator."""
+        """Each measure's and payer's spending per package, and its change vs comparator.
+
+        ``payer`` names a measure's own cost (``<measure>_cost``) or a payer's spending;
+        ``paid_by`` says who bears it (a measure's ``funded_by``; ``transfers`` are paid by
+        civil affairs, ``oop`` by households).
+        """
         if self.by_payer is None:
             raise ValueError("no per-payer costs kept (built from samples)")
         g = self.by_payer.pivot_table(index=["payer", "sample"], columns="package",
@@ -226,8 +251,9 @@ class BudgetAnalysis:
         mean = g.groupby(level="payer").mean()
         inc = mean.sub(mean[self.comparator], axis=0)
         out = mean.stack().rename("yuan").to_frame().join(
-            inc.stack().rename("incremental_yuan"))
-        return out.reset_index()[["package", "payer", "yuan", "incremental_yuan"]]
+            inc.stack().rename("incremental_yuan")).reset_index()
+        out["paid_by"] = out["payer"].map(paid_by)
+        return out[["package", "payer", "paid_by", "yuan", "incremental_yuan"]]
 
     def best(self, budget_yuan: float) -> dict:
         """The best affordable package, the probability it is best, and the EVPI (cases)."""

@@ -282,6 +282,8 @@ class Model:
         self._liquidity(m)
 
         sick_loss = self._income_loss(sick)
+        # the groups' transfers are part of monthly_income (members before this month's deaths)
+        counts["transfers_yuan"] = self._hh_by_group(H.transfer_pp_year * (H.size / 12.0))
         income_hh = monthly_income(self) - sick_loss + self._transfers_arriving(m)
         # deaths[0] holds the background deaths; the others died of illness
         died = health.apply_deaths(self, np.concatenate(deaths), np.concatenate(deaths[1:]))

@@ -141,6 +141,10 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("debt_interest_yuan", "yuan", "Interest on that debt (reported on its own; not in "
        "out of pocket or income)."),
     _i("income_yuan", "yuan", "Household income after illness-caused loss."),
+    _i("transfers_yuan", "yuan", "Cash transfers of the target groups paid per member "
+       "(minimum guarantee, support of the extremely poor, the other groups' transfers; "
+       "civil affairs): part of income. A measure that moves households into another group "
+       "changes them."),
     _i("income_loss_yuan", "yuan", "Earnings lost to illness."),
 )
 
@@ -516,7 +520,8 @@ class Results:
         }
         window = {k: v.sum() for k, v in rec.window.items()}
         summary = summarise(annual, monthly, window, meta,
-                            [ind for ind in rec.indicators if ind.name.endswith("_cost_yuan")])
+                            [ind for ind in rec.indicators
+                             if ind.name.endswith(("_cost_yuan", "_topup_yuan"))])
         events = pd.DataFrame(model.events)
         return cls(monthly, annual, summary, meta, events)
 
@@ -734,6 +739,7 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
     add("registry_monitored_households_end", last["registry_monitored_households"] * scale,
         "households (scaled to the area)")
     add("income_loss_yuan_total", tot["income_loss_yuan"] * scale, "yuan (scaled to the area)")
+    add("transfers_yuan_total", tot["transfers_yuan"] * scale, "yuan (scaled to the area)")
     for ind in cost_indicators:
         add(ind.name + "_total", tot[ind.name] * scale, "yuan (scaled to the area)")
     return pd.DataFrame(rows, columns=["indicator", "value", "unit"])

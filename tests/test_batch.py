@@ -120,3 +120,27 @@ def test_whole_scenarios_can_be_packages(scenario):
 def test_a_local_process_pool_gives_the_same_table(scenario, serial):
     pooled = run_batch(scenario, PACKAGES, reps=2, seed=5, households=300, workers=2)
     pd.testing.assert_frame_equal(pooled.table, serial.table)
+
+
+def test_the_example_packages_are_what_their_names_say():
+    from models.batch import load_packages
+
+    pf = load_packages("example")
+    base = load_scenario(pf.base).params["policies"]
+
+    def policies(name):
+        return load_scenario(pf.base).with_overrides(pf.packages[name]).params["policies"]
+
+    for pct in (60, 90, 100):
+        cov = policies(f"contracts {pct}%")["contracts"]["coverage"]
+        assert cov.pop("other") == base["contracts"]["coverage"]["other"]
+        assert set(cov.values()) == {pct / 100}
+    every2, yearly = (policies(n)["screening"] for n in ("screening every 2 years",
+                                                         "screening yearly"))
+    for group, share in yearly["health_check"]["coverage"].items():
+        assert every2["health_check"]["coverage"][group] == share / 2
+    assert every2["cancer"]["coverage"] == yearly["cancer"]["coverage"] / 2
+    cadence = {n: policies(n)["monitoring"]["cadence_months"] for n in pf.packages
+               if n.startswith("monitoring")}
+    assert cadence == {"monitoring quarterly": 3, "monitoring monthly": 1,
+                       "monitoring weekly": 0.25}

@@ -108,6 +108,15 @@ def test_budget_analysis_of_a_small_batch():
     assert row["incremental_yuan"].item() > 0
     programme = budget_analysis(batch, "none", perspective="programme")
     assert (programme.cost.sum(axis=1) < b.cost.sum(axis=1)).all()
+    # public outlays: the measures, the care payers and the groups' transfers, once each
+    parts = ["basic", "critical_illness", "assistance", "supplemental", "transfers"]
+    expected = programme.cost + sum(batch.wide(f"{p}_yuan_total") for p in parts)
+    pd.testing.assert_frame_equal(b.cost, expected.loc[b.cost.index])
+    # monitoring moves households into the minimum guarantee: its transfers are its costs
+    transfers = costs[(costs["package"] == "monitoring") & (costs["payer"] == "transfers")]
+    assert transfers["incremental_yuan"].item() > 0
+    assert transfers["paid_by"].item() == "civil_affairs"
+    assert row["paid_by"].item() == "medical_assistance"
     for kind in ("frontier", "budget", "ceac"):
         assert b.plot(kind).axes
     assert "probability best" in b.summary(budget_yuan=1e9)
@@ -132,3 +141,18 @@ def test_posterior_draws_make_budget_intervals_carry_parameter_uncertainty():
     assert ci.loc[("cases_averted", "a"), "interval"].startswith("parameter uncertainty")
     assert ci.loc[("cases_averted", "a"), "lo"] == pytest.approx(np.quantile([1.5, 2, 4.5],
                                                                              0.025))
+
+
+def test_public_outlays_count_a_payment_floor_once():
+    # a floor's top-ups are in its measure's cost and in basic insurance's spending
+    scn = load_scenario("linyi_2021").truncate(24)
+    batch = run_batch(scn, {"floors": {}, "none": {"policies.disease_floors.enabled": False}},
+                      reps=2, households=800)
+    topups = batch.wide("disease_floors_topup_yuan_total")
+    assert (topups["floors"] > 0).all()
+    public = budget_analysis(batch, "none").cost
+    programme = budget_analysis(batch, "none", perspective="programme").cost
+    payers = sum(batch.wide(f"{p}_yuan_total") for p in
+                 ("basic", "critical_illness", "assistance", "supplemental", "transfers"))
+    tb = batch.wide("tuberculosis_topup_yuan_total")
+    pd.testing.assert_frame_equal(public, (programme + payers - topups - tb).loc[public.index])

@@ -317,3 +317,11 @@ def test_follow_ups_ranked_only_where_capacity_runs_out_match_a_full_ranking(see
     served = np.bincount(model.pop.households.township[model.pop.persons.hh[due[expected]]],
                          minlength=n_town)
     assert np.allclose(left, capacity - served)
+
+
+def test_every_measure_says_who_bears_its_cost():
+    from sim.policies import REGISTRY
+    from sim.policies.base import FUNDERS
+
+    assert {name: cls.funded_by for name, cls in REGISTRY.items()
+            if cls.funded_by not in FUNDERS} == {}

@@ -27,11 +27,25 @@ def group_array(table: dict, dtype=float) -> np.ndarray:
     return np.array([table[g] for g in GROUPS], dtype=dtype)
 
 
+#: Who can bear a measure's own cost (``Measure.funded_by``): basic public health service
+#: funds, medical assistance (civil affairs), other government budgets, the facilities
+#: themselves, basic medical insurance.
+FUNDERS = ("public_health", "medical_assistance", "government", "facilities", "basic")
+
+
 class Measure:
-    """Base class; subclasses set ``name``, ``title``, ``PARAMS`` and ``INDICATORS``."""
+    """Base class; subclasses set ``name``, ``title``, ``PARAMS`` and ``INDICATORS``.
+
+    Its cost indicator ``<name>_cost_yuan`` holds everything the measure costs, and
+    ``funded_by`` says who bears it (budgets report each measure's cost under its payer). A
+    measure whose cost includes payments a care payer makes on bills (a payment floor's
+    top-ups, paid by basic insurance) also reports that part as ``<name>_topup_yuan``, so
+    that a perspective adding the payers' spending does not count it twice.
+    """
 
     name: ClassVar[str] = ""
     title: ClassVar[str] = ""
+    funded_by: ClassVar[str] = ""
     PARAMS: ClassVar[Section]
     INDICATORS: ClassVar[tuple[Indicator, ...]] = ()
 

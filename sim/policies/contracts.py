@@ -46,6 +46,8 @@ class Contracts(Measure):
 
     name = "contracts"
     title = "Family-doctor contracts"
+    #: basic public health service funds pay the contract services (seeds 000, 004)
+    funded_by = "public_health"
     STATIC = ("followups_per_10k_month",)
     PARAMS = Section({
         "enabled": enabled_flag(),

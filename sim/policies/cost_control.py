@@ -28,6 +28,7 @@ class CostControl(Measure):
 
     name = "cost_control"
     title = "Payment reform and centralised drug procurement"
+    funded_by = "government"  # administration of payment reform and procurement
     PARAMS = Section({
         "enabled": enabled_flag(),
         "inpatient_cost_factor": Num("factor", "Multiplier on admission and major-disease "

@@ -50,6 +50,7 @@ class DiseaseFloors(Measure):
 
     name = "disease_floors"
     title = "Per-disease payment floors"
+    funded_by = "basic"  # the top-ups are paid by basic insurance
     PARAMS = Section({
         "enabled": enabled_flag(),
         "floors": Records(FLOOR, required=False, doc="One record per disease floor."),

@@ -26,6 +26,7 @@ class FeeExemption(Measure):
 
     name = "fee_exemption"
     title = "Outpatient fee exemptions (two free, two halved)"
+    funded_by = "facilities"  # the waived fees are borne by the designated facilities (seed 000)
     PARAMS = Section({
         "enabled": enabled_flag(),
         "groups": by_group(Bool(), "Groups covered."),

@@ -43,6 +43,8 @@ class Monitoring(Measure):
 
     name = "monitoring"
     title = "Monitoring, early warning and assistance"
+    #: medical and temporary assistance (civil affairs), administration
+    funded_by = "medical_assistance"
     PARAMS = Section({
         "enabled": enabled_flag(),
         "groups": by_group(Bool(), "Groups monitored for every trigger."),

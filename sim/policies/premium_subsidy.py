@@ -25,6 +25,7 @@ class PremiumSubsidy(Measure):
 
     name = "premium_subsidy"
     title = "Premium subsidies"
+    funded_by = "medical_assistance"  # medical assistance funds pay the contributions (资助参保)
     PARAMS = Section({
         "enabled": enabled_flag(),
         "subsidy_share": by_group(Prob(unit="share of the contribution"),

@@ -31,6 +31,7 @@ class PrimaryCare(Measure):
 
     name = "primary_care"
     title = "Standard village clinics and remote consultations"
+    funded_by = "government"  # running costs of village clinics and remote services
     PARAMS = Section({
         "enabled": enabled_flag(),
         "forgo_factor": Num("factor", "Multiplier on the chance of forgoing care.", low=0,

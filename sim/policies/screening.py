@@ -56,6 +56,7 @@ class Screening(Measure):
 
     name = "screening"
     title = "Health checks and screening"
+    funded_by = "public_health"  # health checks and cancer screening are public-health programmes
     PARAMS = Section({
         "enabled": enabled_flag(),
         "campaign_start_month": Num("month of year", low=1, high=12, integer=True),

@@ -34,6 +34,7 @@ class Settlement(Measure):
 
     name = "settlement"
     title = "Treat first, pay later and one-stop settlement"
+    funded_by = "government"  # administration of the one window (insurance agencies, health budget)
     PARAMS = Section({
         "enabled": enabled_flag(),
         "groups": by_group(Bool(), "Groups covered."),

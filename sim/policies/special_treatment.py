@@ -36,6 +36,7 @@ class SpecialTreatment(Measure):
 
     name = "special_treatment"
     title = "Major-disease special treatment"
+    funded_by = "government"  # administration of the designated-hospital programme
     STATIC = ("capacity_per_100k",)
     PARAMS = Section({
         "enabled": enabled_flag(),

@@ -23,6 +23,8 @@ class Tuberculosis(Measure):
 
     name = "tuberculosis"
     title = "Tuberculosis reimbursement and nutrition"
+    #: the nutrition support; the floors' top-ups are paid by basic insurance
+    funded_by = "government"
     PARAMS = Section({
         "enabled": enabled_flag(),
         "outpatient_share": Prob("Share of a TB outpatient bill paid in all."),
