@@ -235,7 +235,9 @@ PROGRAMMES = ("employment", "industry", "relocation", "transfers")
 REGISTRY = Section({
     "active_from": Month(required=False, doc="Month from which the registry moves (exits, "
                          "programmes, identification of monitored objects); before it the "
-                         "registry is the initial condition. Default: calendar.start."),
+                         "registry is the initial condition. A month before the first "
+                         "simulated one (the warm-up's start) means from that first month. "
+                         "Default: calendar.start."),
     "cause_illness_share": Section({
         "ill": Prob("Share of registered households recorded as poor due to illness when a "
                     "member had a diagnosed chronic disease other than hypertension."),

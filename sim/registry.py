@@ -29,8 +29,9 @@ records their exit. This module keeps the registry beside the model's truth:
   gradual exit), into the formerly-poor group if it had exited registered poverty, else the
   marginal group.
 
-Nothing moves before ``registry.active_from`` (default: the first reported month), so the
-registry at that date is the scenario's initial condition.
+Nothing moves before ``registry.active_from`` (default: the first reported month; a month
+before the warm-up's start means from the warm-up's start), so the registry at that date is
+the scenario's initial condition.
 
 An exit of an illness-labelled household is attributed to a programme when the household
 would have failed the income test without that programme's income (the programme with the
