@@ -289,9 +289,11 @@ REGISTRY = Section({
                           "terms (civil affairs' or rural revitalisation's approval).", low=0,
                           high=24, integer=True),
         "minimum_guarantee_income_x_line": Num(
-            "x poverty line", "A new monitored object whose per-capita net income over the "
-            "last 12 months is below this multiple of the line moves into the minimum "
-            "guarantee (低保) group; 0: never.", low=0, high=5),
+            "x poverty line", "The minimum-guarantee standard as a multiple of the line, "
+            "where minimum_guarantee_standard_yuan is not given: a new monitored object "
+            "whose per-capita net income over the last 12 months is below it may move into "
+            "the minimum guarantee (低保) group; 0: never (with a standard series, "
+            "minimum_guarantee_share = 0 stops entries).", low=0, high=5),
         "minimum_guarantee_share": Prob("Share of those below the standard that the "
                                         "minimum guarantee admits (asset and labour tests, "
                                         "local review)."),
