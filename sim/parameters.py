@@ -257,6 +257,17 @@ REGISTRY = Section({
                                        "water) at an assessment."),
         "processing_share": Prob("Share of eligible households whose exit is processed at "
                                  "an assessment (verification and publicity lags)."),
+        "without_labour_from": Month(required=False, doc=(
+            "Month from which registered households without labour capacity (no living "
+            "member from population.worker_age_min to labour_age_max) may "
+            "exit: the exit plan's social-security batch (社会保障兜底一批); before it "
+            "only households with labour exit (development batches). Absent: every "
+            "household may exit whatever its labour.")),
+        "labour_age_max": Num("years", "Oldest age at which the registry counts a member "
+                              "as labour for without_labour_from (from "
+                              "population.worker_age_min). Absent: "
+                              "population.worker_age_max.", low=0, high=100, integer=True,
+                              required=False),
     }, doc="Exit from registered poverty by assessment (两不愁三保障 and the income standard)."),
     "programmes": Section({
         name: Section({

@@ -16,6 +16,10 @@ records their exit. This module keeps the registry beside the model's truth:
   member insured; the guarantees not modelled pass with ``other_guarantees_share``);
   eligible households are processed with ``processing_share``. Monitored objects whose
   income reaches ``monitored_exit_income_x_line`` times the line leave monitoring.
+* **The exit plan's batches** (``exit.without_labour_from``): households without labour
+  capacity (no member of working age as the registry counts it, ``exit.labour_age_max``)
+  may be left for the plan's social-security batch (社会保障兜底一批) from a later month,
+  while households with labour exit in the development batches before it.
 * **Identification of monitored objects**: a measure (``policies.monitoring``) calls
   :meth:`Registry.identify` when it finds a household at risk; after
   ``identification_lag_months`` (verification and approval) it is a monitored object.
@@ -261,14 +265,18 @@ class Registry:
             H.programme_pp_year[joined] += gain.astype(np.float32)
             self._count("registry_programme_joins_households", joined)
 
-    def _workers(self, households: np.ndarray) -> np.ndarray:
-        """Living members of working age in each of ``households``."""
+    def _workers(self, households: np.ndarray, age_max: int | None = None) -> np.ndarray:
+        """Living members of working age in each of ``households``.
+
+        Working age runs from ``population.worker_age_min`` to ``age_max`` years
+        (default ``population.worker_age_max``, the ages that earn).
+        """
         model = self.model
         P, pop = model.pop.persons, model.params["population"]
         members = household_members(model, households)
         age = P.age[members]
-        working = P.alive[members] & (age >= pop["worker_age_min"]) & (
-            age <= pop["worker_age_max"])
+        top = pop["worker_age_max"] if age_max is None else age_max
+        working = P.alive[members] & (age >= pop["worker_age_min"]) & (age <= top)
         which = np.repeat(np.arange(len(households)), model.hh_size0[households])
         return np.bincount(which, weights=working, minlength=len(households))
 
@@ -298,12 +306,27 @@ class Registry:
                 ok &= self._all_insured(cand)
             ok &= stream.keyed(cand, m, 10) < rules["other_guarantees_share"]
             ok &= stream.keyed(cand, m, 11) < rules["processing_share"]
+            if not self._labourless_may_exit(m):
+                ok &= self._workers(cand, rules["labour_age_max"]) > 0
             self._exit(cand[ok], net[ok], need)
         watched = np.flatnonzero(H.monitored & (H.size > 0))
         if len(watched):
             safe = self._net_per_capita(watched) >= self.p["monitored_exit_income_x_line"] * line
             H.monitored[watched[safe]] = False
             self._count("registry_monitored_exits_households", watched[safe])
+
+    def _labourless_may_exit(self, m: int) -> bool:
+        """Whether households without labour capacity may exit in month ``m``.
+
+        Under the exit plans of 2016-2020 households with labour left poverty through
+        production and employment (the development batches), those unable to work through
+        the minimum guarantee's support (the social-security batch, 社会保障兜底一批),
+        here from ``without_labour_from``. Without labour capacity means no living member
+        from ``population.worker_age_min`` to ``exit.labour_age_max`` (:meth:`_workers`);
+        members of those ages disabled by illness still count as labour.
+        """
+        start = self.p["exit"]["without_labour_from"]
+        return start is None or m >= self.model.timeline.index(parse_month(start))
 
     def _all_insured(self, households: np.ndarray) -> np.ndarray:
         """Whether every living member of each household is insured."""

@@ -537,6 +537,12 @@ def _check_consistency(params: dict, ctx: Context) -> None:
     if pop["worker_age_max"] < pop["worker_age_min"]:
         raise ctx.error("population.worker_age_max", "is below worker_age_min",
                         "an age at or above population.worker_age_min")
+    labour_max = params["registry"]["exit"]["labour_age_max"]
+    if labour_max is not None and labour_max < pop["worker_age_min"]:
+        raise ctx.error("registry.exit.labour_age_max", f"{labour_max} is below "
+                        f"population.worker_age_min {pop['worker_age_min']}: no member "
+                        "would count as labour", "an age at or above "
+                        "population.worker_age_min")
     if not pop["from"]:
         from sim.population import elderly_only_persons_share
 

@@ -3,14 +3,20 @@ rules, programme attribution, identification of monitored objects, and the accou
 the registry's illness-poor count."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from models.registry import registry_change
+from models.registry import SIZE_UNIT, registry_change
 from sim import load_scenario, run
 from sim.engine import Model
+from sim.health import household_members
 from sim.parameters import GROUPS, PROGRAMMES
+from sim.schema import ScenarioError
+from sim.timeline import parse_month
 
 XJ = "xinjiang_2019"
+#: Households without labour may exit from the first assessment: labour does not matter.
+ANY_LABOUR = "registry.exit.without_labour_from=\"2019-01\""
 
 
 def fresh_model(overrides=(), households=60, scenario=XJ):
@@ -44,7 +50,7 @@ def test_a_hand_built_registry_is_counted_exactly():
 def exit_model(**rules):
     overrides = [f"registry.exit.{k}={v}" for k, v in rules.items()]
     model = fresh_model(["registry.exit.processing_share=1",
-                         "registry.exit.other_guarantees_share=1", *overrides])
+                         "registry.exit.other_guarantees_share=1", ANY_LABOUR, *overrides])
     H, acc = model.pop.households, model.accounts
     H.registered[:] = True
     H.formerly_poor[:] = False
@@ -88,8 +94,8 @@ def test_an_uninsured_member_blocks_the_exit_when_insurance_is_required():
 def test_processing_share_delays_exits():
     model = fresh_model(["registry.exit.processing_share=0.25",
                          "registry.exit.other_guarantees_share=1",
-                         "registry.exit.income_x_line=0", "registry.exit.requires_insurance=false"],
-                        households=4000)
+                         "registry.exit.income_x_line=0", "registry.exit.requires_insurance=false",
+                         ANY_LABOUR], households=4000)
     H = model.pop.households
     H.registered[:] = True
     H.formerly_poor[:] = False
@@ -148,6 +154,24 @@ def test_the_registry_change_adds_up_exactly(xinjiang):
         assert change[(unit, "fall")] == pytest.approx(
             change[(unit, "at 2018-12")] - change[(unit, "at 2019-07")])
     assert change[("households", "fall")] > 0
+
+
+def test_the_registry_change_gives_household_sizes(xinjiang):
+    change = registry_change(xinjiang, "2018-12", "2019-07").to_frame().set_index(
+        ["unit", "component"])["value"]
+    m = xinjiang.monthly[xinjiang.monthly["group"] == "all"].set_index(["rep", "month"])
+    h, p = m["registry_poor_illness_households"], m["registry_poor_illness_persons"]
+    h0, h1 = (h.xs(d, level="month") for d in ("2018-12", "2019-07"))
+    p0, p1 = (p.xs(d, level="month") for d in ("2018-12", "2019-07"))
+    window = m[(m.index.get_level_values("month") > "2018-12")
+               & (m.index.get_level_values("month") <= "2019-07")].groupby("rep").sum()
+    exits = (window["registry_exits_illness_persons"]
+             / window["registry_exits_illness_households"])
+    assert change[(SIZE_UNIT, "at 2018-12")] == pytest.approx((p0 / h0).mean())
+    assert change[(SIZE_UNIT, "at 2019-07")] == pytest.approx((p1 / h1).mean())
+    assert change[(SIZE_UNIT, "fall")] == pytest.approx(((p0 - p1) / (h0 - h1)).mean())
+    assert change[(SIZE_UNIT, "exits")] == pytest.approx(exits.mean())
+    assert 1 < change[(SIZE_UNIT, "exits")] < 10
 
 
 def test_registry_counts_separate_truth_from_labels(xinjiang):
@@ -320,3 +344,104 @@ def test_the_guarantee_standard_follows_its_own_table_when_given():
     rules["minimum_guarantee_standard_yuan"] = None  # no table: a multiple of the line
     assert reg._guarantee_standard(reg.active_from) == pytest.approx(
         rules["minimum_guarantee_income_x_line"] * model.poverty_line(reg.active_from))
+
+
+def labour_model(overrides=(), households=80):
+    """Registered households equally far above the standard; even ones have labour.
+
+    Members of the even households are 35, those of the odd ones ``old`` (set by the
+    caller, default 75): every household has 1.5 times the line per member.
+    """
+    model = fresh_model(["registry.exit.processing_share=1",
+                         "registry.exit.other_guarantees_share=1",
+                         "registry.exit.requires_insurance=false", *overrides],
+                        households=households)
+    H, acc = model.pop.households, model.accounts
+    H.registered[:] = True
+    H.formerly_poor[:] = False
+    H.cause_illness[:] = True
+    idx = np.arange(H.n)
+    labour = idx % 2 == 0
+    set_ages(model, np.where(labour, 35, 75))
+    line = model.poverty_line(model.registry.active_from)
+    acc.sum_income[:] = 1.5 * line * np.maximum(H.size, 1)
+    acc.sum_oop[:] = 0.0
+    return model, labour
+
+
+def set_ages(model, age_by_household):
+    """Give every person slot of each household the household's age."""
+    idx = np.arange(model.pop.households.n)
+    members = household_members(model, idx)
+    model.pop.persons.age[members] = np.repeat(age_by_household, model.hh_size0[idx])
+
+
+def test_households_without_labour_wait_for_the_guarantee_batch():
+    model, labour = labour_model(["registry.exit.without_labour_from=\"2019-06\""])
+    reg, H = model.registry, model.pop.households
+    batch = model.timeline.index(parse_month("2019-06"))
+    assert reg.active_from < batch
+    reg._assess(reg.active_from)  # a development batch: the labour-rich exit first
+    assert H.formerly_poor[labour].all() and not H.formerly_poor[~labour].any()
+    reg._assess(batch - 1)
+    assert not H.formerly_poor[~labour].any()
+    reg._assess(batch)  # the guarantee's batch: the others, equally above the standard
+    assert H.formerly_poor.all()
+    assert model.month_counts["registry_exits_households"].sum() == H.n
+
+
+def test_without_the_batch_rule_labour_does_not_matter():
+    model, labour = labour_model()
+    model.params["registry"]["exit"]["without_labour_from"] = None  # the key absent
+    model.registry._assess(model.registry.active_from)
+    assert model.pop.households.formerly_poor.all()
+
+
+def test_the_registry_counts_labour_up_to_its_own_age():
+    """Members aged 65 earn (worker_age_max 69) but are labour only if labour_age_max allows."""
+    for age_max, exits in ((59, False), (69, True)):
+        model, labour = labour_model(["registry.exit.without_labour_from=\"2019-12\"",
+                                      f"registry.exit.labour_age_max={age_max}"])
+        set_ages(model, np.where(labour, 35, 65))
+        model.registry._assess(model.registry.active_from)
+        H = model.pop.households
+        assert H.formerly_poor[labour].all()
+        assert (H.formerly_poor[~labour] == exits).all()
+
+
+def test_a_labour_age_below_working_age_is_refused():
+    with pytest.raises(ScenarioError, match=r"registry.exit.labour_age_max.*below "
+                       r"population.worker_age_min"):
+        load_scenario(XJ, ["registry.exit.labour_age_max=12"])
+    with pytest.raises(ScenarioError, match=r"without_labour_from.*not a month"):
+        load_scenario(XJ, ["registry.exit.without_labour_from=\"2019-13\""])
+
+
+def test_in_xinjiang_households_without_labour_exit_only_from_their_batch():
+    model = fresh_model(["registry.exit.processing_share=1"], households=1500)
+    reg = model.registry
+    batch = model.timeline.index(parse_month(
+        model.params["registry"]["exit"]["without_labour_from"]))
+    age_max = model.params["registry"]["exit"]["labour_age_max"]
+    labourless_exits = {}
+    real = reg._exit
+
+    def spy(households, net, need):
+        labourless_exits[model.current_month] = int((reg._workers(households, age_max)
+                                                     == 0).sum())
+        real(households, net, need)
+
+    reg._exit = spy
+    model.run()
+    before = [n for m, n in labourless_exits.items() if m < batch]
+    assert len(before) == batch - reg.active_from and sum(before) == 0
+    assert labourless_exits[batch] > 0
+
+
+def test_a_batch_from_the_first_assessment_is_the_old_rule():
+    first = load_scenario(XJ, [ANY_LABOUR])
+    off = Model(first, seed=3, households=800)
+    off.params["registry"]["exit"]["without_labour_from"] = None
+    res_off = off.run()
+    res_first = Model(first, seed=3, households=800).run()
+    pd.testing.assert_frame_equal(res_off.monthly, res_first.monthly)
