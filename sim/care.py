@@ -2,8 +2,8 @@
 
 Care depends on access and on money. An outpatient visit is forgone more often the farther
 the household lives from the township health centre; an admission (or the start of a major
-disease course) is forgone when a deposit is asked and the household has no cash at hand
-(no savings, or debt from advancing reimbursements), unless treat-first-pay-later applies
+disease course) is forgone when a deposit is asked and the household holds less cash at
+hand than the deposit (``sim.liquidity``), unless treat-first-pay-later applies
 to its group. Forgone care costs nothing but loses more
 working time and, for admissions, carries a risk of death.
 
@@ -240,14 +240,15 @@ class CareSystem:
         """True where a deposit is asked, there is no cash at hand, and care is forgone.
 
         A deposit is asked at levels with a deposit above zero unless treat-first-pay-later
-        covers the household's group; cash at hand means savings and no open debt for
-        advanced reimbursements (``sim.liquidity``).
+        covers the household's group; the household must hold the deposit in cash at hand
+        (``sim.liquidity``: what it paid and advanced lately, and debt, leave less).
         """
         m = self.model
         H, P, ct = m.pop.households, m.pop.persons, m.care_tables
         hh = P.hh[persons]
         asked = ~m.hooks.deposit_waived(H.group[hh], level) & (ct.deposit[level] > 0)
-        return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
+        short = ~m.liquidity.has_cash(hh, ct.deposit[level])
+        return asked & short & (u < ct.forgo_without_deposit)
 
     def _seek(self, kind: str, bills: Bills, base: np.ndarray | float) -> np.ndarray:
         """Probability of seeking care given the out-of-pocket price the patient faces.

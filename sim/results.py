@@ -134,10 +134,14 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "the month of the bill."),
     _i("advanced_yuan", "yuan", "Reimbursement households advanced where one-stop "
        "settlement does not apply (paid back after the delay; not spending)."),
-    _i("borrowed_yuan", "yuan", "Of which borrowed by households without savings."),
-    _i("repaid_yuan", "yuan", "Borrowed advances paid back by the late reimbursements."),
-    _i("debt_yuan", "yuan", "Debt for advances still open at the end of the month.", "last"),
+    _i("borrowed_yuan", "yuan", "Borrowed to pay out of pocket and advances beyond the "
+       "cash at hand."),
+    _i("repaid_yuan", "yuan", "Late reimbursements arriving (against debt first, then into "
+       "cash)."),
+    _i("debt_yuan", "yuan", "Debt still open at the end of the month.", "last"),
     _i("debt_households", "households", "Households with such debt.", "last"),
+    _i("cash_yuan", "yuan", "Cash at hand at the end of the month (what deposits are paid "
+       "from).", "last"),
     _i("debt_interest_yuan", "yuan", "Interest on that debt (reported on its own; not in "
        "out of pocket or income)."),
     _i("income_yuan", "yuan", "Household income after illness-caused loss."),
