@@ -288,10 +288,12 @@ class Model:
         # the groups' transfers are part of monthly_income (members before this month's deaths)
         counts["transfers_yuan"] = self._hh_by_group(H.transfer_pp_year * (H.size / 12.0))
         income_hh = monthly_income(self) - sick_loss + self._transfers_arriving(m)
-        borrowed = self.liquidity.budget(
+        distress = self.liquidity.budget(
             income_hh, oop_hh, 1.0 - self.params["income"]["consumption_share"],
             cash_buffer(self.params, self.accounts.sum_income / 12.0))
-        counts["borrowed_yuan"] += self._hh_by_group(borrowed)
+        counts["distress_financing_yuan"] += self._hh_by_group(distress)
+        counts["distress_financing_households"] += np.bincount(H.group[distress > 0],
+                                                               minlength=N_GROUPS)
         # deaths[0] holds the background deaths; the others died of illness
         died = health.apply_deaths(self, np.concatenate(deaths), np.concatenate(deaths[1:]))
         loss_hh = sick_loss + self.death_loss.month(m)

@@ -13,13 +13,14 @@ stock of cash at hand (yuan) per household:
   household with bills consumes less); of what is left the household saves the part it
   does not consume (``1 - income.consumption_share``), first towards its debt, then, if
   it is a saver, into cash up to its buffer. Bills larger than the month's income are paid
-  from cash.
+  from cash, and beyond it by *distress financing* (gifts and interest-free loans from
+  relatives, assets sold, consumption cut further), reported, not carried as debt.
 * **Advances.** Where one-stop settlement does not apply, the household also advances the
   part of a bill that the later layers reimburse (``advance``), from cash, and gets it
-  back ``delay`` months later (first against its debt).
-* **Borrowing.** What cash does not cover is borrowed (informal loans from relatives, shops
-  or lenders) and carried as debt, at ``income.borrowing_rate_per_year``; the interest is
-  paid from cash, or added to the debt when there is none.
+  back ``delay`` months later (first against its debt). What cash does not cover is
+  borrowed (informal loans from shops or lenders) and carried as debt, at
+  ``income.borrowing_rate_per_year``; the interest is paid from cash, or added to the debt
+  when there is none. The reimbursement pays the loan back, so such debt does not pile up.
 * **Deposits.** An admission that asks for a deposit needs that much cash at hand; a
   household with less may forgo care (``sim.care``). This is how liquidity reaches health,
   and through it poverty: out of pocket paid last month, an advance waiting for its
@@ -70,17 +71,12 @@ class Liquidity:
         if len(households) == 0:
             return np.zeros(0)
         total = np.bincount(households, weights=yuan, minlength=len(self.cash))
-        short = self.pay_totals(total)
-        share = np.divide(short, total, out=np.zeros(len(total)), where=total > 0)
-        return yuan * share[households]
-
-    def pay_totals(self, yuan: np.ndarray) -> np.ndarray:
-        """Every household pays ``yuan`` (per household) from cash; returns what it borrowed."""
-        from_cash = np.minimum(self.cash, np.maximum(yuan, 0.0))
-        short = np.maximum(yuan, 0.0) - from_cash
+        from_cash = np.minimum(self.cash, total)
+        short = total - from_cash
         self.cash -= from_cash
         self.debt += short
-        return short
+        share = np.divide(short, total, out=np.zeros(len(total)), where=total > 0)
+        return yuan * share[households]
 
     def advance(self, m: int, households: np.ndarray, yuan: np.ndarray, delay: int) -> dict:
         """Households pay ``yuan`` now that is reimbursed ``delay`` months later.
@@ -124,18 +120,21 @@ class Liquidity:
         bills consumes less. Of what is left it saves ``saving_share``, towards its debt
         first, then, if it is a saver, into cash up to ``buffer`` (:func:`cash_buffer`);
         cash above the buffer is spent. Bills larger than the month's income are paid from
-        cash, and what cash does not cover is borrowed. Returns the yuan borrowed.
+        cash; what cash does not cover is distress financing (gifts and interest-free loans
+        from relatives, assets sold, consumption cut below its usual share), returned in
+        yuan per household and not carried as debt.
         """
         left = np.maximum(income, 0.0) - oop
         short = np.maximum(-left, 0.0)
-        borrowed = self.pay_totals(short)
+        from_cash = np.minimum(self.cash, short)
+        self.cash -= from_cash
         saved = saving_share * np.maximum(left, 0.0)
         to_debt = np.minimum(saved, self.debt)
         self.debt -= to_debt
         cap = np.where(self.saver, buffer, 0.0)
         # what lies above the buffer (a reimbursement that arrived) is spent
         self.cash = np.minimum(self.cash + saved - to_debt, np.maximum(cap, 0.0))
-        return borrowed
+        return short - from_cash
 
     def _receive(self, yuan: np.ndarray) -> None:
         to_debt = np.minimum(yuan, self.debt)

@@ -134,11 +134,16 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "the month of the bill."),
     _i("advanced_yuan", "yuan", "Reimbursement households advanced where one-stop "
        "settlement does not apply (paid back after the delay; not spending)."),
-    _i("borrowed_yuan", "yuan", "Borrowed to pay out of pocket and advances beyond the "
-       "cash at hand."),
+    _i("borrowed_yuan", "yuan", "Of the advances, borrowed beyond the cash at hand."),
+    _i("distress_financing_yuan", "yuan", "Out of pocket beyond the month's income and the "
+       "cash at hand: gifts and loans from relatives, assets sold, consumption cut "
+       "(sim.liquidity; not debt, not spending beyond the out of pocket itself)."),
+    _i("distress_financing_households", "households", "Households that needed it this "
+       "month."),
     _i("repaid_yuan", "yuan", "Late reimbursements arriving (against debt first, then into "
        "cash)."),
-    _i("debt_yuan", "yuan", "Debt still open at the end of the month.", "last"),
+    _i("debt_yuan", "yuan", "Debt for advances still open at the end of the month.",
+       "last"),
     _i("debt_households", "households", "Households with such debt.", "last"),
     _i("cash_yuan", "yuan", "Cash at hand at the end of the month (what deposits are paid "
        "from).", "last"),

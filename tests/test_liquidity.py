@@ -15,13 +15,13 @@ def wallet(cash, saver=True, debt=0.0):
     return liq
 
 
-def test_bills_come_out_of_income_first_then_cash_then_borrowing():
+def test_bills_come_out_of_income_first_then_cash_then_distress_financing():
     liq = wallet([1000.0, 1000.0, 1000.0])
     # income 2,000 each; bills 500 (paid from income), 2,500 (500 from cash), 4,000
-    borrowed = liq.budget(np.full(3, 2000.0), np.array([500.0, 2500.0, 4000.0]), 0.2,
+    distress = liq.budget(np.full(3, 2000.0), np.array([500.0, 2500.0, 4000.0]), 0.2,
                           buffer=np.full(3, 6000.0))
-    np.testing.assert_allclose(borrowed, [0.0, 0.0, 1000.0])
-    np.testing.assert_allclose(liq.debt, [0.0, 0.0, 1000.0])
+    np.testing.assert_allclose(distress, [0.0, 0.0, 1000.0])
+    np.testing.assert_allclose(liq.debt, [0.0, 0.0, 0.0])  # not carried as debt
     # the first saves 20% of the 1,500 left; the others have nothing left to save
     np.testing.assert_allclose(liq.cash, [1300.0, 500.0, 0.0])
 

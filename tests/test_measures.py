@@ -88,11 +88,10 @@ def test_reimbursement_delay_alone_changes_debt_not_poverty(run_small):
     no_deposit = ("care.deposit_yuan=0",) + off("settlement")
     prompt = run_small(no_deposit + ("care.reimbursement_delay_months=0",))
     late = run_small(no_deposit + ("care.reimbursement_delay_months=3",))
-    # bills beyond the month's income and cash are borrowed either way; advances add to it
-    assert totals(prompt)["advanced_yuan"] == 0 < totals(late)["advanced_yuan"]
-    for col in ("debt_yuan", "debt_interest_yuan", "borrowed_yuan"):
-        assert totals(late)[col] > totals(prompt)[col], col
-    assert totals(late)["cash_yuan"] < totals(prompt)["cash_yuan"]
+    assert totals(prompt)["debt_yuan"] == 0
+    assert totals(late)["debt_yuan"] > 0 and totals(late)["debt_interest_yuan"] > 0
+    assert totals(late)["borrowed_yuan"] <= totals(late)["advanced_yuan"]
+    assert totals(late)["cash_yuan"] < totals(prompt)["cash_yuan"]  # advances wait
     for col in POVERTY_COLUMNS:
         assert (prompt.monthly[col] == late.monthly[col]).all(), col
     assert (prompt.annual["returned_illness_households"]
