@@ -394,10 +394,27 @@ class CareSystem:
 
     def start_major_treatment(self, persons: np.ndarray, disease: np.ndarray,
                               month: int) -> np.ndarray:
-        """Found cases asking for treatment: money barriers, then hospital capacity."""
+        """Found cases asking for treatment: price, deposit, then hospital capacity.
+
+        Starting a course is an admission: it happens with the admissions' demand for the
+        out of pocket of its first month (``_seek`` with ``inpatient_seek``; insurance,
+        assistance, special treatment's lower bills raise it), and needs the deposit. A
+        case that does not start asks again next month, while the disease may progress.
+        """
         m = self.model
+        P, mt = m.pop.persons, m.health.major
         s = m.streams["care_major"]
-        level = m.health.major["level"][disease]
+        level = mt["level"][disease]
+        late = P.major_late[persons]
+        first_month = np.where(late, mt["cost_late"][disease], mt["cost_early"][disease]) / (
+            mt["course"][disease])
+        quote = self.major("inpatient", persons, first_month, level,
+                           new_episode=np.ones(len(persons), bool), major_of=P.major)
+        seek = s.keyed(persons, month, 1) < self._seek("inpatient", quote,
+                                                       m.care_tables.inpatient_seek)
         blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0))
-        m.month_counts["major_deposit_forgone"] += int(blocked.sum())
-        return m.hooks.start_major(persons[~blocked], disease[~blocked], month)
+        counts = m.month_counts
+        counts["major_price_forgone"] += m._by_group(persons[~seek])
+        counts["major_deposit_forgone"] += m._by_group(persons[seek & blocked])
+        go = seek & ~blocked
+        return m.hooks.start_major(persons[go], disease[go], month)

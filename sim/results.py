@@ -112,6 +112,8 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "special-treatment measure)."),
     _i("major_in_treatment", "persons", "Major-disease cases in treatment.", "last"),
     _i("major_untreated", "persons", "Major-disease cases not (yet) treated.", "last"),
+    _i("major_price_forgone", "persons", "Found major-disease cases not starting treatment "
+       "this month for its out-of-pocket price (they ask again next month)."),
     _i("major_deposit_forgone", "persons", "Major-disease treatment starts forgone for want "
        "of a deposit."),
     _i("outpatient_episodes", "episodes", "Outpatient episodes treated."),
