@@ -2,8 +2,8 @@
 
 Care depends on access and on money. An outpatient visit is forgone more often the farther
 the household lives from the township health centre; an admission (or the start of a major
-disease course) is forgone when a deposit is asked and the household has no cash at hand
-(no savings, or debt from advancing reimbursements), unless treat-first-pay-later applies
+disease course) is forgone when a deposit is asked and the household holds less cash at
+hand than the deposit (``sim.liquidity``), unless treat-first-pay-later applies
 to its group. Forgone care costs nothing but loses more
 working time and, for admissions, carries a risk of death.
 
@@ -240,14 +240,15 @@ class CareSystem:
         """True where a deposit is asked, there is no cash at hand, and care is forgone.
 
         A deposit is asked at levels with a deposit above zero unless treat-first-pay-later
-        covers the household's group; cash at hand means savings and no open debt for
-        advanced reimbursements (``sim.liquidity``).
+        covers the household's group; the household must hold the deposit in cash at hand
+        (``sim.liquidity``: what it paid and advanced lately, and debt, leave less).
         """
         m = self.model
         H, P, ct = m.pop.households, m.pop.persons, m.care_tables
         hh = P.hh[persons]
         asked = ~m.hooks.deposit_waived(H.group[hh], level) & (ct.deposit[level] > 0)
-        return asked & ~m.liquidity.has_cash(hh) & (u < ct.forgo_without_deposit)
+        short = ~m.liquidity.has_cash(hh, ct.deposit[level])
+        return asked & short & (u < ct.forgo_without_deposit)
 
     def _seek(self, kind: str, bills: Bills, base: np.ndarray | float) -> np.ndarray:
         """Probability of seeking care given the out-of-pocket price the patient faces.
@@ -393,10 +394,27 @@ class CareSystem:
 
     def start_major_treatment(self, persons: np.ndarray, disease: np.ndarray,
                               month: int) -> np.ndarray:
-        """Found cases asking for treatment: money barriers, then hospital capacity."""
+        """Found cases asking for treatment: price, deposit, then hospital capacity.
+
+        Starting a course is an admission: it happens with the admissions' demand for the
+        out of pocket of its first month (``_seek`` with ``inpatient_seek``; insurance,
+        assistance, special treatment's lower bills raise it), and needs the deposit. A
+        case that does not start asks again next month, while the disease may progress.
+        """
         m = self.model
+        P, mt = m.pop.persons, m.health.major
         s = m.streams["care_major"]
-        level = m.health.major["level"][disease]
+        level = mt["level"][disease]
+        late = P.major_late[persons]
+        first_month = np.where(late, mt["cost_late"][disease], mt["cost_early"][disease]) / (
+            mt["course"][disease])
+        quote = self.major("inpatient", persons, first_month, level,
+                           new_episode=np.ones(len(persons), bool), major_of=P.major)
+        seek = s.keyed(persons, month, 1) < self._seek("inpatient", quote,
+                                                       m.care_tables.inpatient_seek)
         blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0))
-        m.month_counts["major_deposit_forgone"] += int(blocked.sum())
-        return m.hooks.start_major(persons[~blocked], disease[~blocked], month)
+        counts = m.month_counts
+        counts["major_price_forgone"] += m._by_group(persons[~seek])
+        counts["major_deposit_forgone"] += m._by_group(persons[seek & blocked])
+        go = seek & ~blocked
+        return m.hooks.start_major(persons[go], disease[go], month)

@@ -36,7 +36,7 @@ from sim.enrolment import Enrolment
 from sim.formation import form_households
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
-from sim.liquidity import Liquidity
+from sim.liquidity import Liquidity, cash_buffer
 from sim.parameters import GROUPS, LEVELS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.places import PlaceRules, place_of_township
@@ -103,7 +103,7 @@ class Model:
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
         self.ledger = Ledger(P.n)
-        self.liquidity = Liquidity(H.savings)
+        self.liquidity = Liquidity(H.savings)  # cash set once incomes are known
         self.death_loss = health.DeathLoss(H.n)
         self.care = CareSystem(self)
         self.measures = {name: cls(self) for name, cls in REGISTRY.items()}
@@ -113,6 +113,9 @@ class Model:
         self.enrolment.enrol()
         self.registry = Registry(self)
         self.accounts = Accounts(monthly_income(self), H.size)
+        # savers start with a full cash buffer, the hand to mouth with none
+        self.liquidity.cash[:] = np.where(H.savings, cash_buffer(self.params,
+                                                                 monthly_income(self)), 0.0)
         self.recorder = Recorder(self.timeline, [REGISTRY_INDICATORS] + [
             m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
@@ -285,6 +288,12 @@ class Model:
         # the groups' transfers are part of monthly_income (members before this month's deaths)
         counts["transfers_yuan"] = self._hh_by_group(H.transfer_pp_year * (H.size / 12.0))
         income_hh = monthly_income(self) - sick_loss + self._transfers_arriving(m)
+        distress = self.liquidity.budget(
+            income_hh, oop_hh, 1.0 - self.params["income"]["consumption_share"],
+            cash_buffer(self.params, self.accounts.sum_income / 12.0))
+        counts["distress_financing_yuan"] += self._hh_by_group(distress)
+        counts["distress_financing_households"] += np.bincount(H.group[distress > 0],
+                                                               minlength=N_GROUPS)
         # deaths[0] holds the background deaths; the others died of illness
         died = health.apply_deaths(self, np.concatenate(deaths), np.concatenate(deaths[1:]))
         loss_hh = sick_loss + self.death_loss.month(m)
@@ -399,6 +408,7 @@ class Model:
         owing = liq.debt > 0
         counts["debt_yuan"] += self._hh_by_group(liq.debt)
         counts["debt_households"] += np.bincount(H.group[owing], minlength=N_GROUPS)
+        counts["cash_yuan"] += self._hh_by_group(liq.cash)
 
     def _income_loss(self, sick: list[Sick]) -> np.ndarray:
         """Illness-caused loss of earnings per household this month (yuan).

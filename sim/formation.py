@@ -8,8 +8,9 @@ of young adults of the same group and village (township, distance): a couple age
 ``formation_age_min``-``formation_age_max`` when the household has two person slots or
 more, one young adult otherwise. They have the chronic diseases of their age (no major
 one), the group's earnings for their capacity, a fresh income shock and the group's
-savings share. A new household is not in the poverty registry (no household has been
-registered since 2020), has no debt, and its 12-month windows start at its own income.
+savings share (savers start with a full cash buffer, ``sim.liquidity``). A new household is not in
+the poverty registry (no household has been registered since 2020), has no debt, and its
+12-month windows start at its own income.
 Its members are new persons to every module (enrolment and the measures' ``on_births``);
 they are not counted as births.
 
@@ -24,6 +25,7 @@ import numpy as np
 
 from sim.checks import NEVER
 from sim.health import refresh_age
+from sim.liquidity import cash_buffer
 from sim.parameters import GROUPS
 from sim.population import NO_MAJOR, draw_chronic, draw_earnings, work_capacity
 
@@ -85,8 +87,10 @@ def _new_household_columns(model, ended, n_new, capacity, m) -> None:
     H.shock[ended] = shock
     H.programme_pp_year[ended] = 0.0
     savings_share = np.array([model.params["population"]["savings_share"][x] for x in GROUPS])
-    model.liquidity.savings[ended] = rng.random(len(ended)) < savings_share[g]
+    monthly = H.earned_year[ended] / 12.0 + H.transfer_pp_year[ended] * n_new / 12.0
+    saver = rng.random(len(ended)) < savings_share[g]
+    H.savings[ended] = saver
+    model.liquidity.cash[ended] = np.where(saver, cash_buffer(model.params, monthly), 0.0)
     model.liquidity.debt[ended] = 0.0
     model.death_loss.per_month[ended] = 0.0
-    model.accounts.restart(ended, H.earned_year[ended] / 12.0
-                           + H.transfer_pp_year[ended] * n_new / 12.0, n_new)
+    model.accounts.restart(ended, monthly, n_new)

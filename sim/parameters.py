@@ -143,8 +143,9 @@ POPULATION = Section({
                                       "the group's lowest incomes per person."),
     "formerly_poor_share": by_group(Prob(), "Share of each group's households that exited "
                                     "registered poverty before the start (脱贫户)."),
-    "savings_share": by_group(Prob(), "Share of households with cash to pay an admission "
-                              "deposit."),
+    "savings_share": by_group(Prob(), "Share of households that keep cash at hand, up to "
+                              "income.cash_buffer_months of income (savers); the others "
+                              "live hand to mouth and have no cash for a deposit."),
     "distance_km_median": Num("km", "Median distance from a household to the township "
                               "health centre.", low=0),
     "distance_km_log_sd": Num("log km", "Log-scale spread of that distance.", low=0, high=3),
@@ -198,11 +199,15 @@ INCOME = Section({
                                  "working age (children: none).", low=0, high=1),
     "death_earnings_replaced": Prob("Share of a dead member's earnings that the living "
                                     "members replace (none when no member is left)."),
-    "borrowing_rate_per_year": Num("share per year", "Interest on money borrowed to "
-                                   "advance reimbursements (informal loans).", low=0,
-                                   high=2),
+    "borrowing_rate_per_year": Num("share per year", "Interest on money borrowed to pay "
+                                   "bills and advance reimbursements beyond cash at hand "
+                                   "(informal loans).", low=0, high=2),
     "consumption_share": Prob("Household consumption as a share of income (hardship "
-                              "denominator)."),
+                              "denominator); the rest is saved, towards debt first, then "
+                              "into cash at hand (sim.liquidity)."),
+    "cash_buffer_months": Num("months of income", "Most cash a household keeps at hand (a "
+                              "buffer-stock saver spends what lies above it): what an "
+                              "admission deposit is paid from.", low=0, high=120),
 })
 
 POVERTY = Section({

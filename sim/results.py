@@ -112,6 +112,8 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "special-treatment measure)."),
     _i("major_in_treatment", "persons", "Major-disease cases in treatment.", "last"),
     _i("major_untreated", "persons", "Major-disease cases not (yet) treated.", "last"),
+    _i("major_price_forgone", "persons", "Found major-disease cases not starting treatment "
+       "this month for its out-of-pocket price (they ask again next month)."),
     _i("major_deposit_forgone", "persons", "Major-disease treatment starts forgone for want "
        "of a deposit."),
     _i("outpatient_episodes", "episodes", "Outpatient episodes treated."),
@@ -134,10 +136,19 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "the month of the bill."),
     _i("advanced_yuan", "yuan", "Reimbursement households advanced where one-stop "
        "settlement does not apply (paid back after the delay; not spending)."),
-    _i("borrowed_yuan", "yuan", "Of which borrowed by households without savings."),
-    _i("repaid_yuan", "yuan", "Borrowed advances paid back by the late reimbursements."),
-    _i("debt_yuan", "yuan", "Debt for advances still open at the end of the month.", "last"),
+    _i("borrowed_yuan", "yuan", "Of the advances, borrowed beyond the cash at hand."),
+    _i("distress_financing_yuan", "yuan", "Out of pocket beyond the month's income and the "
+       "cash at hand: gifts and loans from relatives, assets sold, consumption cut "
+       "(sim.liquidity; not debt, not spending beyond the out of pocket itself)."),
+    _i("distress_financing_households", "households", "Households that needed it this "
+       "month."),
+    _i("repaid_yuan", "yuan", "Late reimbursements arriving (against debt first, then into "
+       "cash)."),
+    _i("debt_yuan", "yuan", "Debt for advances still open at the end of the month.",
+       "last"),
     _i("debt_households", "households", "Households with such debt.", "last"),
+    _i("cash_yuan", "yuan", "Cash at hand at the end of the month (what deposits are paid "
+       "from).", "last"),
     _i("debt_interest_yuan", "yuan", "Interest on that debt (reported on its own; not in "
        "out of pocket or income)."),
     _i("income_yuan", "yuan", "Household income after illness-caused loss."),

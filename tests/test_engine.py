@@ -110,6 +110,8 @@ def test_a_higher_out_of_pocket_price_lowers_use(run_small):
     assert t(dear, "admissions_forgone") > t(base, "admissions_forgone")
     assert t(dear, "outpatient_episodes") < t(base, "outpatient_episodes")
     assert t(dear, "admissions") < t(base, "admissions")
+    # a major-disease course starts like an admission: a dearer one starts later
+    assert t(dear, "major_price_forgone") > t(base, "major_price_forgone")
 
 
 def test_poorer_households_forgo_more_care_at_the_same_rules(default_run):

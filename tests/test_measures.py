@@ -91,6 +91,7 @@ def test_reimbursement_delay_alone_changes_debt_not_poverty(run_small):
     assert totals(prompt)["debt_yuan"] == 0
     assert totals(late)["debt_yuan"] > 0 and totals(late)["debt_interest_yuan"] > 0
     assert totals(late)["borrowed_yuan"] <= totals(late)["advanced_yuan"]
+    assert totals(late)["cash_yuan"] < totals(prompt)["cash_yuan"]  # advances wait
     for col in POVERTY_COLUMNS:
         assert (prompt.monthly[col] == late.monthly[col]).all(), col
     assert (prompt.annual["returned_illness_households"]
