@@ -325,6 +325,7 @@ class Model:
         for measure in self.measures.values():
             measure.on_births(members)
         first = np.unique(self.pop.persons.hh[members])
+        self.recorder.formed(first)
         self.month_counts["households_formed"] += np.bincount(
             self.pop.households.group[first], minlength=N_GROUPS)
         self.month_counts["persons_joined"] += self._by_group(members)

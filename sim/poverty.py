@@ -80,7 +80,6 @@ class Accounts:
         self.poor_before_year = np.zeros(n, bool)
         self.year_flags = {k: np.zeros(n, bool) for k in
                            ("ever_poor", "ever_poor_illness", "ever_poor_without_illness")}
-        self.window_flags = {k: np.zeros(n, bool) for k in ("poor", "poor_illness")}
 
     def restart(self, households: np.ndarray, monthly_income: np.ndarray,
                 size: np.ndarray) -> None:
@@ -97,7 +96,7 @@ class Accounts:
             total[households] = 0.0
         self.poor[households] = False
         self.poor_before_year[households] = False
-        for flags in (*self.year_flags.values(), *self.window_flags.values()):
+        for flags in self.year_flags.values():
             flags[households] = False
 
     def push(self, m: int, income, oop, loss, size) -> None:
@@ -176,13 +175,6 @@ class Accounts:
                 "ever_poor": f["ever_poor"].copy(),
                 "ever_poor_illness": f["ever_poor"] & ~f["ever_poor_without_illness"]}
 
-    def close_year(self) -> dict[str, np.ndarray]:
-        """The year's outcomes, which also join the window flags (reported years only)."""
-        out = self.year_outcomes()
-        for k in self.window_flags:
-            self.window_flags[k] |= out[k]
-        return out
-
     def new_year(self) -> None:
         """Reset the calendar-year totals and flags; remember who ended last year poor."""
         self.poor_before_year = self.poor.copy()
@@ -198,7 +190,7 @@ class Accounts:
         arrays = [self.ring_income, self.ring_oop, self.ring_loss, self.ring_size,
                   self.sum_income, self.sum_oop, self.sum_loss, self.sum_size,
                   self.year_income, self.year_oop, self.year_loss, self.year_size,
-                  self.poor, *self.year_flags.values(), *self.window_flags.values()]
+                  self.poor, *self.year_flags.values()]
         return sum(a.nbytes for a in arrays)
 
 

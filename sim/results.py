@@ -291,7 +291,13 @@ class Recorder:
         self.window: dict[str, np.ndarray] = {}
         self._year_start: dict | None = None
         self._year_group: np.ndarray | None = None  # households' groups at the year's start
-        self._window_group: np.ndarray | None = None  # ... at the window's start
+        self._year_fp: np.ndarray | None = None  # formerly poor at the year's start
+        self._year_other: np.ndarray | None = None  # neither registered nor formerly poor
+        #: the window's flows, per household slot (see start_window), and the counts by
+        #: group of the households whose slots new households have taken since
+        self._win: dict[str, np.ndarray] | None = None
+        self._win_group: np.ndarray | None = None
+        self._win_done: dict[str, np.ndarray] = {}
 
     def _store(self, row: int, values: dict) -> None:
         """Add a month's values to its row, in one indexed addition.
@@ -376,6 +382,15 @@ class Recorder:
         H = model.pop.households
         alive = H.size > 0
         self._year_group = H.group.copy()
+        # the flows' numerators count among the denominators' households: formerly poor
+        # (or neither registered nor formerly poor) at the start of the year
+        self._year_fp = H.formerly_poor.copy()
+        self._year_other = ~H.formerly_poor & ~H.registered
+        if self._win is not None:  # households join the window's risk sets at a year's start
+            for key, status in (("formerly_poor", self._year_fp), ("other", self._year_other)):
+                joining = alive & status & ~self._win[key]
+                self._win_group[joining] = H.group[joining]
+                self._win[key] |= joining
         self._year_start = {
             "households_start": np.bincount(H.group[alive], minlength=len(GROUPS)),
             "persons_start": np.bincount(H.group[alive], weights=H.size[alive],
@@ -393,7 +408,6 @@ class Recorder:
         row = self.years.index(year)
         g = self._year_group if self._year_group is not None else H.group
         size = H.size.astype(float)
-        fp = H.formerly_poor
         out = dict(self._year_start or {})
 
         def count(name, mask, persons=None):
@@ -402,15 +416,22 @@ class Recorder:
             if persons:
                 out[persons] = np.bincount(g[idx], weights=size[idx], minlength=len(GROUPS))
 
-        outcome = acc.close_year()
+        outcome = acc.year_outcomes()
         count("ever_poor_households", outcome["ever_poor"], "ever_poor_persons")
         count("poor_illness_year_households", outcome["ever_poor_illness"],
               "poor_illness_year_persons")
+        fp, other = self._year_fp, self._year_other
+        if fp is None:  # recorded without a start of year: today's statuses
+            fp, other = H.formerly_poor, ~H.formerly_poor & ~H.registered
         count("returned_households", outcome["poor"] & fp, "returned_persons")
         count("returned_illness_households", outcome["poor_illness"] & fp,
               "returned_illness_persons")
-        count("new_poor_illness_households", outcome["poor_illness"] & ~fp & ~H.registered,
+        count("new_poor_illness_households", outcome["poor_illness"] & other,
               "new_poor_illness_persons")
+        if self._win is not None:
+            self._win["returned"] |= outcome["poor"] & fp
+            self._win["returned_illness"] |= outcome["poor_illness"] & fp
+            self._win["new_poor_illness"] |= outcome["poor_illness"] & other
         hp = model.params["hardship"]
         # per-capita budgets divide by the year's person-years (DESIGN.md); households
         # with no members left at the end are not counted
@@ -428,35 +449,43 @@ class Recorder:
             self.annual[row, :, self.annual_col[name]] = value
 
     def finish(self, model) -> None:
-        """Window-level counts for cumulative rates over the reported period."""
-        H = model.pop.households
-        fp = H.formerly_poor
-        w = model.accounts.window_flags
-        g = self._window_group
+        """Window-level counts for cumulative rates over the reported period.
+
+        A household is at risk of returning when it is formerly poor at the start of a
+        reported year (at the window's start, or after an exit during the window), and has
+        returned when it was poor in a year it started formerly poor and not poor the
+        December before (the annual flows' rule); the same for new poverty due to illness
+        among households neither registered nor formerly poor. Each household counts once,
+        in its group when it joined the risk set.
+        """
+        if self._win is None:
+            return
+        totals = {k: v + np.bincount(self._win_group[self._win[k]], minlength=len(GROUPS))
+                  for k, v in self._win_done.items()}
         self.window = {
-            "formerly_poor_households": self._window_base["formerly_poor"],
-            "other_households": self._window_base["other"],
-            "returned": np.bincount(g[w["poor"] & fp], minlength=len(GROUPS)),
-            "returned_illness": np.bincount(g[w["poor_illness"] & fp],
-                                            minlength=len(GROUPS)),
-            "new_poor_illness": np.bincount(g[w["poor_illness"] & ~fp & ~H.registered],
-                                            minlength=len(GROUPS)),
+            "formerly_poor_households": totals["formerly_poor"],
+            "other_households": totals["other"],
+            "returned": totals["returned"],
+            "returned_illness": totals["returned_illness"],
+            "new_poor_illness": totals["new_poor_illness"],
         }
+
+    def formed(self, households: np.ndarray) -> None:
+        """New households take these slots: the ended households' window outcomes are kept."""
+        if self._win is None or len(households) == 0:
+            return
+        g = self._win_group[households]
+        for key, flags in self._win.items():
+            self._win_done[key] += np.bincount(g[flags[households]], minlength=len(GROUPS))
+            flags[households] = False
 
     def start_window(self, model) -> None:
-        """Denominators of the cumulative rates: households alive when reporting starts.
-
-        Outcomes over the window count in each household's group at its start.
-        """
-        H = model.pop.households
-        alive = H.size > 0
-        self._window_group = H.group.copy()
-        self._window_base = {
-            "formerly_poor": np.bincount(H.group[alive & H.formerly_poor],
-                                         minlength=len(GROUPS)),
-            "other": np.bincount(H.group[alive & ~H.formerly_poor & ~H.registered],
-                                 minlength=len(GROUPS)),
-        }
+        """Start the window's flows; households join its risk sets at each year's start."""
+        n = model.pop.households.n
+        keys = ("formerly_poor", "other", "returned", "returned_illness", "new_poor_illness")
+        self._win = {k: np.zeros(n, bool) for k in keys}
+        self._win_group = model.pop.households.group.copy()
+        self._win_done = {k: np.zeros(len(GROUPS), np.int64) for k in keys}
 
     def results(self, model, elapsed: float) -> Results:
         """Assemble the frames of this run."""
