@@ -107,6 +107,11 @@ def test_a_deposit_changes_forgone_care_and_through_it_health_and_poverty(run_sm
     assert totals(deposit)["admissions_forgone"] > totals(free)["admissions_forgone"]
     assert totals(deposit)["oop_yuan"] < totals(free)["oop_yuan"]  # care not bought
     assert not (deposit.monthly["poor_households"] == free.monthly["poor_households"]).all()
+    # and through forgone admissions, deaths (a deadlier forgone admission makes the
+    # pathway visible in a small run: 1% die by default)
+    deadly = ("care.forgone_admission_mortality=0.2",)
+    assert totals(run_small(base + deadly))["deaths"] > totals(
+        run_small(base + deadly + ("care.deposit_yuan=0",)))["deaths"]
 
 
 def test_fee_exemption_lowers_covered_outpatient_spending(run_small, default_run):
