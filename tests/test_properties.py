@@ -22,16 +22,23 @@ def bill_batches(draw):
     n = draw(N)
     amount = draw(arrays(float, n, elements=st.floats(0, 400_000)))
     scope_share = draw(arrays(float, n, elements=st.floats(0, 1)))
-    return Bills(person=np.arange(n), group=draw(arrays(np.int64, n, elements=st.integers(
+    bills = Bills(person=np.arange(n), group=draw(arrays(np.int64, n, elements=st.integers(
         0, len(GROUPS) - 1))), level=draw(arrays(np.int64, n, elements=st.integers(
             0, len(LEVELS) - 1))), amount=amount, scope=amount * scope_share,
         insured=draw(arrays(bool, n)), tb=draw(arrays(bool, n)))
+    # courses that go on from an earlier month pay no new deductible; some bills carry a
+    # payment floor (a share of the whole bill the layers must reach, e.g. free treatment)
+    if draw(st.booleans()):
+        bills.new_episode = draw(arrays(bool, n))
+    if draw(st.booleans()):
+        bills.floor = draw(arrays(float, n, elements=st.sampled_from([0.0, 0.5, 0.9, 1.0])))
+    return bills
 
 
 @settings(max_examples=150, deadline=None)
 @given(batches=st.lists(bill_batches(), min_size=1, max_size=4),
-       kinds=st.lists(st.sampled_from(["outpatient", "chronic", "inpatient"]), min_size=4,
-                      max_size=4))
+       kinds=st.lists(st.sampled_from(["outpatient", "chronic", "inpatient", "special"]),
+                      min_size=4, max_size=4))
 def test_out_of_pocket_is_never_negative_and_bills_are_paid_in_full(batches, kinds):
     rules = make_rules()
     ledger = Ledger(40)  # the same persons come back: deductibles and caps carry over
