@@ -96,6 +96,15 @@ def test_common_random_numbers_make_paired_intervals_narrower(scenario):
     assert hi - lo < 0.5 * (independent.high - independent.low)
 
 
+def test_pairing_narrows_the_interval_of_the_return_outcome(scenario):
+    from models.effects import pairing_gain
+
+    table = pairing_gain(scenario, {"policies.premium_subsidy.enabled": False},
+                         reps=REPS, households=HH).set_index("pairing")
+    paired, independent = table["width"].iloc[0], table["width"].iloc[1]
+    assert paired < 0.5 * independent
+
+
 def test_posterior_draws_give_a_parameter_interval(scenario):
     draws = [{"policies.monitoring.detection": d} for d in (0.3, 0.5, 0.7)]
     e = estimate_effects(scenario, ["monitoring"], reps=2, households=300, draws=draws,
