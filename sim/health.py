@@ -289,12 +289,14 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
 
 
 def major_course(model, m: int, deaths: list) -> dict:
-    """Diagnosis, progression, treatment start, course, cure and death of major diseases.
+    """Diagnosis, treatment start, progression, course, cure and death of major diseases.
 
     Returns this month's major-disease bills (course months as inpatient episodes, ongoing
     care after a course as outpatient special-disease care), the work lost, and counts
     for the record. Treatment starts through care seeking (money barriers) and,
-    for diseases on the special-treatment list, through designated-hospital capacity.
+    for diseases on the special-treatment list, through designated-hospital capacity; a
+    found case that does not start (a deposit it cannot pay, a queue) may progress while
+    it waits, one that starts does not.
     """
     P, mt = model.pop.persons, model.health.major
     stream = model.streams["major"]
@@ -318,11 +320,6 @@ def major_course(model, m: int, deaths: list) -> dict:
               "major_found_late": by(ill[newly & late])}
     found = found | newly
 
-    # progression while untreated
-    prog = ~treating & ~late & (stream.keyed(ill, m, 1) < mt["progress"][k])
-    P.major_late[ill[prog]] = True
-    late = late | prog
-
     # start of treatment for found, untreated cases
     want = found & ~treating
     if want.any():
@@ -330,6 +327,11 @@ def major_course(model, m: int, deaths: list) -> dict:
         P.major_months[started] = 0
         counts["major_treatment_started"] = by(started)
         treating = P.major_months[ill] >= 0
+
+    # progression while untreated (a case starting treatment this month no longer progresses)
+    prog = ~treating & ~late & (stream.keyed(ill, m, 1) < mt["progress"][k])
+    P.major_late[ill[prog]] = True
+    late = late | prog
 
     # the month's bill: course cost spread over its months, then the ongoing cost
     months = P.major_months[ill].astype(np.int64)
