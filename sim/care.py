@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import member, unique
+from sim.birth_screening import panel_mask
 from sim.parameters import CHRONIC, GROUPS, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
@@ -63,6 +64,7 @@ class CareTables:
     chronic_scope: np.ndarray  # (256,) its in-scope part
     alone: np.ndarray  # (disease,) bool: billed on its own (tuberculosis always)
     alone_cost: np.ndarray  # (disease, 2) monthly bill of a disease billed alone
+    birth_screening: dict  # kind -> (coverage, panel mask over health.major, chance it finds)
 
     @classmethod
     def from_params(cls, params: dict, places: list[dict] = ()) -> CareTables:
@@ -111,6 +113,12 @@ class CareTables:
             alone_cost=np.array([[chronic[name]["cost_yuan_per_month_unmanaged"],
                                   chronic[name]["cost_yuan_per_month_managed"]]
                                  for name in CHRONIC], dtype=float),
+            birth_screening={
+                kind: (c[f"{kind}_screening"]["coverage"],
+                       panel_mask(c[f"{kind}_screening"]["conditions"],
+                                  params["health"]["major"]),
+                       c[f"{kind}_screening"][chance])
+                for kind, chance in (("prenatal", "detection"), ("newborn", "sensitivity"))},
         )
 
     def outpatient_seek_in(self, year: int) -> float:
@@ -393,10 +401,15 @@ class CareSystem:
 
     def start_major_treatment(self, persons: np.ndarray, disease: np.ndarray,
                               month: int) -> np.ndarray:
-        """Found cases asking for treatment: money barriers, then hospital capacity."""
+        """Found cases asking for treatment: money barriers, then hospital capacity.
+
+        A deposit may be asked for a course given as admissions, not for one given as
+        outpatient care (``treated_as``).
+        """
         m = self.model
         s = m.streams["care_major"]
         level = m.health.major["level"][disease]
-        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0))
+        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0)) & (
+            ~m.health.major["outpatient"][disease])
         m.month_counts["major_deposit_forgone"] += int(blocked.sum())
         return m.hooks.start_major(persons[~blocked], disease[~blocked], month)
