@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.arrays import member, unique
+from sim.birth_screening import panel_mask
 from sim.parameters import CHRONIC, GROUPS, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
@@ -63,6 +64,7 @@ class CareTables:
     chronic_scope: np.ndarray  # (256,) its in-scope part
     alone: np.ndarray  # (disease,) bool: billed on its own (tuberculosis always)
     alone_cost: np.ndarray  # (disease, 2) monthly bill of a disease billed alone
+    birth_screening: dict  # kind -> (coverage, panel mask over health.major, chance it finds)
 
     @classmethod
     def from_params(cls, params: dict, places: list[dict] = ()) -> CareTables:
@@ -111,6 +113,12 @@ class CareTables:
             alone_cost=np.array([[chronic[name]["cost_yuan_per_month_unmanaged"],
                                   chronic[name]["cost_yuan_per_month_managed"]]
                                  for name in CHRONIC], dtype=float),
+            birth_screening={
+                kind: (c[f"{kind}_screening"]["coverage"],
+                       panel_mask(c[f"{kind}_screening"]["conditions"],
+                                  params["health"]["major"]),
+                       c[f"{kind}_screening"][chance])
+                for kind, chance in (("prenatal", "detection"), ("newborn", "sensitivity"))},
         )
 
     def outpatient_seek_in(self, year: int) -> float:
@@ -396,23 +404,30 @@ class CareSystem:
                               month: int) -> np.ndarray:
         """Found cases asking for treatment: price, deposit, then hospital capacity.
 
-        Starting a course is an admission: it happens with the admissions' demand for the
-        out of pocket of its first month (``_seek`` with ``inpatient_seek``; insurance,
-        assistance, special treatment's lower bills raise it), and needs the deposit. A
-        case that does not start asks again next month, while the disease may progress.
+        Starting a course given as admissions is an admission: it happens with the
+        admissions' demand for the out of pocket of its first month (``_seek`` with
+        ``inpatient_seek``; insurance, assistance, special treatment's lower bills raise
+        it), and needs the deposit; a course given as outpatient care (``treated_as``)
+        starts without either. A case that does not start asks again next month, while the
+        disease may progress.
         """
         m = self.model
         P, mt = m.pop.persons, m.health.major
         s = m.streams["care_major"]
         level = mt["level"][disease]
-        late = P.major_late[persons]
-        first_month = np.where(late, mt["cost_late"][disease], mt["cost_early"][disease]) / (
-            mt["course"][disease])
-        quote = self.major("inpatient", persons, first_month, level,
-                           new_episode=np.ones(len(persons), bool), major_of=P.major)
-        seek = s.keyed(persons, month, 1) < self._seek("inpatient", quote,
-                                                       m.care_tables.inpatient_seek)
-        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0))
+        admitted = ~mt["outpatient"][disease]
+        seek = np.ones(len(persons), bool)
+        ask = np.flatnonzero(admitted)
+        if len(ask):
+            who, k = persons[ask], disease[ask]
+            late = P.major_late[who]
+            first_month = np.where(late, mt["cost_late"][k], mt["cost_early"][k]) / (
+                mt["course"][k])
+            quote = self.major("inpatient", who, first_month, level[ask],
+                               new_episode=np.ones(len(who), bool), major_of=P.major)
+            seek[ask] = s.keyed(who, month, 1) < self._seek("inpatient", quote,
+                                                            m.care_tables.inpatient_seek)
+        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 0)) & admitted
         counts = m.month_counts
         counts["major_price_forgone"] += m._by_group(persons[~seek])
         counts["major_deposit_forgone"] += m._by_group(persons[seek & blocked])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import birth_screening
 from sim.arrays import member, unique
 from sim.parameters import AGE_BANDS, CHRONIC
 from sim.population import (
@@ -29,6 +30,9 @@ from sim.population import (
 N_CHRONIC = len(CHRONIC)
 DISEASE_BITS = np.uint8(1) << np.arange(N_CHRONIC, dtype=np.uint8)  # mask bit of each
 DAYS_PER_MONTH = 30.0
+#: The list rank of a major disease that is not on the special-treatment list (no
+#: ``list_ranks``): beyond any list length.
+NOT_LISTED = 10**6
 
 
 def monthly(rate) -> np.ndarray:
@@ -115,6 +119,7 @@ def _major_table(majors: list[dict]) -> dict:
 
     diag = arr("diagnosis_per_year_early")
     early = np.clip(arr("early_share"), 1e-6, 1.0)
+    listed = [r["list_ranks"] or {NOT_LISTED: 1.0} for r in majors]
     return {
         "diagnose_early": monthly(diag),
         "diagnose_late": monthly(arr("diagnosis_per_year_late")),
@@ -125,13 +130,20 @@ def _major_table(majors: list[dict]) -> dict:
         "cost_early": arr("cost_yuan_early"), "cost_late": arr("cost_yuan_late"),
         "cure_early": arr("cure_share_early"), "cure_late": arr("cure_share_late"),
         "ongoing": arr("ongoing_cost_yuan_per_month"),
+        "ongoing_late": np.array([r["ongoing_cost_yuan_per_month"]
+                                  if r["ongoing_cost_yuan_per_month_late"] is None
+                                  else r["ongoing_cost_yuan_per_month_late"] for r in majors],
+                                 float),
+        "outpatient": np.array([r["treated_as"] == "outpatient" for r in majors], bool),
+        "birth_cum": np.cumsum(arr("birth_prevalence")),
+        "ended_share": arr("ended_after_prenatal_diagnosis"),
         "death_early": monthly(arr("mortality_early")),
         "death_late": monthly(arr("mortality_late")),
         "death_untreated": monthly(arr("mortality_untreated")),
         "work_loss": arr("work_loss"),
         "level": np.array([2 if r["care_level"] == "county" else 3 for r in majors]),
-        "ranks": [np.array(list(r["list_ranks"]), np.int64) for r in majors],
-        "rank_cum": [np.cumsum(list(r["list_ranks"].values())) for r in majors],
+        "ranks": [np.array(list(r), np.int64) for r in listed],
+        "rank_cum": [np.cumsum(list(r.values())) for r in listed],
         "screen": np.array([r["screen"] for r in majors]),
         "names": [r["name"] for r in majors],
     }
@@ -289,12 +301,14 @@ def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
 
 
 def major_course(model, m: int, deaths: list) -> dict:
-    """Diagnosis, progression, treatment start, course, cure and death of major diseases.
+    """Diagnosis, treatment start, progression, course, cure and death of major diseases.
 
     Returns this month's major-disease bills (course months as inpatient episodes, ongoing
     care after a course as outpatient special-disease care), the work lost, and counts
     for the record. Treatment starts through care seeking (money barriers) and,
-    for diseases on the special-treatment list, through designated-hospital capacity.
+    for diseases on the special-treatment list, through designated-hospital capacity; a
+    found case that does not start (a deposit it cannot pay, a queue) may progress while
+    it waits, one that starts does not.
     """
     P, mt = model.pop.persons, model.health.major
     stream = model.streams["major"]
@@ -318,11 +332,6 @@ def major_course(model, m: int, deaths: list) -> dict:
               "major_found_late": by(ill[newly & late])}
     found = found | newly
 
-    # progression while untreated
-    prog = ~treating & ~late & (stream.keyed(ill, m, 1) < mt["progress"][k])
-    P.major_late[ill[prog]] = True
-    late = late | prog
-
     # start of treatment for found, untreated cases
     want = found & ~treating
     if want.any():
@@ -331,12 +340,18 @@ def major_course(model, m: int, deaths: list) -> dict:
         counts["major_treatment_started"] = by(started)
         treating = P.major_months[ill] >= 0
 
+    # progression while untreated (a case starting treatment this month no longer progresses)
+    prog = ~treating & ~late & (stream.keyed(ill, m, 1) < mt["progress"][k])
+    P.major_late[ill[prog]] = True
+    late = late | prog
+
     # the month's bill: course cost spread over its months, then the ongoing cost
     months = P.major_months[ill].astype(np.int64)
     course = mt["course"][k]
     in_course = treating & (months < course)
     cost = np.where(late, mt["cost_late"][k], mt["cost_early"][k]) / course
-    bill = np.where(in_course, cost, np.where(treating, mt["ongoing"][k], 0.0))
+    ongoing = np.where(late, mt["ongoing_late"][k], mt["ongoing"][k])
+    bill = np.where(in_course, cost, np.where(treating, ongoing, 0.0))
     billed = bill > 0
     P.major_months[ill[in_course]] += 1
 
@@ -362,13 +377,15 @@ def major_course(model, m: int, deaths: list) -> dict:
     P.major_months[gone] = -1
     sick = [Sick(ill[~died], mt["work_loss"][k[~died]])]
     # a course is one episode (its deductible is paid in its first month); what follows a
-    # course that did not cure is ongoing outpatient special-disease care (门诊慢特病)
-    episode_start = in_course & (months == 0)
+    # course that did not cure, and a course given as outpatient care, is outpatient
+    # special-disease care (门诊慢特病)
+    admitted = in_course & ~mt["outpatient"][k]
+    episode_start = admitted & (months == 0)
+    special = billed & ~admitted
     bills = {
-        "course": (ill[in_course], bill[in_course], mt["level"][k[in_course]],
-                   episode_start[in_course]),
-        "ongoing": (ill[billed & ~in_course], bill[billed & ~in_course],
-                    mt["level"][k[billed & ~in_course]]),
+        "course": (ill[admitted], bill[admitted], mt["level"][k[admitted]],
+                   episode_start[admitted]),
+        "ongoing": (ill[special], bill[special], mt["level"][k[special]]),
     }
     return {"bills": bills, "sick": sick,
             "counts": counts}
@@ -379,7 +396,11 @@ def births(model, m: int) -> np.ndarray:
 
     Women aged 15-44 give birth at ``population.births_per_woman_year``, at most one birth
     per household and month, into the household's next empty slot (none left: no birth).
-    Newborns start healthy, uninsured until the next enrolment, and earn nothing.
+    A pregnancy may carry a congenital condition (``birth_prevalence`` of health.major);
+    prenatal screening may diagnose it, and the pregnancy may then end before birth (its
+    slot stays empty); newborns are screened and found cases diagnosed at the early stage
+    (``sim.birth_screening``). Newborns start otherwise healthy, uninsured until the next
+    enrolment, and earn nothing.
     """
     P, H = model.pop.persons, model.pop.households
     pop = model.params["population"]
@@ -394,13 +415,23 @@ def births(model, m: int) -> np.ndarray:
     if len(hh) == 0:
         return np.zeros(0, np.int64)
     baby = model.hh_first[hh] + model.n_born[hh]
+    condition = birth_screening.conditions_at_birth(model, baby, m)
+    ended = birth_screening.prenatal(model, baby, condition, m)
+    hh, baby, condition = hh[~ended], baby[~ended], condition[~ended]
+    if len(hh) == 0:
+        return np.zeros(0, np.int64)
     model.n_born[hh] += 1
+    P.major[baby] = condition
+    P.major_late[baby] = False
+    P.major_found[baby] = False
+    P.major_months[baby] = -1
     P.alive[baby] = True
     P.born[baby] = True
     P.age[baby] = 0
     P.female[baby] = stream.keyed(baby, m, 1) < pop["female_share"]
     H.size[hh] += 1
     refresh_age(model, baby)
+    birth_screening.newborn(model, baby, m)
     return baby
 
 

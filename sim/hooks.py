@@ -29,6 +29,12 @@ dropout                monthly chance a managed patient drops out       min
 enrolment_probability  chance a person is insured, by group             max
 start_major            of the found major-disease cases, those who      each filters
                        start treatment now (capacity, queues)           the last
+screened_at_birth      per pregnancy ("prenatal") or newborn            bitwise or
+                       ("newborn"): the congenital conditions a
+                       measure's screening tests for (bit mask over
+                       health.major; 0: not screened), given each
+                       one's reach uniform; the measure records what
+                       it screens
 after_care             notified of the bills of care actually given     all called
 after_payment          notified of each batch paid (bills, what each    all called
                        payer paid)
@@ -48,7 +54,8 @@ from sim.policies.base import Measure
 
 POINTS = ("price_factor", "access_factor", "detection_factor", "deposit_waived",
           "settled_at_once", "payment_floor", "manage_on_diagnosis", "dropout",
-          "enrolment_probability", "start_major", "after_care", "after_payment")
+          "enrolment_probability", "start_major", "screened_at_birth", "after_care",
+          "after_payment")
 
 
 class Hooks:
@@ -139,6 +146,18 @@ class Hooks:
             keep = member(persons, unique(m.start_major(persons, disease, month)))
             persons, disease = persons[keep], disease[keep]
         return persons
+
+    def screened_at_birth(self, kind: str, persons: np.ndarray, u: np.ndarray
+                          ) -> np.ndarray:
+        """The conditions (bit mask over health.major) the measures screen each one for.
+
+        ``kind``: "prenatal" (``persons`` are the would-be newborns) or "newborn"; ``u``:
+        each one's uniform deciding who a screening reaches (``sim.birth_screening``).
+        """
+        mask = np.zeros(len(persons), np.int64)
+        for m in self._by_point["screened_at_birth"]:
+            mask |= m.screened_at_birth(kind, persons, u)
+        return mask
 
     def after_care(self, kind: str, bills) -> None:
         """Tell the measures about the bills of care given."""

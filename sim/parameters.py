@@ -16,6 +16,7 @@ from sim.schema import (
     Dated,
     Dist,
     Month,
+    Names,
     Num,
     Prob,
     RankShares,
@@ -375,11 +376,24 @@ MAJOR_DISEASE = Section({
     "list_ranks": RankShares(doc="The group's diseases by their position on the "
                              "special-treatment list, each with its share of the group's "
                              "cases: a case is covered when its disease's rank is at most "
-                             "policies.special_treatment.n_diseases."),
+                             "policies.special_treatment.n_diseases. Absent: not on the "
+                             "list.", required=False),
     "sex": Choice(("any", "female", "male"), doc="Who can get it."),
     "age_min": Num("years", low=0, high=120, integer=True),
     "age_max": Num("years", low=0, high=120, integer=True),
     "incidence_per_100k": Rate(unit="cases per 100,000 person-years in the age range"),
+    "birth_prevalence": Prob("Share of births with the disease, a congenital condition "
+                             "present from birth (sim.health.births): early and not found "
+                             "in the newborn, found by newborn screening "
+                             "(care.newborn_screening) or later from symptoms; cases born "
+                             "before the start are not in the starting population. "
+                             "Absent: 0.", unit="share of births", required=False,
+                             fallback=0.0),
+    "ended_after_prenatal_diagnosis": Prob(
+        "Share of the pregnancies in which prenatal screening and diagnosis "
+        "(care.prenatal_screening) find the condition that end before birth, by the "
+        "parents' decision; those births do not happen. Absent: 0.",
+        unit="share of pregnancies diagnosed", required=False, fallback=0.0),
     "early_share": Prob("Share found at an early stage without screening; with "
                         "diagnosis_per_year_early it sets the progression rate while "
                         "untreated."),
@@ -397,6 +411,16 @@ MAJOR_DISEASE = Section({
     "cure_share_late": Prob("Same, late stage."),
     "ongoing_cost_yuan_per_month": Yuan(unit="yuan per month", doc="Bill per month after a "
                                         "course that did not cure (e.g. dialysis)."),
+    "ongoing_cost_yuan_per_month_late": Yuan(
+        unit="yuan per month", doc="The same after a late-stage course (e.g. the diet or "
+        "drugs of a congenital condition plus rehabilitation of the disability it left). "
+        "Absent: ongoing_cost_yuan_per_month.", required=False),
+    "treated_as": Choice(("inpatient", "outpatient"), required=False, fallback="inpatient",
+                         doc="How the course is given: 'inpatient' (admissions: a deposit "
+                         "may be asked at the start, the first month pays the deductible) "
+                         "or 'outpatient' (special-disease outpatient care, 门诊慢特病, as "
+                         "the care after a course: no deposit, no deductible). Absent: "
+                         "inpatient."),
     "mortality_early": Rate(unit="deaths per case-year", doc="Treated, early stage."),
     "mortality_late": Rate(unit="deaths per case-year", doc="Treated, late stage."),
     "mortality_untreated": Rate(unit="deaths per case-year", doc="Late stage, untreated "
@@ -417,7 +441,9 @@ HEALTH = Section({
         "per person / median) to the power minus this, normalised within each age band so "
         "that band rates hold: the poor fall ill more often. 0: no gradient.", low=0,
         high=3, required=False, fallback=0.0),
-    "major": Records(MAJOR_DISEASE, doc="The special-treatment major diseases."),
+    "major": Records(MAJOR_DISEASE, doc="Major diseases: those of the special-treatment "
+                     "list (list_ranks) and congenital conditions present from birth "
+                     "(birth_prevalence), each a course of treatment found early or late."),
 })
 
 CARE = Section({
@@ -534,6 +560,35 @@ CARE = Section({
                                integer=True),
     }, doc="What a health check finds and costs, whoever offers it (screening campaigns, "
        "family-doctor contracts)."),
+    "prenatal_screening": Section({
+        "coverage": Prob("Share of pregnancies screened (maternal serum screening, with "
+                         "diagnosis of the screen-positive) where no measure of the "
+                         "scenario screens them: at the family's expense or under "
+                         "programmes the scenario does not model. Absent: 0.",
+                         unit="share of pregnancies", required=False, fallback=0.0),
+        "conditions": Names(doc="Congenital conditions of health.major the screening and "
+                            "diagnosis look for (e.g. down_syndrome). Absent: none."),
+        "detection": Prob("Share of the affected pregnancies screened in which the "
+                          "condition is diagnosed before birth (the screen's detection "
+                          "rate times the uptake and result of the diagnostic test). "
+                          "Absent: 0.", unit="share of affected pregnancies screened",
+                          required=False, fallback=0.0),
+    }, doc="Prenatal screening and diagnosis, whoever offers it: where it finds a condition, "
+       "the pregnancy may end (health.major ended_after_prenatal_diagnosis)."),
+    "newborn_screening": Section({
+        "coverage": Prob("Share of newborns screened (heel-prick blood spot) where no "
+                         "measure of the scenario screens them: at the family's expense or "
+                         "under programmes the scenario does not model. Absent: 0.",
+                         unit="share of newborns", required=False, fallback=0.0),
+        "conditions": Names(doc="Congenital conditions of health.major that this screening "
+                            "tests for (a measure's free screening may test others). "
+                            "Absent: none."),
+        "sensitivity": Prob("Share of the affected newborns screened who are found: a "
+                            "positive test recalled and confirmed. Absent: 0.",
+                            unit="share of affected newborns screened", required=False,
+                            fallback=0.0),
+    }, doc="Newborn screening, whoever offers it: a condition found at birth is treated "
+       "before it does harm (early stage)."),
 })
 
 PAYMENT = Section({

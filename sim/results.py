@@ -94,6 +94,16 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("insured_persons", "persons", "Living persons enrolled in basic insurance.", "last"),
     _i("deaths", "persons", "Deaths this month."),
     _i("births", "persons", "Births this month."),
+    _i("prenatal_screened", "pregnancies", "Pregnancies screened for congenital conditions "
+       "before birth (by any screening; sim.birth_screening), counted in the month the "
+       "birth was due."),
+    _i("prenatal_diagnoses", "pregnancies", "Of which with a condition diagnosed before "
+       "birth."),
+    _i("pregnancies_ended", "pregnancies", "Of which ended before birth (no birth)."),
+    _i("newborn_screened", "persons", "Newborns screened for congenital conditions (by any "
+       "screening)."),
+    _i("congenital_found_at_birth", "persons", "Congenital conditions found by newborn "
+       "screening (diagnosed at the early stage)."),
     _i("households_formed", "households", "Ended households taken over by a newly formed "
        "household of young adults (each January; sim.formation)."),
     _i("persons_joined", "persons", "Members of the newly formed households (not births)."),

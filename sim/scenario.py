@@ -562,6 +562,22 @@ def _check_consistency(params: dict, ctx: Context) -> None:
         if rec["age_max"] < rec["age_min"]:
             raise ctx.error(f"health.major.{rec['name']}.age_max", "is below age_min",
                             "an age at or above age_min")
+    births_with = sum(rec["birth_prevalence"] for rec in params["health"]["major"])
+    if births_with > 1 + 1e-9:
+        raise ctx.error("health.major", f"the birth prevalences add up to {births_with:.6g}, "
+                        "more than every birth", "birth prevalences that add up to at most 1")
+    majors = [rec["name"] for rec in params["health"]["major"]]
+    congenital = [rec["name"] for rec in params["health"]["major"]
+                  if rec["birth_prevalence"] > 0]
+    for key in ("care.prenatal_screening.conditions", "care.newborn_screening.conditions",
+                "policies.birth_defects.prenatal.conditions",
+                "policies.birth_defects.newborn.conditions"):
+        for name in get_path(params, key):
+            if name not in majors:
+                raise ctx.error(key, f"'{name}' is not a disease of health.major",
+                                "names of health.major records, the congenital conditions "
+                                "(birth_prevalence above 0) being " + (
+                                    ", ".join(congenital) or "none here"))
     first_year = (parse_month(cal["start"]) - cal["warmup_months"]) // 12
     for key in ("poverty.line_yuan",):
         table = get_path(params, key)

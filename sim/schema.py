@@ -229,6 +229,35 @@ class Choice(Node):
 
 
 @dataclass
+class Names(Node):
+    """A list of distinct names, e.g. diseases of ``health.major``.
+
+    Only the shape is checked here; that each name exists is checked with the whole
+    scenario (``sim.scenario``), where the named records are known.
+    """
+
+    doc: str = ""
+    required: bool = False
+
+    def validate(self, value, key, ctx):
+        """Accept a list of distinct strings; returns a list."""
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ctx.error(key, f"value {_fmt(value)} is not a list of names",
+                            self.describe())
+        if len(set(value)) < len(value):
+            raise ctx.error(key, "a name appears twice", self.describe())
+        return list(value)
+
+    def default(self):
+        """Absent: no names."""
+        return []
+
+    def describe(self):
+        """Allowed values."""
+        return 'a list of distinct names in quotes, e.g. ["phenylketonuria"]'
+
+
+@dataclass
 class Month(Node):
     """A calendar month written 'YYYY-MM'."""
 

@@ -84,6 +84,8 @@ def test_same_seed_same_numbers_different_seed_different_numbers(run_small):
 INELASTIC = ("care.demand.outpatient_price_elasticity=0",
              "care.demand.inpatient_price_elasticity=0", "care.deposit_yuan=0",
              "registry.group_change.other_to_marginal=false",
+             # no entries into the minimum guarantee and no reviews (with the dated
+             # standard, a zero multiple of the line no longer stops entries)
              "registry.group_change.minimum_guarantee_share=0",
              "registry.group_change.minimum_guarantee_review_months=0")
 

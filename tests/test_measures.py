@@ -30,7 +30,8 @@ def test_switched_off_measure_costs_nothing_and_leaves_no_trace(run_small, name)
 
 
 #: Measures the default scenario leaves off, with the scenario of the seed that sets them.
-SEED_SCENARIO = {"tuberculosis": "xinjiang_2019", "disease_floors": "linyi_2021"}
+SEED_SCENARIO = {"tuberculosis": "xinjiang_2019", "disease_floors": "linyi_2021",
+                 "birth_defects": "linyi_2021"}
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

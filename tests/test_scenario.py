@@ -46,6 +46,9 @@ BROKEN = {
     "change_static_key.toml": ["change_static_key.toml", "capacity_per_100k",
                                "cannot change on a date"],
     "child_of_bad_base.toml": ["probability_too_high.toml", "payment.assistance.ratio", "1.3"],
+    "unknown_condition.toml": ["unknown_condition.toml", "care.newborn_screening.conditions",
+                               "'phenylketonurea' is not a disease of health.major",
+                               "being phenylketonuria, congenital_hypothyroidism"],
 }
 
 

@@ -39,7 +39,9 @@ def test_a_longer_list_covers_more_cases(run_small):
 
 def test_diseases_beyond_thirty_count_only_when_the_list_reaches_them():
     base = load_scenario()
-    extra = dict(base.get("health.major")[-1], name="regional_disease",
+    template = next(r for r in base.get("health.major")
+                    if r["name"] == "drug_resistant_tuberculosis")
+    extra = dict(template, name="regional_disease",
                  list_ranks={31: 0.5, 32: 0.5}, incidence_per_100k=200.0)
     sc = base.with_overrides({"health.major": [*base.get("health.major"), extra],
                               "policies.special_treatment.groups.other": True,

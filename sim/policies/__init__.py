@@ -8,6 +8,7 @@ and a cost indicator ``<name>_cost_yuan``.
 from __future__ import annotations
 
 from sim.policies.base import Measure
+from sim.policies.birth_defects import BirthDefects
 from sim.policies.contracts import Contracts
 from sim.policies.cost_control import CostControl
 from sim.policies.disease_floors import DiseaseFloors
@@ -23,7 +24,7 @@ from sim.schema import Section
 
 REGISTRY: dict[str, type[Measure]] = {
     cls.name: cls
-    for cls in (Contracts, Screening, Settlement, FeeExemption, Tuberculosis,
+    for cls in (Contracts, Screening, BirthDefects, Settlement, FeeExemption, Tuberculosis,
                 DiseaseFloors, SpecialTreatment, Monitoring, PremiumSubsidy, PrimaryCare,
                 CostControl)
 }

@@ -118,6 +118,15 @@ class Measure:
         """Of the found major-disease cases asking for treatment, those who start now."""
         return persons
 
+    def screened_at_birth(self, kind: str, persons: np.ndarray, u: np.ndarray
+                          ) -> np.ndarray:
+        """Per pregnancy ("prenatal") or newborn: the conditions screened for (0: none).
+
+        A bit mask over ``health.major``; ``u`` is each one's uniform deciding who a
+        screening reaches (``sim.birth_screening``).
+        """
+        return np.zeros(len(persons), np.int64)
+
     def after_care(self, kind: str, bills) -> None:
         """Bills of care actually given this month (for records and costs)."""
 
