@@ -66,6 +66,7 @@ class BirthDefects(Measure):
 
     name = "birth_defects"
     title = "Free pre-pregnancy checks, prenatal and newborn screening"
+    funded_by = "public_health"  # provincial, city and county public-health funds (seeds 000, 004)
     PARAMS = Section({
         "enabled": enabled_flag(),
         "pre_pregnancy": _service("couples of the pregnancies reaching birth",
