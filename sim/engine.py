@@ -326,6 +326,7 @@ class Model:
             measure.on_births(members)
         first = np.unique(self.pop.persons.hh[members])
         self.recorder.formed(first)
+        self.registry.forget(first)
         self.month_counts["households_formed"] += np.bincount(
             self.pop.households.group[first], minlength=N_GROUPS)
         self.month_counts["persons_joined"] += self._by_group(members)

@@ -305,6 +305,11 @@ REGISTRY = Section({
         "minimum_guarantee_share": Prob("Share of those below the standard that the "
                                         "minimum guarantee admits (asset and labour tests, "
                                         "local review)."),
+        "marginal_back_to_other": Bool(
+            doc="A household that monitoring moved from the `other` group into the "
+            "`marginal` group returns to `other` when its risk is eliminated "
+            "(monitored_exit_income_x_line): the marginal group's terms end with the risk.",
+            required=False, fallback=False),
         "other_to_marginal": Bool(doc="A new monitored object of the `other` group moves "
                                   "into the `marginal` group (边缘易致贫户)."),
         "minimum_guarantee_standard_yuan": Dated(

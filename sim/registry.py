@@ -27,6 +27,9 @@ records their exit. This module keeps the registry beside the model's truth:
   income is below the minimum-guarantee standard moves into that group, and one of no
   target group becomes marginal (``Model.regroup``): from then on it has the new group's
   transfers, payment terms and measures.
+* **Risk eliminated**: a household that monitoring moved from no target group into the
+  marginal group returns to the other group when its risk is eliminated
+  (``group_change.marginal_back_to_other``).
 * **Leaving the minimum guarantee**: every ``group_change.minimum_guarantee_review_months``
   each minimum-guarantee household's own income (net of the guarantee) is checked against
   the standard; one at or above it leaves after ``minimum_guarantee_grace_months`` (the
@@ -84,6 +87,9 @@ INDICATORS: tuple[Indicator, ...] = (
               "into another target group this month (counted in the new group)."),
     Indicator("registry_guarantee_exits_households", "households", "Households leaving the "
               "minimum guarantee this month after a review (counted in the new group)."),
+    Indicator("registry_marginal_exits_households", "households", "Households that "
+              "monitoring had made marginal, back in the other group once their risk was "
+              "eliminated (counted in the new group)."),
 )
 
 
@@ -100,6 +106,8 @@ class Registry:
         self.pending: dict[int, np.ndarray] = {}  # month -> households to identify
         self.regroup_due: dict[int, np.ndarray] = {}  # month -> monitored objects to regroup
         self.leave_due: dict[int, np.ndarray] = {}  # month -> households leaving the guarantee
+        #: households that monitoring moved from no target group into the marginal group
+        self.made_marginal = np.zeros(H.n, bool)
 
     @property
     def p(self) -> dict:
@@ -167,6 +175,7 @@ class Registry:
         if moved.any():
             self.model.regroup(households[moved], new[moved])
             self._count("registry_group_changes_households", households[moved])
+            self.made_marginal[households[moved & (new == marginal)]] = True
 
     def _guarantee_standard(self, m: int) -> float:
         """The minimum-guarantee standard in month ``m``, yuan per person-year."""
@@ -314,6 +323,35 @@ class Registry:
             safe = self._net_per_capita(watched) >= self.p["monitored_exit_income_x_line"] * line
             H.monitored[watched[safe]] = False
             self._count("registry_monitored_exits_households", watched[safe])
+            self._back_to_other(watched[safe])
+
+    def _back_to_other(self, households: np.ndarray) -> None:
+        """Households whose risk is eliminated leave the marginal group monitoring put them in.
+
+        With ``group_change.marginal_back_to_other``: the group's terms were for the risk.
+        """
+        if not self.p["group_change"]["marginal_back_to_other"]:
+            return
+        H = self.model.pop.households
+        back = households[self.made_marginal[households]
+                          & (H.group[households] == GROUPS.index("marginal"))]
+        self.made_marginal[households] = False
+        if len(back):
+            self.model.regroup(back, np.full(len(back), GROUPS.index("other"), np.int8))
+            self._count("registry_marginal_exits_households", back)
+
+    def forget(self, households: np.ndarray) -> None:
+        """New households take these slots: none was made marginal by monitoring.
+
+        With ``marginal_back_to_other`` one that took the slot of such a household (and its
+        group) starts in the other group instead.
+        """
+        made = households[self.made_marginal[households]]
+        self.made_marginal[made] = False
+        H = self.model.pop.households
+        made = made[H.group[made] == GROUPS.index("marginal")]
+        if len(made) and self.p["group_change"]["marginal_back_to_other"]:
+            self.model.regroup(made, np.full(len(made), GROUPS.index("other"), np.int8))
 
     def _labourless_may_exit(self, m: int) -> bool:
         """Whether households without labour capacity may exit in month ``m``.

@@ -246,6 +246,30 @@ def test_a_monitored_object_changes_group_after_the_lag_and_pays_on_its_terms():
     assert (bills.group == GROUPS_.index("minimum_guarantee")).all()
 
 
+@pytest.mark.parametrize("back", [True, False])
+def test_a_household_made_marginal_returns_to_other_when_its_risk_is_eliminated(back):
+    model, poor, better, GROUPS_ = regroup_model()
+    model.params["registry"]["group_change"]["marginal_back_to_other"] = back
+    reg, H = model.registry, model.pop.households
+    rules = model.params["registry"]
+    m0 = reg.active_from
+    reg.identify(better, m0)
+    changed = m0 + rules["identification_lag_months"] + rules["group_change"]["lag_months"]
+    for m in range(m0, changed + 1):
+        reg._identified(m)
+        reg._regroup(m)
+    assert (H.group[better] == GROUPS_.index("marginal")).all() and H.monitored[better].all()
+    # the next exit assessment finds their income at three times the line: risk eliminated
+    every = rules["exit"]["assessment_interval_months"]
+    m = next(k for k in range(changed, changed + 2 * every)
+             if (k - reg.active_from + 1) % every == 0)
+    reg._assess(m)
+    assert not H.monitored[better].any()
+    assert (H.group[better] == GROUPS_.index("other" if back else "marginal")).all()
+    want = model.params["income"]["transfers_yuan"]["other" if back else "marginal"]
+    assert np.allclose(H.transfer_pp_year[better], want)
+
+
 def test_contract_and_insured_counts_follow_a_group_change():
     model = fresh_model(scenario=None, households=400)
     model.run()
