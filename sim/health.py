@@ -19,7 +19,7 @@ import numpy as np
 
 from sim import birth_screening
 from sim.arrays import member, unique
-from sim.parameters import AGE_BAND_LOWER, AGE_BANDS, CHRONIC
+from sim.parameters import AGE_BANDS, CHRONIC
 from sim.population import (
     NO_MAJOR,
     age_band_index,
@@ -38,22 +38,6 @@ NOT_LISTED = 10**6
 def monthly(rate) -> np.ndarray:
     """Monthly probability of an event with the given yearly rate."""
     return 1.0 - np.exp(-np.asarray(rate, dtype=float) / 12.0)
-
-
-def life_years_left(mortality_per_1000: dict) -> np.ndarray:
-    """Remaining life expectancy at each age 0..MAX_AGE (years), from background mortality.
-
-    The life table of the age bands' death rates (constant within a band; deaths at
-    mid-year), closed at MAX_AGE.
-    """
-    from sim.population import MAX_AGE
-
-    ages = np.arange(MAX_AGE + 1)
-    band = np.searchsorted(AGE_BAND_LOWER, ages, side="right") - 1
-    mu = np.array([mortality_per_1000[b] for b in AGE_BANDS])[band] / 1000.0
-    alive = np.exp(-np.concatenate([[0.0], np.cumsum(mu)[:-1]]))  # at each birthday
-    lived = alive * np.exp(-mu / 2)  # person-years in each year of age
-    return np.cumsum(lived[::-1])[::-1] / alive
 
 
 def _band(table: dict) -> np.ndarray:
@@ -76,7 +60,6 @@ class HealthTables:
     work_loss: np.ndarray  # (disease, managed)
     chronic_level: np.ndarray  # (disease,) level index of chronic care
     background_death: np.ndarray  # (band,) yearly probability
-    life_years_left: np.ndarray  # (age 0..MAX_AGE,) years a person of that age expects to live
     major: dict  # per-disease arrays
     outpatient_days: float
     inpatient_days: float
@@ -112,7 +95,6 @@ class HealthTables:
             work_loss=pair("work_loss_managed", "work_loss_unmanaged"),
             chronic_level=np.array([LEVELS.index(c["care_level"]) for c in ch]),
             background_death=1.0 - np.exp(-_band(h["mortality_per_1000"]) / 1000.0),
-            life_years_left=life_years_left(h["mortality_per_1000"]),
             major=_major_table(majors),
             outpatient_days=h["acute"]["outpatient_days_lost"],
             inpatient_days=h["acute"]["inpatient_days_lost"],
@@ -523,9 +505,7 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     living members of working age (or all living members) take over the earning. The
     part not replaced after a death from illness (``illness``: persons who died of their
     disease or after forgone care, not of background causes) counts as illness-caused
-    income loss (DESIGN.md; ``model.death_loss``) for as long as the deceased could have
-    expected to live: the remaining life expectancy at their age from background
-    mortality.
+    income loss for the next 12 months (DESIGN.md; ``model.death_loss``).
 
     Returns the unique persons who died this month (alive until now).
     """
@@ -547,10 +527,8 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     replaced = model.params["income"]["death_earnings_replaced"] * (H.size[affected] > 0)
     before = H.earned_year[affected].copy()
     H.earned_year[affected] = before * (1.0 - lost * (1.0 - replaced))
-    years = np.zeros(len(affected))
-    np.maximum.at(years, at, model.health.life_years_left[P.age[died]] * from_illness)
     model.death_loss.add(affected, before * ill_share * (1.0 - replaced) / 12.0,
-                         model.current_month, np.round(12 * years).astype(np.int32))
+                         model.current_month)
     _share_earnings(model, affected)
     return died
 
@@ -581,29 +559,25 @@ def _share_earnings(model, households: np.ndarray) -> None:
 
 
 class DeathLoss:
-    """Earnings lost to deaths from illness (yuan per month), while the dead would have lived.
+    """Earnings lost to deaths from illness (yuan per month), for 12 months after each."""
 
-    One loss per household: a second death from illness adds its loss, and the loss lasts
-    until the later of the two ends.
-    """
+    MONTHS = 12
 
     def __init__(self, n_households: int):
         self.per_month = np.zeros(n_households)
         self.until = np.full(n_households, -1, np.int32)
 
-    def add(self, households: np.ndarray, yuan_per_month: np.ndarray, m: int,
-            months: np.ndarray) -> None:
-        """Start (or add to) the loss of ``households`` from month ``m`` for ``months``."""
+    def add(self, households: np.ndarray, yuan_per_month: np.ndarray, m: int) -> None:
+        """Start (or add to) the loss of ``households`` from month ``m`` on."""
         hit = yuan_per_month > 0
-        households, yuan_per_month, months = households[hit], yuan_per_month[hit], months[hit]
+        households, yuan_per_month = households[hit], yuan_per_month[hit]
         ongoing = self.until[households] > m
         self.per_month[households] = np.where(ongoing, self.per_month[households], 0.0) + (
             yuan_per_month)
-        self.until[households] = np.maximum(np.where(ongoing, self.until[households], 0),
-                                            m + months)
+        self.until[households] = m + self.MONTHS
 
     def month(self, m: int) -> np.ndarray:
-        """The loss of month ``m`` per household (zero once it has ended)."""
+        """The loss of month ``m`` per household (zero once its 12 months are over)."""
         return np.where(self.until > m, self.per_month, 0.0)
 
 

@@ -213,32 +213,18 @@ def test_deaths_take_members_and_part_of_their_earnings():
     assert model.death_loss.month(0)[hh] == 0  # not illness-caused
 
 
-def test_earnings_lost_to_an_illness_death_count_as_illness_loss_while_they_would_have_lived():
+def test_earnings_lost_to_an_illness_death_count_as_illness_loss_for_a_year():
     model = Model(load_scenario(), seed=4, households=200)
     P, H = model.pop.persons, model.pop.households
     replaced = model.params["income"]["death_earnings_replaced"]
     earner = int(np.flatnonzero(P.earn_share > 0)[0])
     hh = P.hh[earner]
     lost_year = H.earned_year[hh] * float(P.earn_share[earner]) * (1 - replaced)
-    years = model.health.life_years_left[P.age[earner]]
-    assert 5 < years < 80  # a working-age earner expects decades more
     model.current_month = 5
     sim.health.apply_deaths(model, np.array([earner]), illness=np.array([earner]))
-    end = 5 + round(12 * years)
     assert model.death_loss.month(5)[hh] == pytest.approx(lost_year / 12)
-    assert model.death_loss.month(end - 1)[hh] == pytest.approx(lost_year / 12)
-    assert model.death_loss.month(end)[hh] == 0
-
-
-def test_remaining_life_expectancy_of_a_simple_life_table():
-    from sim.health import life_years_left
-    from sim.parameters import AGE_BANDS
-
-    # one death rate at every age, 2% a year, and a table closed at 100: at birth
-    # (1 - exp(-0.02 * 101)) / 0.02 years left in continuous time, fewer near the close
-    e = life_years_left({band: 20.0 for band in AGE_BANDS})
-    assert e[0] == pytest.approx((1 - np.exp(-0.02 * 101)) / 0.02, rel=0.01)
-    assert (np.diff(e) <= 1e-9).all() and e[-1] == pytest.approx(np.exp(-0.01))
+    assert model.death_loss.month(16)[hh] == pytest.approx(lost_year / 12)
+    assert model.death_loss.month(17)[hh] == 0
 
 
 
