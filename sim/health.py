@@ -395,7 +395,9 @@ def births(model, m: int) -> np.ndarray:
     """Births of the month into their mothers' households; returns the newborns' indices.
 
     Women aged 15-44 give birth at ``population.births_per_woman_year``, at most one birth
-    per household and month, into the household's next empty slot (none left: no birth).
+    per household and month, into the household's next empty slot, or, when none is left,
+    the slot of a member who has died (none: no birth; the dead stay counted as dead,
+    ``model.dead_replaced``).
     A pregnancy may carry a congenital condition (``birth_prevalence`` of health.major);
     prenatal screening may diagnose it, and the pregnancy may then end before birth (its
     slot stays empty); newborns are screened and found cases diagnosed at the early stage
@@ -411,16 +413,20 @@ def births(model, m: int) -> np.ndarray:
     mothers = model.mothers[P.alive[model.mothers]]
     give = mothers[stream.keyed(mothers, m, 0) < 1.0 - np.exp(-rate / 12.0)]
     hh = unique(P.hh[give])
-    hh = hh[model.n_born[hh] < model.pop.slots[hh]]
+    empty = model.n_born[hh] < model.pop.slots[hh]
+    baby = np.where(empty, model.hh_first[hh] + model.n_born[hh], -1)
+    baby[~empty] = _first_dead_slot(model, hh[~empty])
+    keep = baby >= 0
+    hh, baby, empty = hh[keep], baby[keep], empty[keep]
     if len(hh) == 0:
         return np.zeros(0, np.int64)
-    baby = model.hh_first[hh] + model.n_born[hh]
     condition = birth_screening.conditions_at_birth(model, baby, m)
     ended = birth_screening.prenatal(model, baby, condition, m)
-    hh, baby, condition = hh[~ended], baby[~ended], condition[~ended]
+    hh, baby, condition, empty = hh[~ended], baby[~ended], condition[~ended], empty[~ended]
     if len(hh) == 0:
         return np.zeros(0, np.int64)
-    model.n_born[hh] += 1
+    model.n_born[hh[empty]] += 1
+    _clear_slots(model, baby[~empty])
     P.major[baby] = condition
     P.major_late[baby] = False
     P.major_found[baby] = False
@@ -433,6 +439,36 @@ def births(model, m: int) -> np.ndarray:
     refresh_age(model, baby)
     birth_screening.newborn(model, baby, m)
     return baby
+
+
+def _first_dead_slot(model, households: np.ndarray) -> np.ndarray:
+    """Each household's first slot of a member who has died (-1 where there is none)."""
+    if len(households) == 0:
+        return np.zeros(0, np.int64)
+    P = model.pop.persons
+    members = household_members(model, households)
+    dead = P.born[members] & ~P.alive[members]
+    count = model.hh_size0[households]
+    starts = np.concatenate([[0], np.cumsum(count)[:-1]])
+    none = np.iinfo(np.int64).max
+    first = np.minimum.reduceat(np.where(dead, members, none), starts)
+    return np.where(first == none, -1, first)
+
+
+def _clear_slots(model, persons: np.ndarray) -> None:
+    """The dead whose slots newborns take: counted as dead still, their state cleared."""
+    from sim.checks import NEVER  # here: sim.checks imports this module
+
+    if len(persons) == 0:
+        return
+    P = model.pop.persons
+    model.dead_replaced += np.bincount(model.pgroup[persons], minlength=len(model.dead_replaced))
+    for column in (P.chronic, P.diagnosed, P.managed):
+        column[persons] = 0
+    P.earn_share[persons] = 0.0
+    P.death_month[persons] = -1
+    model.last_check[persons] = NEVER
+    model.ledger.clear(persons)
 
 
 def eligible_mothers(model) -> np.ndarray:

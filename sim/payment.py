@@ -180,6 +180,11 @@ class Ledger:
         for v in self.arrays.values():
             v.fill(0.0)
 
+    def clear(self, persons: np.ndarray) -> None:
+        """New persons in old slots start the year with nothing paid."""
+        for v in self.arrays.values():
+            v[persons] = 0.0
+
     def nbytes(self) -> int:
         """Memory held."""
         return sum(v.nbytes for v in self.arrays.values())

@@ -382,3 +382,28 @@ def test_cumulative_flows_count_each_household_of_the_risk_set_once():
                          ("new_poor_illness", a["new_poor_illness_households"])):
         assert yearly.max() <= window[flow] <= yearly.sum(), flow
     assert window["returned"] < a["returned_households"].sum()  # once, though in two years
+
+
+def test_a_birth_takes_the_slot_of_a_dead_member_when_no_slot_is_empty():
+    model = Model(load_scenario(overrides=["population.births_per_woman_year=1"]),
+                  seed=3, households=300)
+    P, H = model.pop.persons, model.pop.households
+    mothers = np.flatnonzero(P.alive & P.female & (P.age >= 20) & (P.age <= 40))
+    hh = next(h for h in P.hh[mothers] if H.size[h] >= 2)
+    members = np.flatnonzero(P.hh == hh)
+    mother = members[(P.female[members]) & (P.age[members] >= 20) & (P.age[members] <= 40)][0]
+    dead = members[members != mother][0]
+    P.chronic[dead] = 1  # the dead member had hypertension
+    sim.health.apply_deaths(model, np.array([dead]))
+    model.n_born[hh] = model.pop.slots[hh]  # no empty slot left
+    model.mothers = np.array([mother])
+    before = model.dead_replaced.sum()
+    size = H.size[hh]
+    for m in range(120):  # one birth a year: within ten years of months
+        baby = sim.health.births(model, m)
+        if len(baby):
+            break
+    assert baby.tolist() == [dead]
+    assert P.alive[dead] and P.age[dead] == 0 and P.chronic[dead] == 0
+    assert H.size[hh] == size + 1
+    assert model.dead_replaced.sum() == before + 1  # still counted among the dead
