@@ -407,6 +407,23 @@ MAJOR_DISEASE = Section({
                      doc="The screening that can find it early."),
 })
 
+LISTED_ADMISSION = Section({
+    "name": Str(required=True, doc="Listed disease name."),
+    "list_rank": Num("list position", "The disease's position on the special-treatment "
+                     "list: its admissions are covered when it is at most "
+                     "policies.special_treatment.n_diseases.", low=1, high=100,
+                     integer=True),
+    "cause": Choice(("any", *CHRONIC), doc="Which admissions it is a share of: 'any' the "
+                    "admissions every person has (the acute rate of the age band); a "
+                    "chronic disease the admissions that disease adds (its admission rate "
+                    "ratio above 1), so that nothing is counted twice."),
+    "share": Prob("Share of those admissions, in the age range, that are of this disease "
+                  "(the records of one cause take consecutive slices: their shares sum to "
+                  "at most 1)."),
+    "age_min": Num("years", low=0, high=120, integer=True),
+    "age_max": Num("years", low=0, high=120, integer=True),
+})
+
 HEALTH = Section({
     "mortality_per_1000": by_age(Rate(unit="deaths per 1,000 person-years"),
                                  "Background mortality."),
@@ -418,6 +435,12 @@ HEALTH = Section({
         "that band rates hold: the poor fall ill more often. 0: no gradient.", low=0,
         high=3, required=False, fallback=0.0),
     "major": Records(MAJOR_DISEASE, doc="The special-treatment major diseases."),
+    "listed_admissions": Records(LISTED_ADMISSION, required=False, doc="Diseases of the "
+                                 "special-treatment list that are admissions the model "
+                                 "already has (heart attack and stroke as complications "
+                                 "of hypertension and diabetes, cataract surgery, ...): "
+                                 "no incidence of their own, a share of those "
+                                 "admissions."),
 })
 
 CARE = Section({
