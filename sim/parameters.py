@@ -420,8 +420,10 @@ LISTED_ADMISSION = Section({
     "share": Prob("Share of those admissions, in the age range, that are of this disease "
                   "(the records of one cause take consecutive slices: their shares sum to "
                   "at most 1)."),
-    "age_min": Num("years", low=0, high=120, integer=True),
-    "age_max": Num("years", low=0, high=120, integer=True),
+    "age_min": Num("years", "Youngest age whose admissions can be of this disease.", low=0,
+                   high=120, integer=True),
+    "age_max": Num("years", "Oldest age whose admissions can be of this disease.", low=0,
+                   high=120, integer=True),
 })
 
 HEALTH = Section({

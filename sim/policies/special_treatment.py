@@ -225,7 +225,8 @@ class SpecialTreatment(Measure):
         _, _, since = self.waiting.pop(person, (None, None, None))
         model = self.model
         P = model.pop.persons
-        if since is None or not P.alive[person] or P.major[person] == NO_MAJOR:
+        if (since is None or not P.alive[person] or P.major[person] == NO_MAJOR
+                or P.major_months[person] >= 0):  # gone, or treated meanwhile elsewhere
             self.hospital.release(req)
             return
         P.major_months[person] = 0
