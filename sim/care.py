@@ -220,7 +220,8 @@ class CareSystem:
 
     def __init__(self, model):
         self.model = model
-        self.delayed: dict[int, np.ndarray] = {}  # month -> persons whose need comes back
+        # month -> persons whose need comes back, and each one's listed rank (0: none)
+        self.delayed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def _bills(self, kind, persons, level, amount, tb, scope=None, disease=None) -> Bills:
         """A batch of bills of ``kind``; the in-scope part follows the level unless given.
@@ -298,16 +299,23 @@ class CareSystem:
         m.hooks.after_care("outpatient", bills)
         return {"bills": bills, "forgone": forgone}
 
-    def inpatient(self, persons: np.ndarray, month: int) -> dict:
+    def inpatient(self, persons: np.ndarray, month: int,
+                  listed: np.ndarray | None = None) -> dict:
         """Admissions: price, deposit and access, admitted or forgone, level, bill.
 
         Needs delayed from earlier months (a forgone outpatient episode that worsened, a
         forgone admission that recurs) join this month's, at a higher cost. A forgone
-        admission may end in death or recur next month.
+        admission may end in death or recur next month, still for its listed disease.
+        ``listed`` is the list rank of each need's disease (``sim.health.
+        listed_admission_rank``; none listed when not given); the month's ranks are kept in
+        ``model.admission_rank`` for the measures' extension points.
         """
         m = self.model
         ct, P = m.care_tables, m.pop.persons
-        persons, cost_factor = self._with_delayed(persons, month)
+        if listed is None:
+            listed = np.zeros(len(persons), np.int64)
+        persons, cost_factor, listed = self._with_delayed(persons, month, listed)
+        m.admission_rank[persons] = listed
         s = m.streams["care_inpatient"]
         level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum[m.pplace[persons]])
         z = s.keyed_normal(persons, month, 2)
@@ -321,36 +329,58 @@ class CareSystem:
         forgone = persons[~admitted]
         dies = forgone[s.keyed(forgone, month, 4) < ct.forgone_admission_death]
         survivors = forgone[~member(forgone, dies)]  # both sorted, distinct
-        self._delay(survivors, month, ct.forgone_admission_recurs, 6)
+        self._delay(survivors, month, ct.forgone_admission_recurs, 6,
+                    m.admission_rank[survivors])
         bills = bills.subset(admitted)
         m.hooks.after_care("inpatient", bills)
         return {"bills": bills, "forgone": forgone, "deaths": dies,
                 "deposit_forgone": int(blocked.sum())}
 
-    def _delay(self, persons: np.ndarray, month: int, p: float, slot: int) -> None:
-        """Forgone care that comes back: an admission need next month, with chance ``p``."""
+    def _delay(self, persons: np.ndarray, month: int, p: float, slot: int,
+               listed: np.ndarray | None = None) -> None:
+        """Forgone care that comes back: an admission need next month, with chance ``p``.
+
+        ``listed``: the list rank of each one's disease (a worsened outpatient episode has
+        none).
+        """
         if p <= 0 or len(persons) == 0:
             return
-        back = persons[self.model.streams["care_delayed"].keyed(persons, month, slot) < p]
-        if len(back):
-            self.delayed[month + 1] = np.concatenate(
-                [self.delayed.get(month + 1, np.zeros(0, np.int64)), back])
+        back = self.model.streams["care_delayed"].keyed(persons, month, slot) < p
+        if back.any():
+            rank = np.zeros(len(persons), np.int64) if listed is None else listed
+            old = self.delayed.get(month + 1, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+            self.delayed[month + 1] = (np.concatenate([old[0], persons[back]]),
+                                       np.concatenate([old[1], rank[back]]))
 
-    def _with_delayed(self, persons: np.ndarray, month: int) -> tuple[np.ndarray, np.ndarray]:
-        """Admission needs with the delayed ones added, and each one's cost factor.
+    def _with_delayed(self, persons: np.ndarray, month: int, listed: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Admission needs with the delayed ones added, each one's cost factor and rank.
 
-        The delayed come back dearer (``delayed_admission_cost_factor``).
+        The delayed come back dearer (``delayed_admission_cost_factor``). A person both
+        delayed and in need again this month has this month's need's listed rank; one
+        delayed twice keeps the higher rank (a listed disease over none).
         """
         late = self.delayed.pop(month, None)
         if late is None:
-            return persons, np.ones(len(persons))
+            return persons, np.ones(len(persons)), listed
         P = self.model.pop.persons
-        late = unique(late[P.alive[late]])
+        late, late_rank = late
+        keep = P.alive[late]
+        late, late_rank = late[keep], late_rank[keep]
+        order = np.lexsort((-late_rank, late))
+        late, late_rank = late[order], late_rank[order]
+        first = np.ones(len(late), bool)
+        first[1:] = late[1:] != late[:-1]
+        late, late_rank = late[first], late_rank[first]
         allp = unique(np.concatenate([persons, late]))
         factor = np.ones(len(allp))
-        factor[np.searchsorted(allp, late)] = self.model.care_tables.delayed_cost_factor
+        rank = np.zeros(len(allp), np.int64)
+        at_late = np.searchsorted(allp, late)
+        factor[at_late] = self.model.care_tables.delayed_cost_factor
+        rank[at_late] = late_rank
+        rank[np.searchsorted(allp, persons)] = listed
         self.model.month_counts["admissions_delayed"] += self.model._by_group(late)
-        return allp, factor
+        return allp, factor, rank
 
     def chronic(self, ill: np.ndarray) -> list[Bills]:
         """Monthly bills of diagnosed chronic patients.

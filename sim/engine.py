@@ -102,6 +102,9 @@ class Model:
         self.dead_replaced = np.zeros(N_GROUPS)
         self.newly_diagnosed: list[np.ndarray] = []  # persons with a first diagnosis
         self.last_check = np.full(P.n, NEVER, np.int32)  # month of the last health check
+        #: list rank of the disease of each person's admission need this month (0: not a
+        #: listed disease; sim.health.listed_admission_rank), set for the month's needs
+        self.admission_rank = np.zeros(P.n, np.int16)
         self.ledger = Ledger(P.n)
         self.liquidity = Liquidity(H.savings)  # cash set once incomes are known
         self.death_loss = health.DeathLoss(H.n)
@@ -256,7 +259,7 @@ class Model:
             counts[k] += v
         chronic_ill = np.flatnonzero((P.chronic != 0) & P.alive)
         self.chronic_ill = chronic_ill
-        inpatient, outpatient = health.acute_episodes(self, m)
+        inpatient, outpatient, listed = health.acute_episodes(self, m)
         self.month_persons = {"outpatient": outpatient, "inpatient": inpatient}
         sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths)
         major_of = P.major.copy()  # what each major-disease bill is for, courses ending too
@@ -266,7 +269,7 @@ class Model:
             counts[k] += v
 
         op = self.care.outpatient(outpatient, m)
-        ip = self.care.inpatient(inpatient, m)
+        ip = self.care.inpatient(inpatient, m, listed)
         deaths.append(ip["deaths"])
         counts["admissions_forgone_deposit"] += ip["deposit_forgone"]
         t = self.health

@@ -61,6 +61,8 @@ class HealthTables:
     chronic_level: np.ndarray  # (disease,) level index of chronic care
     background_death: np.ndarray  # (band,) yearly probability
     major: dict  # per-disease arrays
+    disease_rr: np.ndarray  # (disease, managed) admission rate ratio of each chronic disease
+    listed: dict  # listed admissions (health.listed_admissions) as arrays
     outpatient_days: float
     inpatient_days: float
 
@@ -96,6 +98,8 @@ class HealthTables:
             chronic_level=np.array([LEVELS.index(c["care_level"]) for c in ch]),
             background_death=1.0 - np.exp(-_band(h["mortality_per_1000"]) / 1000.0),
             major=_major_table(majors),
+            disease_rr=pair("admission_rr_managed", "admission_rr_unmanaged"),
+            listed=_listed_table(h["listed_admissions"]),
             outpatient_days=h["acute"]["outpatient_days_lost"],
             inpatient_days=h["acute"]["inpatient_days_lost"],
         )
@@ -147,6 +151,71 @@ def _major_table(majors: list[dict]) -> dict:
         "screen": np.array([r["screen"] for r in majors]),
         "names": [r["name"] for r in majors],
     }
+
+
+def _listed_table(records: list[dict]) -> dict:
+    """Listed admissions as arrays: each record's slice [lo, hi) of its cause's admissions.
+
+    Records of one cause take consecutive slices in their order; ``cause`` is -1 for
+    'any' (the acute rate every person has), else the chronic disease's index.
+    """
+    cause = np.array([-1 if r["cause"] == "any" else CHRONIC.index(r["cause"])
+                      for r in records], np.int64)
+    share = np.array([r["share"] for r in records], float)
+    lo = np.zeros(len(records))
+    for c in np.unique(cause):
+        at = np.flatnonzero(cause == c)
+        lo[at] = np.concatenate([[0.0], np.cumsum(share[at])[:-1]])
+    return {"rank": np.array([r["list_rank"] for r in records], np.int64), "cause": cause,
+            "lo": lo, "hi": lo + share,
+            "age_min": np.array([r["age_min"] for r in records], np.int64),
+            "age_max": np.array([r["age_max"] for r in records], np.int64)}
+
+
+def listed_admission_rank(model, persons: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """List rank of the disease of each admission need (0: not a listed disease).
+
+    ``u`` is each person's draw that made the need (``acute_episodes``: an admission when
+    ``u`` < the age band's rate times the product of the chronic diseases' rate ratios).
+    The draw's position says what the admission is for, without a draw of its own: below
+    the band's rate it is one of the admissions every person has (cause 'any'); above, it
+    lies in the band that one of the person's chronic diseases adds (the diseases in the
+    order of ``CHRONIC``, each widening the band by its rate ratio). Where within its
+    cause's band the draw lies picks the listed disease whose slice holds it
+    (``health.listed_admissions``), for persons in the record's age range.
+    """
+    t = model.health
+    lt = t.listed
+    out = np.zeros(len(persons), np.int64)
+    if len(persons) == 0 or len(lt["rank"]) == 0:
+        return out
+    P = model.pop.persons
+    base = model.base_inpatient[persons]
+    cause = np.full(len(persons), -2, np.int64)  # -2: none found (rate ratios below 1)
+    frac = np.zeros(len(persons))
+    first = u < base
+    cause[first] = -1
+    frac[first] = u[first] / base[first]
+    lo = base.copy()
+    ill = np.flatnonzero(P.chronic[persons] != 0)
+    for d in range(N_CHRONIC):
+        b = bit(d)
+        has = ill[(P.chronic[persons[ill]] & b) != 0]
+        if len(has) == 0:
+            continue
+        rr = t.disease_rr[d, ((P.managed[persons[has]] & b) != 0).astype(np.int64)]
+        hi = lo[has] * rr
+        inside = (u[has] >= lo[has]) & (u[has] < hi) & (hi > lo[has])
+        at = has[inside]
+        cause[at] = d
+        frac[at] = (u[at] - lo[at]) / (hi[inside] - lo[at])
+        lo[has] = hi
+    age = P.age[persons]
+    for k in range(len(lt["rank"])):
+        hit = ((cause == lt["cause"][k]) & (frac >= lt["lo"][k]) & (frac < lt["hi"][k])
+               & (age >= lt["age_min"][k]) & (age <= lt["age_max"][k]))
+        out[hit] = lt["rank"][k]
+    return out
 
 
 def list_rank(model, persons: np.ndarray, disease: np.ndarray) -> np.ndarray:
@@ -211,11 +280,14 @@ def onsets(model, m: int) -> dict:
             "major_onsets": model._by_group(who)}
 
 
-def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """Persons with an admission need and persons with an outpatient episode this month.
+def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Admission needs, outpatient episodes and each need's listed disease this month.
 
-    Admission need uses the bottom of the person's uniform and outpatient episodes the top,
-    so a change in admission risk (e.g. management) leaves outpatient episodes unchanged.
+    Returns the persons with an admission need, the persons with an outpatient episode,
+    and the list rank of each admission need's disease (0: not listed;
+    ``listed_admission_rank``). Admission need uses the bottom of the person's uniform
+    and outpatient episodes the top, so a change in admission risk (e.g. management)
+    leaves outpatient episodes unchanged.
     """
     P, t = model.pop.persons, model.health
     u = model.streams["acute"].population(m, P.n)
@@ -225,7 +297,7 @@ def acute_episodes(model, m: int) -> tuple[np.ndarray, np.ndarray]:
         P.chronic[ill] | (P.managed[ill] << 4)]
     inpatient = np.flatnonzero(need & P.alive)
     outpatient = np.flatnonzero((u >= model.outpatient_threshold) & P.alive)
-    return inpatient, outpatient
+    return inpatient, outpatient, listed_admission_rank(model, inpatient, u[inpatient])
 
 
 def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:

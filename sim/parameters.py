@@ -436,6 +436,25 @@ MAJOR_DISEASE = Section({
                      doc="The screening that can find it early."),
 })
 
+LISTED_ADMISSION = Section({
+    "name": Str(required=True, doc="Listed disease name."),
+    "list_rank": Num("list position", "The disease's position on the special-treatment "
+                     "list: its admissions are covered when it is at most "
+                     "policies.special_treatment.n_diseases.", low=1, high=100,
+                     integer=True),
+    "cause": Choice(("any", *CHRONIC), doc="Which admissions it is a share of: 'any' the "
+                    "admissions every person has (the acute rate of the age band); a "
+                    "chronic disease the admissions that disease adds (its admission rate "
+                    "ratio above 1), so that nothing is counted twice."),
+    "share": Prob("Share of those admissions, in the age range, that are of this disease "
+                  "(the records of one cause take consecutive slices: their shares sum to "
+                  "at most 1)."),
+    "age_min": Num("years", "Youngest age whose admissions can be of this disease.", low=0,
+                   high=120, integer=True),
+    "age_max": Num("years", "Oldest age whose admissions can be of this disease.", low=0,
+                   high=120, integer=True),
+})
+
 HEALTH = Section({
     "mortality_per_1000": by_age(Rate(unit="deaths per 1,000 person-years"),
                                  "Background mortality."),
@@ -449,6 +468,12 @@ HEALTH = Section({
     "major": Records(MAJOR_DISEASE, doc="Major diseases: those of the special-treatment "
                      "list (list_ranks) and congenital conditions present from birth "
                      "(birth_prevalence), each a course of treatment found early or late."),
+    "listed_admissions": Records(LISTED_ADMISSION, required=False, doc="Diseases of the "
+                                 "special-treatment list that are admissions the model "
+                                 "already has (heart attack and stroke as complications "
+                                 "of hypertension and diabetes, cataract surgery, ...): "
+                                 "no incidence of their own, a share of those "
+                                 "admissions."),
 })
 
 CARE = Section({

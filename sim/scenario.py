@@ -578,6 +578,16 @@ def _check_consistency(params: dict, ctx: Context) -> None:
                                 "names of health.major records, the congenital conditions "
                                 "(birth_prevalence above 0) being " + (
                                     ", ".join(congenital) or "none here"))
+    by_cause: dict[str, float] = {}
+    for rec in params["health"]["listed_admissions"]:
+        key = f"health.listed_admissions.{rec['name']}"
+        if rec["age_max"] < rec["age_min"]:
+            raise ctx.error(f"{key}.age_max", "is below age_min", "an age at or above age_min")
+        by_cause[rec["cause"]] = by_cause.get(rec["cause"], 0.0) + rec["share"]
+        if by_cause[rec["cause"]] > 1 + 1e-9:
+            raise ctx.error(f"{key}.share", f"the shares of the admissions of cause "
+                            f"'{rec['cause']}' add up to {by_cause[rec['cause']]:.6g}",
+                            "shares of one cause that add up to at most 1")
     first_year = (parse_month(cal["start"]) - cal["warmup_months"]) // 12
     for key in ("poverty.line_yuan",):
         table = get_path(params, key)

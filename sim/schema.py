@@ -454,6 +454,10 @@ class Records(Node):
     doc: str = ""
     required: bool = True
 
+    def default(self):
+        """No records when the key is absent and not required."""
+        return []
+
     def validate(self, value, key, ctx):
         """Validate each record; names must be unique."""
         if not isinstance(value, list):

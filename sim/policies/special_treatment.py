@@ -1,21 +1,34 @@
 """Major-disease special treatment (大病专项救治): designated hospitals and clinical pathways.
 
-The diseases covered are those whose position on the list is at most ``n_diseases`` (20
-in 2018 and 30 by 2020 in seed 004, 30 in seed 000, 32 in seed 002). Each major disease
-of ``health.major`` is a group of listed diseases (``list_ranks``), and each case has one
-of them (``sim.health.list_rank``), so a longer list covers more cases of a group.
-A found case in a covered group asks the designated hospitals for a treatment slot:
-capacity is a SimPy ``Resource`` with ``capacity_per_100k`` concurrent courses per 100,000
-population. A patient who gets a slot starts the course at once and holds the slot until
-the course ends (or the patient dies); the others wait in the queue as SimPy processes,
-untreated, so their disease can progress to a late stage or kill them while waiting
-("find one, treat one" fails when capacity is short). Cases not covered are treated in
-the ordinary way, without a capacity limit.
+The diseases covered are those whose position on the list is at most ``n_diseases`` (21
+in October 2018, 25 in 2019 and 30 in 2020 nationally; 20 in 2018 and 30 by 2020 in seed
+004, 30 in seed 000, 32 in seed 002). A disease of the list is either part of a major
+disease of ``health.major`` (a group of listed diseases, ``list_ranks``; each case has one
+of them, ``sim.health.list_rank``) or an admission the model already has
+(``health.listed_admissions``: heart attack and stroke as complications of hypertension
+and diabetes, cataract surgery, ...; ``sim.health.listed_admission_rank``), so each step
+of the list covers more cases. Only the covered groups' cases are covered.
 
-Effect pathway: a course on the clinical pathway costs ``pathway_cost_factor`` of the
-ordinary bill (capped costs at designated hospitals).
+Courses. A covered case that asks for treatment is quoted the programme's price and asks
+the designated hospitals for a slot: capacity is a SimPy ``Resource`` with
+``capacity_per_100k`` concurrent courses per 100,000 population. A patient who gets a slot
+starts the course at once on the clinical pathway and holds the slot until the course
+ends (or the patient dies); the others wait in the queue as SimPy processes, untreated (so
+their disease can progress or kill them while they wait), for at most ``max_wait_months``,
+after which they are treated outside the programme on ordinary terms, as cases of
+diseases not on the list always are. A longer list thus brings more patients into the
+programme's queue and crowds the slots, but never leaves a patient untreated for longer
+than the wait a patient accepts: the programme's capacity adds to ordinary care, it does
+not replace it.
 
-Cost: administration per case admitted (the lower bills are an effect, not a cost).
+Listed admissions (emergencies and short stays) are treated on the pathway's terms
+without a designated slot: capacity is for courses.
+
+Effect pathway: a course or listed admission on the clinical pathway costs
+``pathway_cost_factor`` of the ordinary bill (capped costs at designated hospitals).
+
+Cost: administration per case admitted to a course and per listed admission (the lower
+bills are an effect, not a cost).
 """
 
 from __future__ import annotations
@@ -41,11 +54,15 @@ class SpecialTreatment(Measure):
     PARAMS = Section({
         "enabled": enabled_flag(),
         "n_diseases": Num("diseases", "Diseases on the list (positions 1..n of "
-                          "health.major list_ranks).",
-                          low=0, high=100, integer=True),
+                          "health.major list_ranks and health.listed_admissions "
+                          "list_rank).", low=0, high=100, integer=True),
         "groups": by_group(Bool(), "Groups covered."),
         "capacity_per_100k": Num("concurrent courses per 100,000 population",
                                  "Designated-hospital capacity.", low=0),
+        "max_wait_months": Num("months", "Longest a covered case waits for a designated "
+                               "slot before it is treated outside the programme on "
+                               "ordinary terms (0: no wait).", low=0, high=24,
+                               integer=True),
         "pathway_cost_factor": Num("factor", "Bill on the clinical pathway relative to "
                                    "ordinary treatment.", low=0.1, high=1),
         "admin_yuan_per_case": Yuan(unit="yuan per case admitted"),
@@ -54,11 +71,17 @@ class SpecialTreatment(Measure):
         Indicator("special_admitted", "persons", "Cases starting a course in the programme."),
         Indicator("special_in_programme", "persons", "Cases holding a designated slot.",
                   "last"),
-        Indicator("special_waiting", "persons", "Cases waiting for a slot.", "last",
+        Indicator("special_waiting", "persons", "Cases waiting for a slot at the start of "
+                  "the month (after the slots freed then were given).", "last",
                   by_group=False),
         Indicator("special_wait_months", "months", "Months waited by the cases admitted "
                   "this month (sum; divide by special_admitted)."),
         Indicator("special_died_waiting", "persons", "Cases who died while waiting."),
+        Indicator("special_outside", "persons", "Covered cases that found no slot within "
+                  "max_wait_months and started their course outside the programme, on "
+                  "ordinary terms."),
+        Indicator("special_listed_admissions", "admissions", "Admissions of listed "
+                  "diseases (health.listed_admissions) on the programme's terms."),
         cost("special_treatment", "special-treatment administration"),
     )
 
@@ -67,6 +90,7 @@ class SpecialTreatment(Measure):
         n = model.pop.persons.n
         self.in_programme = np.zeros(n, bool)
         self.waiting: dict[int, tuple[simpy.Resource, object, float]] = {}
+        self.referred: set[int] = set()  # waited max_wait_months: treated outside
         self.hospital: simpy.Resource | None = None
 
     def compile(self) -> None:
@@ -81,44 +105,109 @@ class SpecialTreatment(Measure):
         return [self.every_month(self._month, when_off=True)]
 
     def _month(self, m: int) -> None:
-        """Drop waiting requests of patients who died or no longer need a slot."""
+        """Drop waiting requests of patients who died, no longer need a slot, or waited.
+
+        A patient who has waited ``max_wait_months`` (the slots freed at the start of
+        this month went to the queue first) leaves the queue and will be treated outside
+        the programme when it next asks for treatment.
+        """
         P = self.model.pop.persons
+        patience = self.p["max_wait_months"]
+        self.count("special_waiting", float(len(self.waiting)))
         for person in list(self.waiting):
-            if not P.alive[person] or P.major[person] == NO_MAJOR:
-                _, req, _ = self.waiting.pop(person)
+            _, req, since = self.waiting[person]
+            gone = not P.alive[person] or P.major[person] == NO_MAJOR
+            if gone or m - int(since) >= patience:
+                del self.waiting[person]
                 req.cancel()
                 if not P.alive[person]:
                     self.count("special_died_waiting", self.by_group(np.array([person])))
-        self.count("special_waiting", float(len(self.waiting)))
+                elif not gone:
+                    self.referred.add(person)
+        for person in list(self.referred):
+            if not P.alive[person] or P.major[person] == NO_MAJOR or P.major_months[
+                    person] >= 0:
+                self.referred.discard(person)
         self.count("special_in_programme", self.by_group(np.flatnonzero(self.in_programme)))
+
+    def _covered(self, persons: np.ndarray, disease: np.ndarray) -> np.ndarray:
+        """Cases of covered groups whose own disease is on the list now."""
+        return self.covered_group[self.model.pgroup[persons]] & (
+            list_rank(self.model, persons, disease) <= self.p["n_diseases"])
+
+    def _listed(self, persons: np.ndarray) -> np.ndarray:
+        """Admissions this month of covered groups for a disease on the list now."""
+        rank = self.model.admission_rank[persons]
+        return self.covered_group[self.model.pgroup[persons]] & (rank > 0) & (
+            rank <= self.p["n_diseases"])
 
     # ---- hooks ------------------------------------------------------------------------
     def start_major(self, persons: np.ndarray, disease: np.ndarray, m: int) -> np.ndarray:
-        """Persons who start treatment now; covered cases may have to wait for a slot."""
+        """Persons who start treatment now, in the programme or outside it.
+
+        Cases not covered start on ordinary terms. A covered case takes a free slot, or
+        waits for one (``max_wait_months``), or, having waited that long, starts outside
+        the programme on ordinary terms.
+        """
         if not self.on or len(persons) == 0:
             return persons
-        g = self.model.pgroup[persons]
-        covered = self.covered_group[g] & (
-            list_rank(self.model, persons, disease) <= self.p["n_diseases"])
+        covered = self._covered(persons, disease)
         started = [persons[~covered]]
+        outside = []
+        patience = self.p["max_wait_months"]
         for person in persons[covered]:
             person = int(person)
             if person in self.waiting:
+                continue
+            if person in self.referred:
+                self.referred.discard(person)
+                outside.append(person)
                 continue
             req = self.hospital.request()
             if req.triggered:
                 started.append(np.array([person]))
                 self._start(person, req, 0.0, m)
+            elif patience == 0:
+                req.cancel()
+                outside.append(person)
             else:
                 self.waiting[person] = (self.hospital, req, self.model.env.now)
                 self.model.env.process(self._wait(person, req))
+        if outside:
+            outside = np.array(outside, np.int64)
+            started.append(outside)
+            self.count("special_outside", self.by_group(outside))
         return np.concatenate(started)
 
     def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
-        """Course bills of patients in the programme follow the clinical pathway."""
-        if kind != "major" or not self.on or len(persons) == 0:
+        """The clinical pathway's price for courses in the programme and listed admissions.
+
+        A covered case asking to start a course (not yet treated) is quoted the
+        programme's price: it decides to seek care knowing its disease is on the list.
+        """
+        if not self.on or len(persons) == 0 or kind not in ("major", "inpatient"):
             return 1.0
-        return np.where(self.in_programme[persons], self.p["pathway_cost_factor"], 1.0)
+        if kind == "inpatient":
+            on_path = self._listed(persons)
+        else:
+            P = self.model.pop.persons
+            on_path = self.in_programme[persons].copy()
+            asking = np.flatnonzero(~on_path & (P.major_months[persons] < 0)
+                                    & (P.major[persons] != NO_MAJOR))
+            if len(asking):
+                who = persons[asking]
+                on_path[asking] = self._covered(who, P.major[who].astype(np.int64))
+        return np.where(on_path, self.p["pathway_cost_factor"], 1.0)
+
+    def after_care(self, kind: str, bills) -> None:
+        """Count the listed admissions treated on the programme's terms, and their cost."""
+        if kind != "inpatient" or not self.on or len(bills) == 0:
+            return
+        listed = bills.person[self._listed(bills.person)]
+        if len(listed):
+            n = self.by_group(listed)
+            self.count("special_listed_admissions", n)
+            self.count("special_treatment_cost_yuan", n * self.p["admin_yuan_per_case"])
 
     # ---- SimPy processes ----------------------------------------------------------------
     def _start(self, person: int, req, waited: float, m: int) -> None:
@@ -136,7 +225,8 @@ class SpecialTreatment(Measure):
         _, _, since = self.waiting.pop(person, (None, None, None))
         model = self.model
         P = model.pop.persons
-        if since is None or not P.alive[person] or P.major[person] == NO_MAJOR:
+        if (since is None or not P.alive[person] or P.major[person] == NO_MAJOR
+                or P.major_months[person] >= 0):  # gone, or treated meanwhile elsewhere
             self.hospital.release(req)
             return
         P.major_months[person] = 0
