@@ -20,11 +20,13 @@ splits a generation into three steps so that only the middle one runs in paralle
    proposals.
 
 Batches have sizes fixed by the population size and the acceptance so far (never by the
-number of workers): the first is ``n`` proposals, each later one the expected number still
-needed at the acceptance rate seen so far (doubling while nothing is accepted), at least
-``n / 20``. So one process, two processes and a Dask cluster evaluate the same proposals
-and return the same population bit for bit. The cost: the proposals of the last batch past
-the ``n``-th acceptance are simulated and dropped (they are counted in the generation's
+number of workers): the first is ``n`` proposals, each later one 80% of the number still
+expected to be needed at the acceptance rate seen so far (doubling while nothing is
+accepted), at least ``n / 20``: a little short rather than over, because the proposals
+past the ``n``-th acceptance are wasted while one more small batch costs only a short
+wait. So one process, two processes and a Dask cluster evaluate the same proposals and
+return the same population bit for bit. The cost: the proposals of the last batch past the
+``n``-th acceptance are simulated and dropped (they are counted in the generation's
 simulations, as pyabc's parallel samplers count theirs), and workers wait at the end of
 each batch for its last simulation.
 
@@ -47,6 +49,8 @@ from pyabc.population import Particle
 #: The smallest batch after the first, as a share of the population size (so that a
 #: generation close to done does not go one simulation at a time).
 MIN_BATCH_SHARE = 0.05
+#: A later batch is this share of the proposals still expected to be needed.
+BATCH_SHARE_OF_NEED = 0.8
 
 
 def proposal_seeds(seed: int, t: int, i: int) -> tuple[int, int]:
@@ -67,7 +71,7 @@ def batch_size(n: int, accepted: int, evaluated: int) -> int:
     floor = max(1, math.ceil(MIN_BATCH_SHARE * n))
     if accepted == 0:
         return max(evaluated, floor)  # doubles the evaluated proposals
-    return max(math.ceil((n - accepted) * evaluated / accepted), floor)
+    return max(math.ceil(BATCH_SHARE_OF_NEED * (n - accepted) * evaluated / accepted), floor)
 
 
 class _Replay(pyabc.Model):

@@ -80,7 +80,8 @@ from scipy import stats
 from models import abc_sampler
 from models.abc_sampler import OrderedSampler
 from models.targets import Targets, load_targets
-from sim.runner import local_executor, run_one, source_digest
+from sim.engine import Model
+from sim.runner import check_run_args, local_executor, run_one, source_digest
 from sim.scenario import Scenario, schema
 from sim.schema import ScenarioError
 
@@ -200,9 +201,11 @@ def _fit_seed(seed: int, generation: int) -> int:
 class _Simulator:
     """A task ``(parameters, seed)`` → the simulated targets (picklable, for process pools).
 
-    ``parameters`` maps pyabc names to values. The run is cut after the last month a
-    target needs (:meth:`models.targets.Targets.months_needed`): the same values at the
-    targets as the whole run, for fewer months.
+    ``parameters`` maps pyabc names to values. Only what the targets need is computed:
+    the run is cut after the last month a target needs
+    (:meth:`models.targets.Targets.months_needed`), and when every target is monthly only
+    the monthly frame is built (``Results.from_run``'s ``monthly_only``). The values at the
+    targets are those of the whole run with every frame (tested).
     """
 
     def __init__(self, scenario: Scenario, targets: Targets, priors: list[Prior],
@@ -211,6 +214,7 @@ class _Simulator:
         months = targets.months_needed(scenario)
         self.scenario = (scenario.truncate(months) if months < scenario.timeline.n_reported
                          else scenario)
+        self.monthly_only = all(t.frame == "monthly" for t in targets)
 
     def overrides(self, par) -> dict:
         """The draw as scenario overrides (dotted key → value)."""
@@ -219,7 +223,9 @@ class _Simulator:
     def __call__(self, task: tuple[dict, int]) -> dict:
         par, seed = task
         scn = self.scenario.with_overrides(self.overrides(par), name=self.scenario.name)
-        res = run_one(scn, seed, self.households)
+        check_run_args(scn, 1, seed, self.households)
+        res = Model(scn, seed=seed, households=self.households).run(
+            monthly_only=self.monthly_only)
         return {"y": self.targets.simulate(res), "seed": seed}
 
 

@@ -458,10 +458,10 @@ class Recorder:
                                  minlength=len(GROUPS)),
         }
 
-    def results(self, model, elapsed: float) -> Results:
-        """Assemble the frames of this run."""
+    def results(self, model, elapsed: float, monthly_only: bool = False) -> Results:
+        """Assemble the frames of this run (only the monthly one with ``monthly_only``)."""
         self.finish(model)
-        return Results.from_run(self, model, elapsed)
+        return Results.from_run(self, model, elapsed, monthly_only)
 
 
 def health_state_codes(model) -> np.ndarray:
@@ -498,8 +498,14 @@ class Results:
 
     # ---- construction ------------------------------------------------------------------
     @classmethod
-    def from_run(cls, rec: Recorder, model, elapsed: float) -> Results:
-        """Frames of one run."""
+    def from_run(cls, rec: Recorder, model, elapsed: float,
+                 monthly_only: bool = False) -> Results:
+        """Frames of one run.
+
+        ``monthly_only`` leaves the annual, summary and events frames empty: for callers
+        that read monthly values only (a calibration's simulations), which then skip the
+        yearly aggregation and the summary, most of the time spent here.
+        """
         tl = rec.timeline
         names = [i.name for i in rec.indicators]
         months = [month_label(tl.start + r) for r in range(tl.n_reported)]
@@ -518,7 +524,6 @@ class Results:
         values = pd.DataFrame(cube.reshape(n_m * n_g, len(names)), columns=names)
         monthly = pd.concat([index, values], axis=1)
 
-        annual = _annual_frame(rec, cube, np.array([int(mo[:4]) for mo in months]))
         n_hh = model.pop.households.n
         meta = {
             "scenario": model.scenario.name, "seed": model.seed, "households": n_hh,
@@ -529,6 +534,9 @@ class Results:
             "household_months_per_s": n_hh * tl.n_months / max(elapsed, 1e-9),
             "reps": 1,
         }
+        if monthly_only:
+            return cls(monthly, pd.DataFrame(), pd.DataFrame(), meta)
+        annual = _annual_frame(rec, cube, np.array([int(mo[:4]) for mo in months]))
         window = {k: v.sum() for k, v in rec.window.items()}
         summary = summarise(annual, monthly, window, meta,
                             [ind for ind in rec.indicators

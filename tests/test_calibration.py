@@ -392,7 +392,7 @@ def test_proposal_seeds_and_batches_depend_on_counts_only():
     seeds = {proposal_seeds(3, t, i) for t in (-1, 0, 1) for i in range(50)}
     assert len(seeds) == 150  # distinct for every generation and proposal
     assert batch_size(100, 0, 0) == 100  # the first batch: the population size
-    assert batch_size(100, 30, 100) == 234  # 70 more at the acceptance seen so far (30%)
+    assert batch_size(100, 30, 100) == 187  # 80% of the 233 needed for 70 more at 30%
     assert batch_size(100, 0, 100) == 100  # nothing accepted yet: double
     assert batch_size(100, 99, 300) == 5  # at least 5% of the population
 
