@@ -99,8 +99,9 @@ def run_case(name: str, args, folder: Path) -> tuple[int, int]:
                  "inside_95"]].to_string(index=False))
     inside = int(table["inside_95"].sum())
     print(f"{name}: held-out coverage {inside} of {len(table)}; "
-          f"{res.meta['n_simulations']:,} fit simulations + {args.predictive} held-out "
-          f"predictive of {args.households:,} households, workers {args.workers}: "
+          f"{res.meta['n_simulations']:,} simulations (the fit's, its predictive "
+          f"included) + {args.predictive} held-out predictive of {args.households:,} "
+          f"households, workers {args.workers}: "
           f"{wall:.0f} s")
     return inside, len(table)
 

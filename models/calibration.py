@@ -54,8 +54,9 @@ The pyabc history is an SQLite file (``db``). Because every generation starts by
 the history (``ABCSMC.load``) and re-seeding, a fit interrupted after generation ``k``
 and started again with the same settings continues with generation ``k + 1`` exactly as an
 uninterrupted fit would have. A fingerprint of the settings (scenario, targets, priors,
-households, population size, seed, noise, model source) is kept beside the database; a
-changed setting starts afresh (the old history is moved to ``<db>.previous``).
+households, population size, seed, noise, the source of the model and of the fit) is kept
+beside the database; a changed setting starts afresh (the old history is moved to
+``<db>.previous``).
 """
 
 from __future__ import annotations
@@ -256,28 +257,29 @@ def _predict_task(args):
 
 
 def _map(fn, tasks: list, executor: Executor | None, workers: int | None) -> list:
-    """Run tasks and return their results in task order.
-
-    Serially, in the runner's local process pool (``workers`` > 1) or on a given executor.
-    """
-    if executor is not None:
-        return list(executor.map(fn, tasks))
-    if (workers or 1) <= 1:
-        return [fn(t) for t in tasks]
-    with local_executor(min(workers, len(tasks) or 1)) as pool:
-        return list(pool.map(fn, tasks))
+    """Run tasks and return their results in task order (see :func:`_ordered_map`)."""
+    with _ordered_map(executor, min(workers or 1, len(tasks) or 1)) as map_:
+        return list(map_(fn, tasks))
 
 
 @contextlib.contextmanager
 def _ordered_map(executor: Executor | None, workers: int | None):
-    """An ordered ``map`` for a whole fit: the executor's, a local pool's, or the built-in."""
+    """An ordered ``map``: an executor's, the runner's local pool's, or the built-in one.
+
+    The local pool (``workers`` > 1) lives as long as the ``with`` block: a whole fit.
+    """
     if executor is not None:
         yield executor.map
     elif (workers or 1) <= 1:
         yield map
     else:
-        with local_executor(workers) as pool:
+        pool = local_executor(workers)
+        finished = False
+        try:
             yield pool.map
+            finished = True
+        finally:  # interrupted: drop the batch's pending simulations, do not wait for them
+            pool.shutdown(wait=finished, cancel_futures=True)
 
 
 # ---- the fit ----------------------------------------------------------------------------
