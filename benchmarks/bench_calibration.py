@@ -11,11 +11,22 @@ the four registry counts of seed 002: the fit issue #7 times), or the file given
 its parameters (seed 12345): two stocks and one flow that exist in every scenario, at the
 last reported month and year. The figures are printed, never asserted (tests never time
 anything).
+
+``--profile`` runs the fit in this process under cProfile and prints where its time goes:
+the simulations (scenario overrides, population and set-up, the monthly steps, the result
+frames, the targets' values) against pyabc's part (its SQLite history, the sampler's
+proposals and acceptance, the rest of ABC-SMC), and what a process pool adds per task (the
+pickled task's size and the time to pickle it). cProfile slows Python code down unevenly:
+read the shares, not the seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import os
+import pickle
+import pstats
 import tempfile
 import time
 import warnings
@@ -47,7 +58,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--targets", type=Path, default=None,
                     help="observed targets (default: scenarios/targets/<scenario>.csv)")
+    ap.add_argument("--profile", action="store_true",
+                    help="profile the fit in this process (needs --workers 1)")
     args = ap.parse_args()
+    if args.profile and args.workers != 1:
+        ap.error("--profile runs the fit in this process: use --workers 1")
 
     scn = load_scenario(args.scenario)
     if not (scn.params.get("calibration") or {}).get("parameters"):
@@ -63,13 +78,22 @@ def main() -> None:
         cal = Calibration(scn, path, households=args.households,
                           population_size=args.populations, generations=args.generations,
                           seed=args.seed, workers=args.workers, predictive=args.predictive)
+        load_before = os.getloadavg()[0]
         start = time.perf_counter()
+        profiler = cProfile.Profile() if args.profile else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            if profiler is not None:
+                profiler.enable()
             fit = cal.fit()
+            if profiler is not None:
+                profiler.disable()
         wall = time.perf_counter() - start
     n = fit.meta["n_simulations"]
     months = tl.n_months
+    fit_months = tl.warmup + cal.targets.months_needed(scn)
+    hh_months = args.households * (fit.meta["fit_simulations"] * fit_months
+                                   + fit.meta["predictive_simulations"] * months)
     print(f"scenario {scn.name}: {len(cal.priors)} parameter(s), {len(cal.targets)} "
           f"target(s) ({what})")
     print(f"simulations: {n:,} ({fit.meta['fit_simulations']:,} ABC-SMC incl. the prior's "
@@ -77,10 +101,54 @@ def main() -> None:
     print(f"size of each: {args.households:,} households x {months} months "
           f"({tl.warmup} warm-up) = {args.households * months / 1e6:.2f} M household-months")
     print(f"wall time: {wall:.1f} s ({wall / n * 1000:.0f} ms per simulation, "
-          f"{n * args.households * months / wall / 1e6:.2f} M household-months/s), "
-          f"workers {args.workers}")
+          f"{hh_months / wall / 1e6:.2f} M household-months/s), "
+          f"workers {args.workers}; machine load (1-minute average) {load_before:.1f} at the "
+          f"start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores")
+    print(f"fit simulations stop after {fit_months} of the {months} months (the last month "
+          f"a target needs); the {fit.meta['predictive_simulations']} predictive ones run "
+          f"them all")
     print(f"final epsilon {fit.diagnostics()['epsilon'].iloc[-1]:.3g}, ESS {fit.ess:.0f}")
     print(fit.fit_table().to_string(index=False))
+    if profiler is not None:
+        print_profile(pstats.Stats(profiler), cal)
+
+
+def print_profile(stats: pstats.Stats, cal: Calibration) -> None:
+    """Where a profiled fit's time went (shares of the profiled total)."""
+    def cumulative(file_part: str, name: str) -> float:
+        return sum(v[3] for (f, _, n), v in stats.stats.items()
+                   if file_part in f and n == name)
+
+    def own(*file_parts: str) -> float:
+        return sum(v[2] for (f, _, _), v in stats.stats.items()
+                   if any(part in f for part in file_parts))
+
+    total = stats.total_tt
+    sims = (cumulative("models/calibration.py", "__call__")
+            + cumulative("models/calibration.py", "_predict_task"))
+    sampler = cumulative("models/abc_sampler.py", "sample_until_n_accepted")
+    in_sampler = cumulative("models/calibration.py", "__call__")
+    rows = [("simulations (fit and predictive)", sims),
+            ("  scenario overrides", cumulative("sim/scenario.py", "with_overrides")),
+            ("  population and set-up (Model.__init__)", cumulative("sim/engine.py",
+                                                                    "__init__")),
+            ("  monthly steps (SimPy run)", cumulative("simpy/core.py", "run")),
+            ("  result frames (Results.from_run)", cumulative("sim/results.py", "from_run")),
+            ("  targets' values", cumulative("models/targets.py", "simulate")),
+            ("outside the simulations", total - sims),
+            ("  pyabc's SQLite history (own time in storage, SQLAlchemy, sqlite3)",
+             own("pyabc/storage", "sqlalchemy", "sqlite3")),
+            ("  sampler: proposals, acceptance, weights", sampler - in_sampler)]
+    print(f"\nprofile of the fit ({total:.1f} s under cProfile):")
+    for label, seconds in rows:
+        print(f"{label:<70} {seconds:8.1f} s {seconds / total:6.1%}")
+    task = ({p.name: float(p.frozen().mean()) for p in cal.priors}, 1)
+    simulator = cal._simulator()
+    start = time.perf_counter()
+    for _ in range(20):
+        size = len(pickle.dumps((simulator, task)))
+    print(f"a process pool's task (simulator and draw) pickles to {size / 1024:.0f} KiB in "
+          f"{(time.perf_counter() - start) / 20 * 1000:.1f} ms")
 
 
 def simulated_targets(scn, households: int) -> str:

@@ -54,6 +54,8 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=1500)
     ap.add_argument("--populations", type=int, default=60)
     ap.add_argument("--generations", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=1,
+                    help="processes per fit (the same intervals with any number)")
     args = ap.parse_args()
 
     base = load_scenario().truncate(12).with_overrides({"calibration.parameters": PRIORS},
@@ -72,7 +74,7 @@ def main() -> None:
                 cal = Calibration(base, path, households=args.households,
                                   population_size=args.populations,
                                   generations=args.generations, seed=100 * i + d,
-                                  predictive=20)
+                                  predictive=20, workers=args.workers)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     res = cal.fit()
@@ -93,7 +95,7 @@ def main() -> None:
     print(f"unmeasured cost flagged as not identified in {flagged} of {fits} fits; "
           f"care.inpatient_seek identified in {identified} of {fits}")
     print(f"{fits} fits of {args.populations} particles x {args.generations} generations, "
-          f"{args.households} households: {wall:.0f} s")
+          f"{args.households} households, workers {args.workers}: {wall:.0f} s")
 
 
 if __name__ == "__main__":

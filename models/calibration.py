@@ -21,25 +21,32 @@ weighted sample of the approximate posterior; intervals of it are *credible inte
 
 Randomness and reproducibility
 ------------------------------
-**Each simulation gets its own seed** (``noise="fresh"``, the default), drawn from the
-fit's random stream. The simulator is then a stochastic model, as it is, and ABC accepts a
-parameter with the probability that *a* realisation of the model lies within epsilon of the
-observations: the posterior carries the model's stochastic variation. The alternative,
-``noise="common"``, runs every simulation with the fit's seed (common random numbers), so
-the simulator is a deterministic, smoother function of the parameters and ABC converges in
-fewer simulations; but its posterior is conditional on *one* stochastic realisation: if
-that realisation happens to lie off the middle, every interval is shifted with it and is
-too narrow, because the realisation's own noise counts as information. A small simulated
-population makes this worse (2,000 households standing for 2 million carry about 30 times
-the area's relative noise). Fresh seeds err on the wide side, common seeds on the narrow
-and biased side; we take the honest default and keep ``common`` for quick exploration.
+**Each simulation gets its own seed** (``noise="fresh"``, the default), derived from the
+fit's seed, the generation and the proposal's index. The simulator is then a stochastic
+model, as it is, and ABC accepts a parameter with the probability that *a* realisation of
+the model lies within epsilon of the observations: the posterior carries the model's
+stochastic variation. The alternative, ``noise="common"``, runs every simulation with the
+fit's seed (common random numbers), so the simulator is a deterministic, smoother function
+of the parameters and ABC converges in fewer simulations; but its posterior is conditional
+on *one* stochastic realisation: if that realisation happens to lie off the middle, every
+interval is shifted with it and is too narrow, because the realisation's own noise counts
+as information. A small simulated population makes this worse (2,000 households standing
+for 2 million carry about 30 times the area's relative noise). Fresh seeds err on the wide
+side, common seeds on the narrow and biased side; we take the honest default and keep
+``common`` for quick exploration.
 
-The same fit seed gives the same posterior: the fit runs one pyabc generation at a time,
-seeding numpy's global generator (which pyabc draws from) with (seed, generation) before
-each, with pyabc's single-core sampler. The multicore and ``concurrent.futures`` samplers
-(``workers`` > 1, ``executor``) evaluate particles in whatever order they finish and
-reseed their workers, so their posteriors are statistically equivalent but not bit-for-bit
-reproducible.
+The same fit seed gives the same posterior, with any number of workers: proposals are
+drawn in this process, each from a generator seeded with (fit seed, generation, proposal
+index), and simulated in fixed batches through an executor's ordered ``map``: the built-in
+one (``workers`` 1), the runner's local process pool (``workers`` > 1) or any
+``concurrent.futures`` executor (``executor``, e.g. a Dask client's); the first
+``population_size`` accepted proposals, in proposal order, are the population (see
+:mod:`models.abc_sampler`). Each simulation's seed is a function of the same three numbers,
+never of which worker ran it or when it finished.
+
+Each simulation runs only up to the last month a target needs
+(:meth:`models.targets.Targets.months_needed`); the posterior predictive runs the whole
+scenario, for the trajectories of the figures.
 
 Resuming
 --------
@@ -47,20 +54,23 @@ The pyabc history is an SQLite file (``db``). Because every generation starts by
 the history (``ABCSMC.load``) and re-seeding, a fit interrupted after generation ``k``
 and started again with the same settings continues with generation ``k + 1`` exactly as an
 uninterrupted fit would have. A fingerprint of the settings (scenario, targets, priors,
-households, population size, seed, noise, model source) is kept beside the database; a
-changed setting starts afresh (the old history is moved to ``<db>.previous``).
+households, population size, seed, noise, the source of the model and of the fit) is kept
+beside the database; a changed setting starts afresh (the old history is moved to
+``<db>.previous``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import math
 import os
+import sys
 import time
 import warnings
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,8 +78,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from models import abc_sampler
+from models.abc_sampler import OrderedSampler
 from models.targets import Targets, load_targets
-from sim.runner import run_one, source_digest
+from sim.engine import Model
+from sim.runner import check_run_args, local_executor, run_one, source_digest
 from sim.scenario import Scenario, schema
 from sim.schema import ScenarioError
 
@@ -187,25 +200,40 @@ def _fit_seed(seed: int, generation: int) -> int:
 
 
 class _Simulator:
-    """A parameter draw → the simulated targets (picklable, for process pools)."""
+    """A task ``(parameters, seed)`` → the simulated targets (picklable, for process pools).
+
+    ``parameters`` maps pyabc names to values. Only what the targets need is computed:
+    the run is cut after the last month a target needs
+    (:meth:`models.targets.Targets.months_needed`), and when every target is monthly only
+    the monthly frame is built (``Results.from_run``'s ``monthly_only``). The values at the
+    targets are those of the whole run with every frame (tested).
+    """
 
     def __init__(self, scenario: Scenario, targets: Targets, priors: list[Prior],
-                 households: int | None, noise: str, seed: int):
-        self.scenario, self.targets, self.priors = scenario, targets, priors
-        self.households, self.noise, self.seed = households, noise, seed
+                 households: int | None):
+        self.targets, self.priors, self.households = targets, priors, households
+        months = targets.months_needed(scenario)
+        self.scenario = (scenario.truncate(months) if months < scenario.timeline.n_reported
+                         else scenario)
+        self.monthly_only = all(t.frame == "monthly" for t in targets)
 
     def overrides(self, par) -> dict:
         """The draw as scenario overrides (dotted key → value)."""
         return {p.key: float(par[p.name]) for p in self.priors}
 
-    def __call__(self, par) -> dict:
-        # pyabc draws from numpy's global generator; so does this seed (reproducible with
-        # the single-core sampler, see the module docstring)
-        seed = self.seed if self.noise == "common" else int(
-            np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+    def __call__(self, task: tuple[dict, int]) -> dict:
+        par, seed = task
         scn = self.scenario.with_overrides(self.overrides(par), name=self.scenario.name)
-        res = run_one(scn, seed, self.households)
+        check_run_args(scn, 1, seed, self.households)
+        res = Model(scn, seed=seed, households=self.households).run(
+            monthly_only=self.monthly_only)
         return {"y": self.targets.simulate(res), "seed": seed}
+
+
+def _evaluated_by_the_sampler(par):
+    """ABCSMC's model slot: the fit's :class:`OrderedSampler` simulates, never pyabc."""
+    raise RuntimeError("calibration simulations run through models.abc_sampler."
+                       "OrderedSampler; pyabc must not call the model itself")
 
 
 class _Distance:
@@ -229,13 +257,29 @@ def _predict_task(args):
 
 
 def _map(fn, tasks: list, executor: Executor | None, workers: int | None) -> list:
-    """Run tasks in order, serially, in a local process pool, or on a given executor."""
-    if executor is None and (workers or 1) <= 1:
-        return [fn(t) for t in tasks]
+    """Run tasks and return their results in task order (see :func:`_ordered_map`)."""
+    with _ordered_map(executor, min(workers or 1, len(tasks) or 1)) as map_:
+        return list(map_(fn, tasks))
+
+
+@contextlib.contextmanager
+def _ordered_map(executor: Executor | None, workers: int | None):
+    """An ordered ``map``: an executor's, the runner's local pool's, or the built-in one.
+
+    The local pool (``workers`` > 1) lives as long as the ``with`` block: a whole fit.
+    """
     if executor is not None:
-        return [f.result() for f in [executor.submit(fn, t) for t in tasks]]
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks) or 1)) as pool:
-        return list(pool.map(fn, tasks))
+        yield executor.map
+    elif (workers or 1) <= 1:
+        yield map
+    else:
+        pool = local_executor(workers)
+        finished = False
+        try:
+            yield pool.map
+            finished = True
+        finally:  # interrupted: drop the batch's pending simulations, do not wait for them
+            pool.shutdown(wait=finished, cancel_futures=True)
 
 
 # ---- the fit ----------------------------------------------------------------------------
@@ -246,9 +290,10 @@ class Calibration:
     ``population_size`` the particles per generation; ``generations`` the number of SMC
     generations after the prior's; ``seed`` the fit's seed; ``noise`` "fresh" (default) or
     "common" (see the module docstring); ``db`` the SQLite file that makes the fit resumable
-    (a temporary one by default); ``workers`` or ``executor`` evaluate particles in
-    parallel (not bit-reproducible); ``predictive`` the number of posterior draws simulated
-    for the posterior predictive.
+    (a temporary one by default); ``workers`` (the runner's local processes) or
+    ``executor`` (any ``concurrent.futures`` executor) evaluate particles in parallel, with
+    the same posterior as one process; ``predictive`` the number of posterior draws
+    simulated for the posterior predictive.
     """
 
     def __init__(self, scenario: Scenario, targets: Targets | str | Path, *,
@@ -284,31 +329,23 @@ class Calibration:
         for part in (self.scenario.to_json(), self.targets.to_frame().to_json(),
                      repr([(p.key, p.dist, sorted(p.args.items())) for p in self.priors]),
                      repr((self.households, self.population_size, self.seed, self.noise)),
-                     source_digest()):
+                     source_digest(), *(Path(m.__file__).read_text() for m in
+                                        (abc_sampler, sys.modules[__name__]))):
             h.update(part.encode())
         return h.hexdigest()[:16]
 
     def _simulator(self) -> _Simulator:
-        return _Simulator(self.scenario, self.targets, self.priors, self.households,
-                          self.noise, self.seed)
+        return _Simulator(self.scenario, self.targets, self.priors, self.households)
 
-    def _sampler(self):
-        import pyabc
-
-        if self.executor is not None:
-            return pyabc.sampler.ConcurrentFutureSampler(self.executor)
-        if (self.workers or 1) > 1:
-            return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=self.workers)
-        return pyabc.sampler.SingleCoreSampler()
-
-    def _abc(self):
+    def _abc(self, map_):
         import pyabc
 
         prior = pyabc.Distribution(**{p.name: p.rv() for p in self.priors})
-        return pyabc.ABCSMC(self._simulator(), prior, _Distance(self.targets.scales),
+        sampler = OrderedSampler(self._simulator(), self.seed, map_,
+                                 common_seed=self.seed if self.noise == "common" else None)
+        return pyabc.ABCSMC(_evaluated_by_the_sampler, prior, _Distance(self.targets.scales),
                             population_size=self.population_size,
-                            eps=pyabc.QuantileEpsilon(alpha=0.5),
-                            sampler=self._sampler())
+                            eps=pyabc.QuantileEpsilon(alpha=0.5), sampler=sampler)
 
     def done_generations(self) -> int:
         """Generations already in the database for these settings (0 if none or stale)."""
@@ -352,28 +389,30 @@ class Calibration:
                                     "targets": self.targets.path}, indent=1))
         url = f"sqlite:///{self.db}"
         last = self.generations if stop_after is None else min(stop_after, self.generations)
-        for t in range(done, last):
-            np.random.seed(_fit_seed(self.seed, t))  # noqa: NPY002 (pyabc's generator)
-            abc = self._abc()
-            if t == 0:
-                abc.new(url, {"y": self.targets.observed})
-            else:
-                abc.load(url, 1)
-            abc.run(max_nr_populations=1, min_acceptance_rate=self.min_acceptance_rate)
-            if progress:
-                h = pyabc.History(url, _id=1)
-                pops = h.get_all_populations()
-                row = pops[pops["t"] == t].iloc[0]
-                print(f"generation {t}: epsilon {row['epsilon']:.3g}, {row['samples']} "
-                      f"simulations", flush=True)
-        result = self._result(pyabc.History(url, _id=1), time.perf_counter() - started)
+        with _ordered_map(self.executor, self.workers) as map_:
+            for t in range(done, last):
+                np.random.seed(_fit_seed(self.seed, t))  # noqa: NPY002 (pyabc's generator)
+                abc = self._abc(map_)
+                if t == 0:
+                    abc.new(url, {"y": self.targets.observed})
+                else:
+                    abc.load(url, 1)
+                abc.run(max_nr_populations=1, min_acceptance_rate=self.min_acceptance_rate)
+                if progress:
+                    h = pyabc.History(url, _id=1)
+                    pops = h.get_all_populations()
+                    row = pops[pops["t"] == t].iloc[0]
+                    print(f"generation {t}: epsilon {row['epsilon']:.3g}, {row['samples']} "
+                          f"simulations", flush=True)
+            result = self._result(pyabc.History(url, _id=1), map_)
+        result.meta["runtime_s"] = time.perf_counter() - started
         if tmp is not None:
             tmp.cleanup()
             self.db = None
             result.meta["db"] = None
         return result
 
-    def _result(self, hist, elapsed: float) -> CalibrationResult:
+    def _result(self, hist, map_) -> CalibrationResult:
         pops = hist.get_all_populations()
         gens = []
         for _, row in pops[pops["t"] >= 0].iterrows():
@@ -402,7 +441,7 @@ class Calibration:
         tasks = [(self.scenario, self.targets, self.households,
                   {k: float(post[k].iloc[i]) for k in posterior.keys}, int(s))
                  for i, s in zip(idx, seeds, strict=True)]
-        out = _map(_predict_task, tasks, self.executor, self.workers)
+        out = list(map_(_predict_task, tasks))
         labels = self.targets.labels
         predictive = pd.DataFrame([y for y, _ in out], columns=labels)
         trajectories = {lab: pd.DataFrame([tr[lab] for _, tr in out]).reset_index(drop=True)
@@ -412,11 +451,11 @@ class Calibration:
                 "generations": len(gens), "noise": self.noise,
                 "n_simulations": int(hist.total_nr_simulations) + self.predictive,
                 "fit_simulations": int(hist.total_nr_simulations),
-                "predictive_simulations": self.predictive, "runtime_s": elapsed,
+                "predictive_simulations": self.predictive,
                 "abc_wall_time_s": float(sum(g["wall_time_s"] for g in gens)),
                 "db": str(self.db), "targets": self.targets.path,
-                "sampler": "single-core (reproducible)" if self.executor is None
-                and (self.workers or 1) <= 1 else "parallel (not bit-reproducible)"}
+                "sampler": "ordered batches: " + ("executor" if self.executor is not None
+                                                  else f"{self.workers or 1} process(es)")}
         return CalibrationResult(self.priors, self.targets, posterior, pd.DataFrame(gens),
                                  predictive, trajectories, dist, meta)
 

@@ -287,8 +287,29 @@ class Targets:
                     raise _unknown(self.path, t.row, t.quantity, summary,
                                    f"a summary indicator of {scenario.name}")
 
+    def months_needed(self, scenario) -> int:
+        """Reported months of ``scenario`` a run needs to hold every target's value.
+
+        A monthly target needs the months up to its own, a yearly one up to the December
+        of its year (or the scenario's end), a summary one the whole window. The model is
+        causal, so a run cut after that many months (``scenario.truncate``) has the same
+        values at every target as the whole run (tested in tests/test_calibration.py).
+        """
+        from sim.timeline import parse_month
+
+        tl = scenario.timeline
+        last = tl.start
+        for t in self.targets:
+            if t.frame == "summary":
+                return tl.n_reported
+            month = (parse_month(t.date) if t.frame == "monthly"
+                     else min(int(t.date) * 12 + 11, tl.end))
+            last = max(last, month)
+        return min(last - tl.start + 1, tl.n_reported)
+
     def __repr__(self) -> str:
         return f"<Targets {Path(self.path).name}: {len(self)} target(s)>"
+
 
 
 class TargetError(ScenarioError):

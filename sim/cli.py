@@ -114,12 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="posterior predictive simulations (default 100)")
     cal.add_argument("--seed", type=_seed, default=0, help="the fit's seed (default 0)")
     cal.add_argument("--workers", type=_positive_int, default=1,
-                     help="processes evaluating particles (default 1; more is faster but "
-                          "not bit-reproducible)")
+                     help="processes evaluating particles (default 1; the same --seed "
+                          "gives the same posterior with any number)")
     cal.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
                      help="evaluate particles on a Dask cluster: a scheduler address "
                           "(tcp://host:8786) or 'local' to start one with --workers workers "
-                          "(not bit-reproducible)")
+                          "(the same posterior as local processes)")
     cal.add_argument("--noise", choices=("fresh", "common"), default="fresh",
                      help="a fresh seed per simulation (default) or one common seed")
     cal.add_argument("--set", dest="overrides", action="append", default=[],

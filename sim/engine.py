@@ -226,8 +226,8 @@ class Model:
             if progress is not None:
                 progress.update(1)
 
-    def run(self, progress=None) -> Results:
-        """Simulate every month and return the results."""
+    def run(self, progress=None, monthly_only: bool = False) -> Results:
+        """Simulate every month and return the results (see ``Results.from_run``)."""
         started = time.perf_counter()
         self.env.process(self._calendar())
         self.env.process(self._years())
@@ -237,7 +237,7 @@ class Model:
         self.env.process(self._months(progress))
         self.env.run(until=self.timeline.n_months)
         elapsed = time.perf_counter() - started
-        return self.recorder.results(self, elapsed)
+        return self.recorder.results(self, elapsed, monthly_only)
 
     # ---- the monthly step --------------------------------------------------------------
     def step(self, m: int) -> None:

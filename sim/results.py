@@ -497,10 +497,10 @@ class Recorder:
         self._win_group = model.pop.households.group.copy()
         self._win_done = {k: np.zeros(len(GROUPS), np.int64) for k in keys}
 
-    def results(self, model, elapsed: float) -> Results:
-        """Assemble the frames of this run."""
+    def results(self, model, elapsed: float, monthly_only: bool = False) -> Results:
+        """Assemble the frames of this run (only the monthly one with ``monthly_only``)."""
         self.finish(model)
-        return Results.from_run(self, model, elapsed)
+        return Results.from_run(self, model, elapsed, monthly_only)
 
 
 def health_state_codes(model) -> np.ndarray:
@@ -537,8 +537,14 @@ class Results:
 
     # ---- construction ------------------------------------------------------------------
     @classmethod
-    def from_run(cls, rec: Recorder, model, elapsed: float) -> Results:
-        """Frames of one run."""
+    def from_run(cls, rec: Recorder, model, elapsed: float,
+                 monthly_only: bool = False) -> Results:
+        """Frames of one run.
+
+        ``monthly_only`` leaves the annual, summary and events frames empty: for callers
+        that read monthly values only (a calibration's simulations), which then skip the
+        yearly aggregation and the summary, most of the time spent here.
+        """
         tl = rec.timeline
         names = [i.name for i in rec.indicators]
         months = [month_label(tl.start + r) for r in range(tl.n_reported)]
@@ -557,7 +563,6 @@ class Results:
         values = pd.DataFrame(cube.reshape(n_m * n_g, len(names)), columns=names)
         monthly = pd.concat([index, values], axis=1)
 
-        annual = _annual_frame(rec, cube, np.array([int(mo[:4]) for mo in months]))
         n_hh = model.pop.households.n
         meta = {
             "scenario": model.scenario.name, "seed": model.seed, "households": n_hh,
@@ -568,6 +573,9 @@ class Results:
             "household_months_per_s": n_hh * tl.n_months / max(elapsed, 1e-9),
             "reps": 1,
         }
+        if monthly_only:
+            return cls(monthly, pd.DataFrame(), pd.DataFrame(), meta)
+        annual = _annual_frame(rec, cube, np.array([int(mo[:4]) for mo in months]))
         window = {k: v.sum() for k, v in rec.window.items()}
         summary = summarise(annual, monthly, window, meta,
                             [ind for ind in rec.indicators

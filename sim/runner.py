@@ -310,6 +310,17 @@ def _local_pool(workers: int, progress: _Progress | None):
     return pool, relay
 
 
+def local_executor(workers: int) -> ProcessPoolExecutor:
+    """The runner's local process pool for other tasks (calibration): ``workers`` processes.
+
+    Its workers exit with this process and leave Ctrl-C to it, as a run's do. Use it in a
+    ``with`` block (or call ``shutdown``) so that the processes end with the work.
+    """
+    _whole("workers", workers, 1, 1024, "a whole number from 1 to 1024")
+    pool, _ = _local_pool(workers, None)
+    return pool
+
+
 def _stop_pool(pool: ProcessPoolExecutor, interrupted: bool) -> None:
     """Shut the pool down; after an interruption, end its workers at once."""
     if interrupted:

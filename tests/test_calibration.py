@@ -126,19 +126,33 @@ def test_only_counts_and_money_are_scaled_to_the_area():
         assert not _is_count(unit), unit
 
 
-def test_national_targets_fit_the_pre_2021_setting():
-    targets = load_targets(SCENARIO_DIR / "targets" / "national.csv",
-                           load_scenario("lianyungang_2018"))
-    assert len(targets) >= 3
-    assert all(t.source for t in targets)
-
-
-@pytest.mark.parametrize("name", ["xinjiang_2019", "national_registry"])
-def test_registry_targets_load(name):
-    assert "registry_poor_illness_households" in catalogue()
-    scn = load_scenario("xinjiang_2019" if name == "xinjiang_2019" else "lianyungang_2018")
+@pytest.mark.parametrize("name, scenario", [("national", "lianyungang_2018"),
+                                            ("national_transition", "transition_2021_2025"),
+                                            ("xinjiang_2019", "xinjiang_2019")])
+def test_observed_targets_load_against_their_scenario_and_are_produced(name, scenario):
+    scn = load_scenario(scenario)
     targets = load_targets(SCENARIO_DIR / "targets" / f"{name}.csv", scn)
-    assert all("registry_poor_illness" in t.quantity for t in targets)
+    assert len(targets) >= 4
+    assert all(t.source for t in targets)
+    # every target is a number the model produces (a short, small run of the scenario)
+    values = targets.simulate(run_one(scn, 0, 300))
+    produced = dict(zip(targets.labels, values, strict=True))
+    assert np.isfinite(values).all() and (values > 0).all(), produced
+
+
+def test_national_targets_hold_the_published_figures():
+    """The national files' values are published_figures.csv rows, converted as stated."""
+    rows = {}
+    for name in ("national", "national_transition"):
+        with open(SCENARIO_DIR / "targets" / f"{name}.csv", newline="") as fh:
+            rows |= {(r["date"], r["quantity"], r["group"]): float(r["value"])
+                     for r in csv.DictReader(fh)}
+    assert rows[("2018", "oop_yuan / bills_yuan", "formerly_poor")] == 0.119  # 11.9%
+    assert rows[("2018-01", "registry_poor_illness_persons / registry_poor_persons",
+                 "all")] == 0.40  # "about 40%"
+    assert rows[("2022", "admissions / insured_persons", "all")] == pytest.approx(160 / 983.49,
+                                                                               abs=5e-5)
+    assert rows[("2021", "income_yuan / persons", "formerly_poor")] == 12550
 
 
 def test_xinjiang_targets_hold_the_seed_counts():
@@ -347,6 +361,65 @@ def test_posterior_round_trip_and_runs_with_drawn_parameters(resumable, tmp_path
     for draw in a.meta["posterior_draws"]:
         row = post.samples[(post.samples[post.keys] == list(draw.values())).all(axis=1)]
         assert len(row) >= 1  # each replication's parameters are a posterior particle
+
+
+def test_a_fit_is_the_same_with_one_or_two_workers_and_on_dask(resumable):
+    """The same seed gives the same posterior whatever evaluates the simulations."""
+    from models.batch import executor_for
+
+    folder, targets, _, _ = resumable
+    settings = dict(households=300, population_size=8, generations=2, seed=11, predictive=4)
+    scn = _base(RECOVERY_PRIORS[:2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fits = [Calibration(scn, targets, workers=w, **settings).fit() for w in (1, 2)]
+        with executor_for("local", workers=2, processes=False) as pool:  # Dask, threads
+            fits.append(Calibration(scn, targets, executor=pool, **settings).fit())
+        other_seed = Calibration(scn, targets, **{**settings, "seed": 12}).fit()
+    one = fits[0]
+    for other in fits[1:]:
+        pd.testing.assert_frame_equal(other.to_frame(), one.to_frame())
+        pd.testing.assert_frame_equal(other.fit_table(), one.fit_table())
+        cols = ["generation", "epsilon", "simulations", "accepted", "ess"]
+        pd.testing.assert_frame_equal(other.diagnostics()[cols], one.diagnostics()[cols])
+    assert not other_seed.to_frame().equals(one.to_frame())
+
+
+def test_proposal_seeds_and_batches_depend_on_counts_only():
+    from models.abc_sampler import batch_size, proposal_seeds
+
+    assert proposal_seeds(3, 1, 7) == proposal_seeds(3, 1, 7)
+    seeds = {proposal_seeds(3, t, i) for t in (-1, 0, 1) for i in range(50)}
+    assert len(seeds) == 150  # distinct for every generation and proposal
+    assert batch_size(100, 0, 0) == 100  # the first batch: the population size
+    assert batch_size(100, 30, 100) == 187  # 80% of the 233 needed for 70 more at 30%
+    assert batch_size(100, 0, 100) == 100  # nothing accepted yet: double
+    assert batch_size(100, 99, 300) == 5  # at least 5% of the population
+
+
+@pytest.mark.parametrize("scenario, targets", [
+    ("xinjiang_2019", SCENARIO_DIR / "targets" / "xinjiang_2019.csv"),
+    ("recovery", None),
+])
+def test_fit_simulations_cut_after_the_last_target_give_the_whole_runs_values(
+        scenario, targets, tmp_path):
+    """Fit simulations stop after the last month a target needs, with the same values."""
+    from models.calibration import _Simulator
+
+    if targets is None:  # a monthly and a yearly target inside a five-year run
+        scn = load_scenario().with_overrides({"calibration.parameters": RECOVERY_PRIORS[:2]})
+        targets = tmp_path / "t.csv"
+        targets.write_text("date,quantity,value\n2021-06,poor_households,3000\n"
+                           "2022,admissions / persons,0.1\n")
+    else:
+        scn = load_scenario(scenario)
+    loaded = load_targets(targets, scn)
+    priors = priors_of(scn)
+    sim = _Simulator(scn, loaded, priors, 400)
+    assert sim.scenario.timeline.end < scn.timeline.end  # cut short
+    draw = {p.name: float(p.frozen().mean()) for p in priors}
+    whole = run_one(scn.with_overrides(sim.overrides(draw)), 5, 400)
+    assert list(sim((draw, 5))["y"]) == list(loaded.simulate(whole))
 
 
 # ---- command line ---------------------------------------------------------------------
