@@ -222,6 +222,28 @@ class CareSystem:
         self.model = model
         # month -> persons whose need comes back, and each one's listed rank (0: none)
         self.delayed: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        #: share of the last chronic bill each person paid out of pocket (NaN: none yet)
+        self.chronic_share_paid = np.full(model.pop.persons.n, np.nan, np.float32)
+
+    def note_chronic_paid(self, bills: Bills, oop: np.ndarray) -> None:
+        """Remember the share of each chronic bill its patient paid (the latest bill wins)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(bills.amount > 0, oop / bills.amount, np.nan)
+        self.chronic_share_paid[bills.person] = share
+
+    def dropout_price_factor(self, persons: np.ndarray) -> np.ndarray:
+        """Factor on managed patients' chance of stopping management, from what they pay.
+
+        Linear in the share of their last chronic bill paid out of pocket, from
+        ``chronic_dropout_free_ratio`` (nothing paid) to 1 (the whole bill), relative to
+        the ``chronic_reference_share`` at which ``dropout_per_year`` holds; 1 for a
+        patient with no bill yet.
+        """
+        d = self.model.params["care"]["demand"]
+        phi = 1.0 - d["chronic_dropout_free_ratio"]
+        share = self.chronic_share_paid[persons].astype(np.float64)
+        share = np.where(np.isnan(share), d["chronic_reference_share"], share)
+        return (1.0 - phi * (1.0 - share)) / (1.0 - phi * (1.0 - d["chronic_reference_share"]))
 
     def _bills(self, kind, persons, level, amount, tb, scope=None, disease=None) -> Bills:
         """A batch of bills of ``kind``; the in-scope part follows the level unless given.

@@ -377,6 +377,8 @@ class Model:
                 continue
             paid = self.places.settle(kind, bills, self.ledger, settle)
             self.hooks.after_payment(kind, bills, paid)
+            if kind == "chronic":  # what managed patients pay bears on staying managed
+                self.care.note_chronic_paid(bills, paid.oop)
             hh = P.hh[bills.person]
             households.append(hh)
             oop.append(paid.oop)

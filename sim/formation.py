@@ -65,6 +65,7 @@ def form_households(model, m: int) -> np.ndarray:
     P.major_months[members] = -1
     P.death_month[members] = -1
     model.last_check[members] = NEVER
+    model.care.chronic_share_paid[members] = np.nan
     capacity = work_capacity(P.age[members], model.params)
     total = np.bincount(owner, weights=capacity, minlength=len(ended))
     P.earn_share[members] = capacity / total[owner]

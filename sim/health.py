@@ -332,7 +332,7 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
         managed = patients[(P.managed[patients] & b) != 0]
         if t.dropout[d] > 0 and len(managed):
             drops = stream.keyed(managed, m, 8 * d + 2) < model.hooks.dropout(
-                managed, d, t.dropout[d])
+                managed, d, t.dropout[d]) * model.care.dropout_price_factor(managed)
             P.managed[managed[drops]] &= ~b
         hidden = patients[(P.diagnosed[patients] & b) == 0]
         if t.detect[d] > 0 and len(hidden):
@@ -541,6 +541,7 @@ def _clear_slots(model, persons: np.ndarray) -> None:
     P.death_month[persons] = -1
     model.last_check[persons] = NEVER
     model.ledger.clear(persons)
+    model.care.chronic_share_paid[persons] = np.nan
 
 
 def eligible_mothers(model) -> np.ndarray:

@@ -573,7 +573,17 @@ CARE = Section({
         "income_floor_yuan_per_month": Yuan(unit="yuan per person-month", doc="Income below "
                                             "which the burden is computed at this floor "
                                             "(households living on transfers in kind)."),
-    }, doc="How care seeking responds to its out-of-pocket price relative to income."),
+        "chronic_dropout_free_ratio": Prob(
+            "A managed chronic patient's chance of stopping management when the drugs cost "
+            "the household nothing, relative to paying the whole bill (linear in the share "
+            "paid between the two); 1: management does not respond to its price.",
+            unit="ratio", required=False, fallback=1.0),
+        "chronic_reference_share": Prob(
+            "Share of the chronic bill paid out of pocket at which each disease's "
+            "dropout_per_year applies.", unit="share of the bill", required=False,
+            fallback=0.35),
+    }, doc="How care seeking, and staying on chronic care, respond to its out-of-pocket "
+       "price."),
     "health_check": Section({
         "sensitivity": Table(CHRONIC, Prob(), doc="Share of undiagnosed cases found."),
         "chronic_confirmed_share": Prob("Share of persons a check finds with an "

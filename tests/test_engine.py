@@ -83,6 +83,7 @@ def test_same_seed_same_numbers_different_seed_different_numbers(run_small):
 # payment rules would reach health through monitoring too).
 INELASTIC = ("care.demand.outpatient_price_elasticity=0",
              "care.demand.inpatient_price_elasticity=0", "care.deposit_yuan=0",
+             "care.demand.chronic_dropout_free_ratio=1",
              "registry.group_change.other_to_marginal=false",
              # no entries into the minimum guarantee and no reviews (with the dated
              # standard, a zero multiple of the line no longer stops entries)
@@ -407,3 +408,27 @@ def test_a_birth_takes_the_slot_of_a_dead_member_when_no_slot_is_empty():
     assert P.alive[dead] and P.age[dead] == 0 and P.chronic[dead] == 0
     assert H.size[hh] == size + 1
     assert model.dead_replaced.sum() == before + 1  # still counted among the dead
+
+
+def test_staying_on_chronic_care_responds_to_what_the_drugs_cost():
+    model = Model(load_scenario(), seed=1, households=200)
+    care, d = model.care, model.params["care"]["demand"]
+    ref = d["chronic_reference_share"]
+    persons = np.arange(4)
+    care.chronic_share_paid[persons] = [0.0, ref, 1.0, np.nan]
+    factor = care.dropout_price_factor(persons)
+    free = d["chronic_dropout_free_ratio"]
+    assert factor[1] == pytest.approx(1.0) and factor[3] == pytest.approx(1.0)
+    assert factor[0] / factor[2] == pytest.approx(free)  # free against the whole bill
+    assert factor[0] < 1.0 < factor[2]
+
+
+def test_dearer_chronic_drugs_lower_management():
+    def managed(rate):
+        res = Model(load_scenario(overrides=[f"payment.basic.chronic_ratio={rate}",
+                                             "care.demand.chronic_dropout_free_ratio=0.3"]),
+                    seed=2, households=2000).run()
+        m = res.monthly[res.monthly["group"] == "all"]
+        return (m["hypertension_managed"] / m["hypertension_diagnosed"]).iloc[-12:].mean()
+
+    assert managed(0.0) < managed(0.9)
