@@ -21,7 +21,10 @@ from sim.schema import ScenarioError
 SEVERE = np.uint8(1 << CHRONIC.index("severe_mental"))
 OFF = "policies.disease_floors.floors.severe_mental_free_treatment.enabled=false"
 # the monitoring budget is shared by all households: without it the pathways are separate
-QUIET = ("policies.monitoring.enabled=false",)
+# monitoring's shared budget, and the patients' staying on care (what they pay changes
+# their follow-ups, which share each township's team capacity with other patients), would
+# carry the floor to other households
+QUIET = ("policies.monitoring.enabled=false", "care.demand.chronic_dropout_free_ratio=1")
 
 
 def run_with_bills(monkeypatch, overrides, months=24, households=1500, scenario="linyi_2021"):
