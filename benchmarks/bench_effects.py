@@ -2,16 +2,18 @@
 
 Usage::
 
-    python benchmarks/bench_effects.py                        # 100,000 households (slow)
+    python benchmarks/bench_effects.py --workers 2            # 100,000 households x 1
     python benchmarks/bench_effects.py --households 5000 --reps 2
     python benchmarks/bench_effects.py --households 5000 --probe 100000   # + one full-size run
 
 Exact Shapley values of n measures need all 2^n combinations (256 for 8) x ``--reps``
 replications, each a full run of the default scenario (every measure not among the eight
-stays on). Each worker count gets a fresh local Dask cluster (one thread per worker) and no
-store, so nothing is reused. ``--probe N`` also times one run of N households and prints
-what the whole job would take at that size from the measured speed-up (an extrapolation,
-marked as such). The last line is machine-readable.
+stays on). With one replication the 95% intervals are within-run ones, from each run's
+household clusters (``models.effects``, ``intervals="households"``); with two or more,
+from the paired differences across replications. Each worker count gets a fresh local
+Dask cluster (one thread per worker) and no store, so nothing is reused. ``--probe N``
+also times one run of N households and prints what the whole job would take at that size
+from the measured speed-up (an extrapolation, marked as such). The last line is machine-readable.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ MEASURES = ("contracts", "screening", "settlement", "fee_exemption", "special_tr
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=100_000)
-    parser.add_argument("--reps", type=int, default=2, help="replications (>= 2 for a CI)")
+    parser.add_argument("--reps", type=int, default=1,
+                        help="replications (1: within-run intervals from the households; "
+                             ">= 2: intervals across replications)")
     parser.add_argument("--measures", type=int, default=8, help="how many of the eight")
     parser.add_argument("--workers", default="1,2", help="worker counts to try")
     parser.add_argument("--probe", type=int, default=None, metavar="N",
@@ -53,7 +57,8 @@ def main(argv=None) -> int:
         sh = eff.to_frame()
         sh = sh[sh["method"] == "shapley"]
         print(f"{w} worker(s): {times[w]:.1f} s ({times[w] / runs:.3f} s per run); "
-              f"{len(sh)} Shapley values with 95% CIs")
+              f"{len(sh)} Shapley values with 95% CIs ({sh['interval'].iloc[0]}); widest "
+              f"interval {100 * (sh['hi'] - sh['lo']).max():.2f} points")
     base = min(times)
     for w, t in sorted(times.items()):
         print(f"speed-up with {w} worker(s): {times[base] / t:.2f}x")

@@ -13,9 +13,11 @@ own). It returns a :class:`Batch` whose :attr:`Batch.table` has one row per
 built from each run's summary (group ``all``) and, for the indicators in ``annual``, from its
 annual frame by target group (indicator ``<name>_<year>``). Every count and sum of money in
 the table is scaled to the area (``population.represents_households``); rates are not
-scaled. The batch adds ``formerly_poor_households_<period>`` (the denominator of the
-cumulative rates) and ``returned_illness_households_<period>`` (return to poverty due to
-illness over the reported period, households: the cumulative rate times that denominator).
+scaled. :attr:`Batch.clusters` keeps each run's window counts by household cluster (the
+units of within-run intervals, ``models.effects``). The batch adds
+``formerly_poor_households_<period>`` (the denominator of the cumulative rates) and
+``returned_illness_households_<period>`` (return to poverty due to illness over the reported
+period, households: the cumulative rate times that denominator).
 
 Each run is a task on a ``concurrent.futures`` executor: serial by default, a local process
 pool with ``workers`` > 1, or any executor passed in (see :func:`executor_for` for Dask).
@@ -79,6 +81,10 @@ class Batch:
     draws: int
     table: pd.DataFrame = field(repr=False)
     failures: tuple[Failure, ...] = ()
+    #: each run's window counts by household cluster (``sim.results.WINDOW_CLUSTERS``):
+    #: ``sample, package, cluster`` and the counts (households of the run, not scaled),
+    #: the units of within-run intervals (``models.effects``)
+    clusters: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The long tidy table (a copy)."""
@@ -298,25 +304,34 @@ def run_batch(base: Scenario | str | Path | None, packages, reps: int = 5, seed:
         bar.close()
         if own:
             pool.shutdown(cancel_futures=True)
-    frames = []
+    frames, cluster_frames = [], []
     for task in tasks:  # batch order, whatever order the runs finished in
         if task in parts:
             name, d, r, s = task
-            frames.append(parts[task].assign(sample=d * reps + r, draw=d, rep=r, seed=s,
-                                              package=name))
+            rows, clusters = parts[task]
+            frames.append(rows.assign(sample=d * reps + r, draw=d, rep=r, seed=s,
+                                      package=name))
+            cluster_frames.append(clusters.drop(columns="rep", errors="ignore").assign(
+                sample=d * reps + r, package=name))
     table = (pd.concat(frames, ignore_index=True)[COLUMNS] if frames
              else pd.DataFrame(columns=COLUMNS))
+    clusters = (pd.concat(cluster_frames, ignore_index=True) if cluster_frames
+                else pd.DataFrame())
     failures.sort(key=lambda f: (list(pkgs).index(f.package), f.draw, f.seed))
-    return Batch(base.name, pkgs, seeds, len(draws) if draws else 1, table, tuple(failures))
+    return Batch(base.name, pkgs, seeds, len(draws) if draws else 1, table, tuple(failures),
+                 clusters)
 
 
-def run_task(args) -> pd.DataFrame:
-    """One run (module-level so that process pools and Dask can send it to a worker)."""
+def run_task(args) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One run's tidy rows and its window counts by household cluster.
+
+    Module-level, so that process pools and Dask can send it to a worker.
+    """
     from sim.runner import run
 
     scenario, seed, households, folder, annual = args
     res = run(scenario, reps=1, seed=seed, households=households, store=folder)
-    return tidy(res, annual)
+    return tidy(res, annual), res.clusters
 
 
 def tidy(res, annual: Sequence[str] = ANNUAL_DEFAULT) -> pd.DataFrame:

@@ -33,7 +33,10 @@ Effect of measure *i* (outcome with - outcome without; negative = fewer returns)
 Intervals (each results object names its kind in ``interval``): with replications only,
 *chance only*: the 95% t-interval of the mean paired difference across replications. With
 posterior draws, *parameter uncertainty and chance*: the 2.5-97.5% quantiles across draws of
-the draw's mean paired difference.
+the draw's mean paired difference. Within each run (``intervals="households"``, the default
+with one replication), *chance only* from the run's households: for the cumulative rates,
+the linearised variance over the run's household clusters (``sim.results.WINDOW_CLUSTERS``)
+of the linear combination of ratios that each effect is (:func:`household_variances`).
 """
 
 from __future__ import annotations
@@ -58,6 +61,10 @@ DEFAULT_OUTCOME = "return_illness_rate_cumulative"
 CHANCE = "chance only: 95% CI of the mean paired difference across replications (t-interval)"
 PARAMETER = ("parameter uncertainty and chance: 2.5-97.5% quantiles across posterior draws of "
              "the draw's mean paired difference")
+HOUSEHOLDS = ("chance only: 95% CI within each run, from its households (K clusters of "
+              "household slots taken as independent draws; linearised ratio variance, "
+              "t-interval); interactions between households through shared capacity and "
+              "budgets are left out")
 OLS_HC3 = ("chance only: CI from OLS with HC3 robust standard errors and one fixed effect per "
            "sample")
 
@@ -162,17 +169,19 @@ def estimate_effects(base: Scenario | str | None, measures, outcome: str | None 
                      draws: Sequence[Mapping[str, Any]] | None = None,
                      max_exact: int = 8, permutations: int = 20, perm_seed: int = 0,
                      executor=None, workers: int | None = None, store=None,
-                     progress: bool = False) -> Effects:
+                     progress: bool = False, intervals: str | None = None) -> Effects:
     """Run the combinations the methods need and estimate every measure's effect.
 
     ``methods``: any of ``loo`` (leave-one-out), ``aoi`` (add-one-in), ``shapley``. Shapley
     values are exact for n <= ``max_exact`` measures, else from ``permutations`` sampled
-    orders. Other arguments go to :func:`~models.batch.run_batch`.
+    orders. ``intervals``: see :func:`effects_from_batch` (``reps=1`` gives within-run
+    intervals from the households). Other arguments go to :func:`~models.batch.run_batch`.
     """
     ms = as_measures(measures)
     unknown = set(methods) - {"loo", "aoi", "shapley"}
     if unknown or not methods:
         raise ValueError(f"unknown methods {sorted(unknown)}; use loo, aoi, shapley")
+    check_intervals(intervals)
     n = len(ms)
     exact = n <= max_exact
     perms = None if exact else sample_permutations(n, permutations, perm_seed)
@@ -180,7 +189,7 @@ def estimate_effects(base: Scenario | str | None, measures, outcome: str | None 
     packages = {label(m, ms): combination(m, ms) for m in masks}
     batch = run_batch(base, packages, reps=reps, seed=seed, households=households, draws=draws,
                       executor=executor, workers=workers, store=store, progress=progress)
-    return effects_from_batch(batch, ms, outcome, methods, perms=perms)
+    return effects_from_batch(batch, ms, outcome, methods, perms=perms, intervals=intervals)
 
 
 def outcome_matrix(batch: Batch, measures: Sequence[Measure], outcome: str | None):
@@ -204,62 +213,145 @@ def outcome_matrix(batch: Batch, measures: Sequence[Measure], outcome: str | Non
     return wide.to_numpy(float), list(masks), wide.index.to_numpy(), draws, name, unit
 
 
-def effects_from_batch(batch: Batch, measures, outcome: str | None = None,
-                       methods: Sequence[str] = ("loo", "aoi", "shapley"),
-                       perms: np.ndarray | None = None) -> Effects:
-    """Effects from a batch whose packages are combinations named by :func:`label`."""
-    ms = as_measures(measures)
-    V, masks, samples, draws, name, unit = outcome_matrix(batch, ms, outcome)
+def effect_coefficients(n: int, masks: Sequence[int], methods: Sequence[str],
+                        perms: np.ndarray | None, names: Sequence[str]):
+    """Each effect as a linear combination of the combinations' outcomes.
+
+    Returns ``{(method, measure): c}``, each ``c`` a vector over ``masks`` (the effect in a
+    sample is ``outcomes @ c``), and for sampled Shapley values ``{measure: C}``, one row
+    of ``C`` per sampled order (the order's contribution of that measure).
+    """
     col = {m: k for k, m in enumerate(masks)}
-    n, full = len(ms), (1 << len(ms)) - 1
+    full = (1 << n) - 1
 
-    def v(mask):
+    def e(mask):
         if mask not in col:
-            raise ValueError(f"the batch lacks the combination {label(mask, ms)!r}")
-        return V[:, col[mask]]
+            raise ValueError(f"the batch lacks the combination with mask {mask:b}")
+        out = np.zeros(len(masks))
+        out[col[mask]] = 1.0
+        return out
 
-    per: dict[tuple[str, str], np.ndarray] = {("total", "all vs none"): v(full) - v(0)}
-    perm_se: dict[str, float] = {}
-    for i, m in enumerate(ms):
+    coef: dict[tuple[str, str], np.ndarray] = {("total", "all vs none"): e(full) - e(0)}
+    for i, name in enumerate(names):
         bit = 1 << i
         if "loo" in methods:
-            per["leave-one-out", m.name] = v(full) - v(full & ~bit)
+            coef["leave-one-out", name] = e(full) - e(full & ~bit)
         if "aoi" in methods:
-            per["add-one-in", m.name] = v(bit) - v(0)
+            coef["add-one-in", name] = e(bit) - e(0)
+    per_order: dict[str, np.ndarray] = {}
     if "shapley" in methods:
-        if perms is None and len(col) == 1 << n:
-            w = shapley_weights(n)
-            for i, m in enumerate(ms):
-                bit = 1 << i
-                phi = np.zeros(len(V))
-                for mask in range(1 << n):
-                    if not mask & bit:
-                        phi += w[bin(mask).count("1")] * (v(mask | bit) - v(mask))
-                per["shapley", m.name] = phi
-        else:
-            if perms is None:
+        if perms is None:
+            if len(col) != 1 << n:
                 raise ValueError("exact Shapley values need all 2^n combinations; pass perms")
-            contrib = np.zeros((len(perms), n, len(V)))
+            w = shapley_weights(n)
+            for i, name in enumerate(names):
+                bit = 1 << i
+                coef["shapley", name] = sum(w[bin(m).count("1")] * (e(m | bit) - e(m))
+                                            for m in range(1 << n) if not m & bit)
+        else:
+            rows = np.zeros((n, len(perms), len(masks)))
             for k, p in enumerate(perms):
                 mask = 0
                 for i in p:
                     i = int(i)
-                    contrib[k, i] = v(mask | 1 << i) - v(mask)
+                    rows[i, k] = e(mask | 1 << i) - e(mask)
                     mask |= 1 << i
-            for i, m in enumerate(ms):
-                per["shapley", m.name] = contrib[:, i].mean(axis=0)
-                pair = contrib[:, i].mean(axis=1).reshape(-1, 2).mean(axis=1)
-                perm_se[m.name] = (float(pair.std(ddof=1) / np.sqrt(len(pair)))
-                                   if len(pair) > 1 else np.nan)
+            for i, name in enumerate(names):
+                coef["shapley", name] = rows[i].mean(axis=0)
+                per_order[name] = rows[i]
+    return coef, per_order
+
+
+#: The window's counts behind each cumulative rate (sim.results.WINDOW_KEYS):
+#: outcome -> (numerator, denominator), for within-run intervals.
+RATIO_OUTCOMES = {
+    "return_illness_rate_cumulative": ("returned_illness", "formerly_poor_households"),
+    "return_rate_cumulative": ("returned", "formerly_poor_households"),
+    "new_poor_illness_rate_cumulative": ("new_poor_illness", "other_households"),
+}
+
+
+def household_variances(batch: Batch, outcome: str, samples: np.ndarray,
+                        labels: Sequence[str], coef: Mapping) -> tuple[dict, int]:
+    """Within-run variance of each effect in each sample, from household clusters.
+
+    Each combination's outcome is a ratio of the run's cluster totals, v = sum N / sum D;
+    an effect is a linear combination of the combinations' ratios. Its linearised
+    (delta-method) variance treats the K clusters of a run as independent draws:
+    K / (K - 1) * sum over clusters of z_c^2, with z_c = sum over combinations of
+    c * (N_c - v D_c) / sum D. Returns ``{key: variance per sample}`` and K.
+    """
+    if outcome not in RATIO_OUTCOMES:
+        raise ValueError(f"within-run intervals exist for the cumulative rates "
+                         f"({', '.join(RATIO_OUTCOMES)}), not for {outcome!r}; use "
+                         f"intervals='replications'")
+    if batch.clusters.empty:
+        raise ValueError("the batch has no window counts by cluster (runs without a "
+                         "reported window?): use intervals='replications'")
+    num, den = RATIO_OUTCOMES[outcome]
+    out = {key: np.zeros(len(samples)) for key in coef}
+    k_clusters = 0
+    for j, sample in enumerate(samples):
+        cl = batch.clusters[batch.clusters["sample"] == sample]
+        N = cl.pivot(index="cluster", columns="package", values=num)[list(labels)].to_numpy(float)
+        D = cl.pivot(index="cluster", columns="package", values=den)[list(labels)].to_numpy(float)
+        k_clusters = len(N)
+        total = np.maximum(D.sum(axis=0), 1.0)
+        Z = (N - N.sum(axis=0) / total * D) / total  # clusters x combinations
+        for key, c in coef.items():
+            z = Z @ c
+            out[key][j] = k_clusters / (k_clusters - 1) * float(z @ z)
+    return out, k_clusters
+
+
+def check_intervals(intervals: str | None) -> None:
+    """A clear error for an unknown kind of interval."""
+    if intervals not in (None, "replications", "households"):
+        raise ValueError(f"intervals must be 'replications' or 'households', got "
+                         f"{intervals!r}")
+
+
+def effects_from_batch(batch: Batch, measures, outcome: str | None = None,
+                       methods: Sequence[str] = ("loo", "aoi", "shapley"),
+                       perms: np.ndarray | None = None,
+                       intervals: str | None = None) -> Effects:
+    """Effects from a batch whose packages are combinations named by :func:`label`.
+
+    ``intervals``: ``"replications"`` (the paired differences' spread across samples),
+    ``"households"`` (within each run, from its household clusters: one replication is
+    enough) or None (replications when the batch has several per draw, else households).
+    """
+    ms = as_measures(measures)
+    V, masks, samples, draws, name, unit = outcome_matrix(batch, ms, outcome)
+    check_intervals(intervals)
+    if intervals is None:
+        intervals = "replications" if batch.reps > 1 or batch.draws > 1 else "households"
+    if intervals == "households" and batch.draws > 1:
+        raise ValueError("within-run (households) intervals carry chance only: use "
+                         "intervals='replications' with posterior draws")
+    coef, per_order = effect_coefficients(len(ms), masks, methods, perms,
+                                          [m.name for m in ms])
+    per = {key: V @ c for key, c in coef.items()}
+    perm_se: dict[str, float] = {}
+    for mname, rows in per_order.items():
+        pair = (V @ rows.T).mean(axis=0).reshape(-1, 2).mean(axis=1)
+        perm_se[mname] = (float(pair.std(ddof=1) / np.sqrt(len(pair)))
+                          if len(pair) > 1 else np.nan)
+    within, k_clusters = None, 0
+    if intervals == "households":
+        labels = [label(m, ms) for m in masks]
+        within, k_clusters = household_variances(batch, name, samples, labels, coef)
     samples_frame = pd.DataFrame(
-        [{"sample": s, "draw": d, "method": meth, "measure": mea, "effect": e}
-         for (meth, mea), arr in per.items() for s, d, e in zip(samples, draws, arr,
-                                                                 strict=True)])
+        [{"sample": s, "draw": d, "method": meth, "measure": mea, "effect": e,
+          "within_var": np.nan if within is None else within[meth, mea][j]}
+         for (meth, mea), arr in per.items()
+         for j, (s, d, e) in enumerate(zip(samples, draws, arr, strict=True))])
     levels = pd.DataFrame({"combination": [label(m, ms) for m in masks],
                            "mean": V.mean(axis=0)})
     return Effects(outcome=name, unit=unit, specs=tuple(ms),
                    exact=perms is None, n_permutations=0 if perms is None else len(perms),
-                   samples=samples_frame, perm_se=perm_se, levels=levels, batch=batch)
+                   samples=samples_frame, perm_se=perm_se, levels=levels, batch=batch,
+                   clusters=k_clusters)
 
 
 def pairing_gain(base: Scenario | str | None, change: Mapping[str, Any],
@@ -315,6 +407,23 @@ def paired_interval(values: np.ndarray, draws: np.ndarray, alpha: float = 0.05):
     return mean, se, mean - half, mean + half, CHANCE.replace("95%", f"{100 * (1 - alpha):g}%")
 
 
+def within_interval(values: np.ndarray, variances: np.ndarray, clusters: int,
+                    alpha: float = 0.05):
+    """(mean, se, lo, hi, kind) of effects with within-run variances from clusters.
+
+    The mean over the R samples, its variance sum(var) / R^2, and a t-interval with
+    R (K - 1) degrees of freedom (K clusters a run).
+    """
+    values, variances = np.asarray(values, float), np.asarray(variances, float)
+    r = len(values)
+    mean = float(values.mean())
+    se = float(np.sqrt(variances.sum()) / r)
+    half = stats.t.ppf(1 - alpha / 2, r * (clusters - 1)) * se
+    kind = HOUSEHOLDS.replace("95%", f"{100 * (1 - alpha):g}%").replace(
+        "K clusters", f"{clusters} clusters")
+    return mean, se, mean - half, mean + half, kind
+
+
 @dataclass(frozen=True)
 class Effects:
     """Effects of measures on one outcome, per method, with paired intervals."""
@@ -324,10 +433,14 @@ class Effects:
     specs: tuple[Measure, ...]
     exact: bool
     n_permutations: int
-    samples: pd.DataFrame = field(repr=False)  # sample, draw, method, measure, effect
+    #: sample, draw, method, measure, effect, within_var (the effect's within-run
+    #: variance from household clusters; NaN with intervals from replications)
+    samples: pd.DataFrame = field(repr=False)
     perm_se: dict[str, float] = field(repr=False)
     levels: pd.DataFrame = field(repr=False)  # combination, mean outcome
     batch: Batch | None = field(default=None, repr=False)
+    #: household clusters per run behind within-run intervals (0: from replications)
+    clusters: int = 0
 
     @property
     def measures(self) -> tuple[str, ...]:
@@ -338,8 +451,12 @@ class Effects:
         """method, measure, estimate, se, lo, hi, interval at level 1 - alpha."""
         rows = []
         for (meth, mea), g in self.samples.groupby(["method", "measure"], sort=False):
-            mean, se, lo, hi, kind = paired_interval(g["effect"].to_numpy(),
-                                                     g["draw"].to_numpy(), alpha)
+            if self.clusters:
+                mean, se, lo, hi, kind = within_interval(
+                    g["effect"].to_numpy(), g["within_var"].to_numpy(), self.clusters, alpha)
+            else:
+                mean, se, lo, hi, kind = paired_interval(g["effect"].to_numpy(),
+                                                         g["draw"].to_numpy(), alpha)
             rows.append({"method": meth, "measure": mea, "estimate": mean, "se": se,
                          "lo": lo, "hi": hi, "n": len(g), "interval": kind})
         return pd.DataFrame(rows)

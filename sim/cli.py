@@ -540,6 +540,10 @@ def add_analysis_parsers(sub) -> None:
                    help="exact Shapley values up to this many measures (default 8)")
     e.add_argument("--permutations", type=_positive_int, default=20,
                    help="sampled orders beyond --max-exact (default 20)")
+    e.add_argument("--intervals", choices=("replications", "households"), default=None,
+                   help="95%% intervals across replications, or within each run from its "
+                        "household clusters (default: replications when --reps > 1, "
+                        "households with --reps 1)")
     g = sub.add_parser("budget", help="costs, cases averted, frontier, best package for a "
                                       "budget")
     _add_common(g)
@@ -707,7 +711,7 @@ def _effects_cmd(args) -> int:
         base, spec, outcome=args.outcome, reps=args.reps, seed=args.seed,
         households=args.households, max_exact=args.max_exact,
         permutations=args.permutations, executor=ex, store=store,
-        progress=not args.quiet))
+        progress=not args.quiet, intervals=args.intervals))
     tables = {"effects": eff.to_frame(), "batch": eff.batch.table,
               "failures": _failures(eff.batch)}
     figures = {"effects_forest": lambda: eff.plot("forest"),

@@ -285,6 +285,22 @@ CHRONIC_SELECT = _select([((shift + d,), ()) for shift in (0, 4, 8)
                           for d in range(len(CHRONIC))], 12).T
 
 
+#: The window's risk sets and outcomes: the recorder's key -> the name in ``window``.
+WINDOW_KEYS = {"formerly_poor": "formerly_poor_households", "other": "other_households",
+               "returned": "returned", "returned_illness": "returned_illness",
+               "new_poor_illness": "new_poor_illness"}
+#: Households are dealt to this many clusters by slot index (slot modulo the number: a
+#: systematic sample of the households, each cluster alike), and the window's counts are
+#: kept by cluster too: the units of a within-run interval (``models.effects``), which
+#: treats clusters as independent draws of the run's households.
+WINDOW_CLUSTERS = 100
+
+
+def cluster_of(households: np.ndarray) -> np.ndarray:
+    """The cluster of each household slot (``WINDOW_CLUSTERS``)."""
+    return np.asarray(households, np.int64) % WINDOW_CLUSTERS
+
+
 class Recorder:
     """Pre-allocated arrays for the reported months and years of one run."""
 
@@ -308,6 +324,9 @@ class Recorder:
         self._win: dict[str, np.ndarray] | None = None
         self._win_group: np.ndarray | None = None
         self._win_done: dict[str, np.ndarray] = {}
+        #: the same window counts by household cluster (``WINDOW_CLUSTERS``)
+        self.window_clusters: dict[str, np.ndarray] = {}
+        self._win_done_cluster: dict[str, np.ndarray] = {}
 
     def _store(self, row: int, values: dict) -> None:
         """Add a month's values to its row, in one indexed addition.
@@ -472,13 +491,11 @@ class Recorder:
             return
         totals = {k: v + np.bincount(self._win_group[self._win[k]], minlength=len(GROUPS))
                   for k, v in self._win_done.items()}
-        self.window = {
-            "formerly_poor_households": totals["formerly_poor"],
-            "other_households": totals["other"],
-            "returned": totals["returned"],
-            "returned_illness": totals["returned_illness"],
-            "new_poor_illness": totals["new_poor_illness"],
-        }
+        self.window_clusters = {
+            WINDOW_KEYS[k]: v + np.bincount(cluster_of(np.flatnonzero(self._win[k])),
+                                            minlength=WINDOW_CLUSTERS)
+            for k, v in self._win_done_cluster.items()}
+        self.window = {WINDOW_KEYS[k]: v for k, v in totals.items()}
 
     def formed(self, households: np.ndarray) -> None:
         """New households take these slots: the ended households' window outcomes are kept."""
@@ -486,16 +503,20 @@ class Recorder:
             return
         g = self._win_group[households]
         for key, flags in self._win.items():
-            self._win_done[key] += np.bincount(g[flags[households]], minlength=len(GROUPS))
+            hit = flags[households]
+            self._win_done[key] += np.bincount(g[hit], minlength=len(GROUPS))
+            self._win_done_cluster[key] += np.bincount(cluster_of(households[hit]),
+                                                       minlength=WINDOW_CLUSTERS)
             flags[households] = False
 
     def start_window(self, model) -> None:
         """Start the window's flows; households join its risk sets at each year's start."""
         n = model.pop.households.n
-        keys = ("formerly_poor", "other", "returned", "returned_illness", "new_poor_illness")
+        keys = tuple(WINDOW_KEYS)
         self._win = {k: np.zeros(n, bool) for k in keys}
         self._win_group = model.pop.households.group.copy()
         self._win_done = {k: np.zeros(len(GROUPS), np.int64) for k in keys}
+        self._win_done_cluster = {k: np.zeros(WINDOW_CLUSTERS, np.int64) for k in keys}
 
     def results(self, model, elapsed: float, monthly_only: bool = False) -> Results:
         """Assemble the frames of this run (only the monthly one with ``monthly_only``)."""
@@ -525,7 +546,8 @@ class Results:
 
     def __init__(self, monthly: pd.DataFrame, annual: pd.DataFrame, summary: pd.DataFrame,
                  meta: dict, events: pd.DataFrame | None = None,
-                 summary_by_rep: pd.DataFrame | None = None):
+                 summary_by_rep: pd.DataFrame | None = None,
+                 clusters: pd.DataFrame | None = None):
         self.monthly = monthly
         self.annual = annual
         self.summary = summary
@@ -534,6 +556,9 @@ class Results:
         #: the summary of each replication (column ``rep``), for paired comparisons
         self.summary_by_rep = (summary_by_rep if summary_by_rep is not None
                                else summary.assign(rep=0))
+        #: the window's risk sets and outcomes by household cluster (column ``rep`` too):
+        #: ``cluster`` and the counts of ``WINDOW_KEYS`` (households, not scaled)
+        self.clusters = clusters if clusters is not None else pd.DataFrame()
 
     # ---- construction ------------------------------------------------------------------
     @classmethod
@@ -581,7 +606,9 @@ class Results:
                             [ind for ind in rec.indicators
                              if ind.name.endswith(("_cost_yuan", "_topup_yuan"))])
         events = pd.DataFrame(model.events)
-        return cls(monthly, annual, summary, meta, events)
+        clusters = pd.DataFrame({"rep": 0, "cluster": np.arange(WINDOW_CLUSTERS),
+                                 **rec.window_clusters}) if rec.window_clusters else None
+        return cls(monthly, annual, summary, meta, events, clusters=clusters)
 
     @classmethod
     def combine(cls, runs: list[Results]) -> Results:
@@ -609,7 +636,9 @@ class Results:
         meta["runtime_s"] = sum(r.meta["runtime_s"] for r in runs)
         events = pd.concat([r.events.drop(columns="rep", errors="ignore").assign(rep=i)
                             for i, r in enumerate(runs)], ignore_index=True)
-        return cls(monthly, annual, summary, meta, events, stacked)
+        clusters = pd.concat([r.clusters.assign(rep=i) for i, r in enumerate(runs)],
+                             ignore_index=True)
+        return cls(monthly, annual, summary, meta, events, stacked, clusters)
 
     # ---- access ------------------------------------------------------------------------
     def value(self, indicator: str) -> float:

@@ -408,8 +408,8 @@ def source_digest() -> str:
 
 
 #: Frames of a Results kept in a store file, in this order.
-_FRAMES = ("monthly", "annual", "summary", "events", "summary_by_rep")
-_STORE_FORMAT = 1
+_FRAMES = ("monthly", "annual", "summary", "events", "summary_by_rep", "clusters")
+_STORE_FORMAT = 2
 
 
 def _sha256(path: Path) -> str:
@@ -478,7 +478,7 @@ def results_from_npz(path: Path) -> Results:
         frames = {name: _frame_from_arrays(name, header["frames"][name], data)
                   for name in _FRAMES}
     return Results(frames["monthly"], frames["annual"], frames["summary"], header["meta"],
-                   frames["events"], frames["summary_by_rep"])
+                   frames["events"], frames["summary_by_rep"], frames["clusters"])
 
 
 def _json_number(value):
