@@ -556,8 +556,17 @@ CARE = Section({
                                   "without care for an outpatient episode, relative to one "
                                   "without it. Absent: 1 (no effect).", unit="rate ratio",
                                   required=False, fallback=1.0),
-    }, doc="Health literacy as a dated effect on care seeking (seeds 000, 001: health "
-       "education and promotion campaigns, literacy targets)."),
+        "onset_rr_literate": Table(
+            CHRONIC, Num("rate ratio", low=0, high=1), required=False,
+            fallback=dict.fromkeys(CHRONIC, 1.0),
+            doc="Onset of each managed chronic disease in a person with basic health "
+            "literacy, relative to one without it (prevention: diet, salt, tobacco, "
+            "activity); health.chronic incidence_per_year holds at the first year's "
+            "share of share_by_year, later shares scale it by the population mix. "
+            "Absent: 1 for every disease (no effect)."),
+    }, doc="Health literacy as a dated effect on care seeking and on the onset of chronic "
+       "disease (seeds 000, 001: health education and promotion campaigns, literacy "
+       "targets)."),
     "demand": Section({
         "outpatient_price_elasticity": Num("elasticity", "Elasticity of the chance of "
                                            "seeking outpatient care with respect to its "
