@@ -86,6 +86,10 @@ class HealthTables:
                     rr[code] *= ch[d][key]
         pair = lambda a, b: np.array([[c[b], c[a]] for c in ch], dtype=float)  # noqa: E731
         majors = h["major"]
+        quality = np.array([params["care"]["quality"]["death_rr"][k] for k in LEVELS])
+        chronic_level = np.array([LEVELS.index(c["care_level"]) for c in ch])
+        excess = pair("excess_mortality_managed", "excess_mortality_unmanaged")
+        excess[:, 1] = excess[:, 1] * quality[chronic_level]  # managed: care at its level
         parts = _onset_parts(ch, majors)
         literacy = params["care"]["health_literacy"]
         onset_rr = np.array([literacy["onset_rr_literate"][d] for d in CHRONIC])
@@ -99,12 +103,11 @@ class HealthTables:
             dropout=monthly([c["dropout_per_year"] for c in ch]),
             resolve=monthly(pair("resolution_per_year_managed",
                                  "resolution_per_year_unmanaged")),
-            excess_death=monthly(pair("excess_mortality_managed",
-                                      "excess_mortality_unmanaged")),
+            excess_death=monthly(excess),
             work_loss=pair("work_loss_managed", "work_loss_unmanaged"),
-            chronic_level=np.array([LEVELS.index(c["care_level"]) for c in ch]),
+            chronic_level=chronic_level,
             background_death=1.0 - np.exp(-_band(h["mortality_per_1000"]) / 1000.0),
-            major=_major_table(majors),
+            major=_major_table(majors, quality),
             disease_rr=pair("admission_rr_managed", "admission_rr_unmanaged"),
             listed=_listed_table(h["listed_admissions"]),
             outpatient_days=h["acute"]["outpatient_days_lost"],
@@ -150,10 +153,13 @@ def _onset_parts(chronic: list[dict], majors: list[dict]) -> np.ndarray:
     return np.array(rows, dtype=float)
 
 
-def _major_table(majors: list[dict]) -> dict:
+def _major_table(majors: list[dict], quality: np.ndarray | None = None) -> dict:
+    """Major diseases as arrays; ``quality``: death rate ratio of care by level."""
     def arr(key, f=float):
         return np.array([f(r[key]) for r in majors])
 
+    level = np.array([2 if r["care_level"] == "county" else 3 for r in majors], np.int64)
+    treated = np.ones(len(majors)) if quality is None else quality[level]
     diag = arr("diagnosis_per_year_early")
     early = np.clip(arr("early_share"), 1e-6, 1.0)
     listed = [r["list_ranks"] or {NOT_LISTED: 1.0} for r in majors]
@@ -175,10 +181,11 @@ def _major_table(majors: list[dict]) -> dict:
         "birth_cum": np.cumsum(arr("birth_prevalence")),
         "ended_share": arr("ended_after_prenatal_diagnosis"),
         "death_early": monthly(arr("mortality_early")),
-        "death_late": monthly(arr("mortality_late")),
+        "death_early_treated": monthly(arr("mortality_early") * treated),
+        "death_late": monthly(arr("mortality_late") * treated),  # treated only
         "death_untreated": monthly(arr("mortality_untreated")),
         "work_loss": arr("work_loss"),
-        "level": np.array([2 if r["care_level"] == "county" else 3 for r in majors]),
+        "level": level,
         "ranks": [np.array(list(r), np.int64) for r in listed],
         "rank_cum": [np.cumsum(list(r.values())) for r in listed],
         "screen": np.array([r["screen"] for r in majors]),
@@ -467,7 +474,7 @@ def major_course(model, m: int, deaths: list) -> dict:
 
     # deaths
     p_die = np.where(late, np.where(treating, mt["death_late"][k], mt["death_untreated"][k]),
-                     mt["death_early"][k])
+                     np.where(treating, mt["death_early_treated"][k], mt["death_early"][k]))
     died = ~cured & (stream.keyed(ill, m, 3) < p_die)
     deaths.append(ill[died])
     counts["major_deaths"] = by(ill[died])

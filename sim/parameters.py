@@ -546,6 +546,19 @@ CARE = Section({
                                          unit="per forgone episode"),
     "delayed_admission_cost_factor": Num("ratio", "Bill of a delayed admission relative to "
                                          "one made when first needed.", low=1, high=5),
+    "quality": Section({
+        "death_rr": Table(LEVELS, Num("rate ratio", low=0, high=10), required=False,
+                          fallback=dict.fromkeys(LEVELS, 1.0),
+                          doc="Death rate of the patients whose care is given at each "
+                          "level, relative to the rates of health.chronic and health.major "
+                          "(the quality those rates stand for): the excess mortality of "
+                          "managed chronic patients at their disease's care_level, and the "
+                          "deaths of major-disease cases in treatment (a course and the care "
+                          "after it) at the disease's care_level. Below 1: better care "
+                          "(qualified doctors, hospital pairing); dated by the policy "
+                          "calendar. Absent: 1 at every level (no effect)."),
+    }, doc="Quality of care by facility level (seeds 000, 002, 003: staffing, training and "
+       "pairing of hospitals), as its effect on the deaths of the patients treated there."),
     "health_literacy": Section({
         "share_by_year": Dated(Prob(unit="share of residents"), doc="Share of residents "
                                "with basic health literacy (健康素养水平) by year. "
