@@ -154,6 +154,12 @@ POPULATION = Section({
                                  "a year.", low=0, high=1),
     "birth_slots": Num("slots", "Births a household with a woman aged 10-44 at the start "
                        "can have during a run.", low=0, high=5, integer=True),
+    "special_family_share": Prob(
+        "Share of households that are family-planning special families (计生特殊家庭: the "
+        "only child has died or is severely disabled), a fixed status of the household "
+        "(sim.population.special_family) that monitoring may target "
+        "(policies.monitoring.special_family_trigger); it changes nothing else. Absent: 0.",
+        unit="share of households", required=False, fallback=0.0),
     "households_formed_share": Prob("Share of ended households (no living member) taken "
                                     "over each January by a newly formed household of "
                                     "young adults (sim.formation)."),
@@ -460,6 +466,16 @@ HEALTH = Section({
                                  "Background mortality."),
     "acute": ACUTE,
     "chronic": Section({d: CHRONIC_DISEASE for d in CHRONIC}),
+    "severe_disability_share": Table(
+        AGE_BANDS, Prob(unit="share of persons"), required=False,
+        fallback=dict.fromkeys(AGE_BANDS, 0.0),
+        doc="Share of persons of each age band with a severe disability (grades 1-2 of the "
+        "national classification: visual, hearing, speech, physical, intellectual or "
+        "mental), a status read from the person's age band and a fixed draw per person "
+        "(sim.population.severely_disabled), so that a person may become disabled when "
+        "growing older and never recovers. It marks households for monitoring "
+        "(policies.monitoring.disability_trigger) and changes nothing else: no cost, work "
+        "loss or death of its own. Absent: none."),
     "chronic_onset_income_elasticity": Num(
         "elasticity", "Chronic onset and starting prevalence scale with (household income "
         "per person / median) to the power minus this, normalised within each age band so "
