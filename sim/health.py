@@ -26,6 +26,7 @@ from sim.population import (
     income_gradient,
     major_incidence_per_year,
 )
+from sim.schema import dated_value
 
 N_CHRONIC = len(CHRONIC)
 DISEASE_BITS = np.uint8(1) << np.arange(N_CHRONIC, dtype=np.uint8)  # mask bit of each
@@ -52,6 +53,7 @@ class HealthTables:
     outpatient: np.ndarray  # (band,)
     admission_rr: np.ndarray  # (256,) by chronic mask | managed mask << 4
     onset_cum: np.ndarray  # (band*2+female, 4 + n_major) cumulative monthly probabilities
+    onset_parts: np.ndarray  # the same, not cumulated, at the first year's literacy
     detect: np.ndarray  # (disease,)
     manage_on_diagnosis: np.ndarray
     dropout: np.ndarray
@@ -65,6 +67,8 @@ class HealthTables:
     listed: dict  # listed admissions (health.listed_admissions) as arrays
     outpatient_days: float
     inpatient_days: float
+    literacy_by_year: dict | None = None  # care.health_literacy.share_by_year
+    literacy_onset_rr: np.ndarray | None = None  # (disease,) onset, literate / not
 
     @classmethod
     def from_params(cls, params: dict) -> HealthTables:
@@ -82,45 +86,80 @@ class HealthTables:
                     rr[code] *= ch[d][key]
         pair = lambda a, b: np.array([[c[b], c[a]] for c in ch], dtype=float)  # noqa: E731
         majors = h["major"]
+        quality = np.array([params["care"]["quality"]["death_rr"][k] for k in LEVELS])
+        chronic_level = np.array([LEVELS.index(c["care_level"]) for c in ch])
+        excess = pair("excess_mortality_managed", "excess_mortality_unmanaged")
+        excess[:, 1] = excess[:, 1] * quality[chronic_level]  # managed: care at its level
+        parts = _onset_parts(ch, majors)
+        literacy = params["care"]["health_literacy"]
+        onset_rr = np.array([literacy["onset_rr_literate"][d] for d in CHRONIC])
         return cls(
             inpatient=monthly(_band(h["acute"]["inpatient_per_year"])),
             outpatient=monthly(_band(h["acute"]["outpatient_per_year"])),
             admission_rr=rr,
-            onset_cum=_onset_table(ch, majors),
+            onset_cum=np.cumsum(parts, axis=1), onset_parts=parts,
             detect=monthly([c["detection_per_year"] for c in ch]),
             manage_on_diagnosis=np.array([c["manage_on_diagnosis"] for c in ch]),
             dropout=monthly([c["dropout_per_year"] for c in ch]),
             resolve=monthly(pair("resolution_per_year_managed",
                                  "resolution_per_year_unmanaged")),
-            excess_death=monthly(pair("excess_mortality_managed",
-                                      "excess_mortality_unmanaged")),
+            excess_death=monthly(excess),
             work_loss=pair("work_loss_managed", "work_loss_unmanaged"),
-            chronic_level=np.array([LEVELS.index(c["care_level"]) for c in ch]),
+            chronic_level=chronic_level,
             background_death=1.0 - np.exp(-_band(h["mortality_per_1000"]) / 1000.0),
-            major=_major_table(majors),
+            major=_major_table(majors, quality),
             disease_rr=pair("admission_rr_managed", "admission_rr_unmanaged"),
             listed=_listed_table(h["listed_admissions"]),
             outpatient_days=h["acute"]["outpatient_days_lost"],
             inpatient_days=h["acute"]["inpatient_days_lost"],
+            literacy_by_year=literacy["share_by_year"] if (onset_rr != 1.0).any() else None,
+            literacy_onset_rr=onset_rr,
         )
 
+    def literacy_onset_factor(self, year: int) -> np.ndarray:
+        """Factor on each chronic disease's onset in ``year`` from health literacy.
 
-def _onset_table(chronic: list[dict], majors: list[dict]) -> np.ndarray:
-    """Cumulative monthly onset probabilities by (age band, sex) over all onset kinds."""
+        ``incidence_per_year`` holds at the literacy share of the first year of
+        ``care.health_literacy.share_by_year``; in a later year the population's onset is
+        the mix of literate persons (``onset_rr_literate`` times the rate of the others)
+        and the others, relative to that first year's mix (as care seeking,
+        ``sim.care.CareTables.outpatient_seek_in``). Ones when literacy acts on no onset.
+        """
+        if self.literacy_by_year is None:
+            return np.ones(N_CHRONIC)
+        first = next(iter(self.literacy_by_year.values()))
+        now = dated_value(self.literacy_by_year, year)
+        rr = self.literacy_onset_rr
+        return (1.0 + now * (rr - 1.0)) / (1.0 + first * (rr - 1.0))
+
+    def set_year(self, year: int) -> None:
+        """Onset probabilities of ``year``: the chronic kinds scaled for health literacy."""
+        if self.literacy_by_year is None:
+            return
+        parts = self.onset_parts.copy()
+        parts[:, :N_CHRONIC] *= self.literacy_onset_factor(year)
+        self.onset_cum = np.cumsum(parts, axis=1)
+
+
+def _onset_parts(chronic: list[dict], majors: list[dict]) -> np.ndarray:
+    """Monthly onset probabilities by (age band, sex) of each onset kind (not cumulated)."""
     major_rates = major_incidence_per_year(majors)
     rows = []
     for b, band in enumerate(AGE_BANDS):
         for female in (0, 1):
             p = [monthly(c["incidence_per_year"][band]) for c in chronic]
             p += list(monthly(major_rates[b * 2 + female]))
-            rows.append(np.cumsum(p))
-    return np.array(rows)
+            rows.append(p)
+    return np.array(rows, dtype=float)
 
 
-def _major_table(majors: list[dict]) -> dict:
+def _major_table(majors: list[dict], quality: np.ndarray | None = None) -> dict:
+    """Major diseases as arrays; ``quality``: death rate ratio of care by level."""
     def arr(key, f=float):
         return np.array([f(r[key]) for r in majors])
 
+    level = np.array([2 if r["care_level"] == "county" else 3 for r in majors], np.int64)
+    treated = np.ones(len(majors)) if quality is None else quality[level]
     diag = arr("diagnosis_per_year_early")
     early = np.clip(arr("early_share"), 1e-6, 1.0)
     listed = [r["list_ranks"] or {NOT_LISTED: 1.0} for r in majors]
@@ -142,10 +181,11 @@ def _major_table(majors: list[dict]) -> dict:
         "birth_cum": np.cumsum(arr("birth_prevalence")),
         "ended_share": arr("ended_after_prenatal_diagnosis"),
         "death_early": monthly(arr("mortality_early")),
-        "death_late": monthly(arr("mortality_late")),
+        "death_early_treated": monthly(arr("mortality_early") * treated),
+        "death_late": monthly(arr("mortality_late") * treated),  # treated only
         "death_untreated": monthly(arr("mortality_untreated")),
         "work_loss": arr("work_loss"),
-        "level": np.array([2 if r["care_level"] == "county" else 3 for r in majors]),
+        "level": level,
         "ranks": [np.array(list(r), np.int64) for r in listed],
         "rank_cum": [np.cumsum(list(r.values())) for r in listed],
         "screen": np.array([r["screen"] for r in majors]),
@@ -434,7 +474,7 @@ def major_course(model, m: int, deaths: list) -> dict:
 
     # deaths
     p_die = np.where(late, np.where(treating, mt["death_late"][k], mt["death_untreated"][k]),
-                     mt["death_early"][k])
+                     np.where(treating, mt["death_early_treated"][k], mt["death_early"][k]))
     died = ~cured & (stream.keyed(ill, m, 3) < p_die)
     deaths.append(ill[died])
     counts["major_deaths"] = by(ill[died])
@@ -570,6 +610,7 @@ def refresh_age(model, persons: np.ndarray | None = None) -> None:
     """
     P, t = model.pop.persons, model.health
     if persons is None:
+        t.set_year(_year_now(model))
         model.band = age_band_index(P.age)
         model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
         model.onset_factor = income_gradient(
@@ -587,6 +628,16 @@ def refresh_age(model, persons: np.ndarray | None = None) -> None:
     model.onset_total[persons] = t.onset_cum[:, -1][model.band_sex[persons]]
     model.base_inpatient[persons] = t.inpatient[band]
     model.outpatient_threshold[persons] = 1.0 - t.outpatient[band]
+
+
+def _year_now(model) -> int:
+    """Calendar year of the month being prepared: the SimPy clock's month (0 before the run).
+
+    ``refresh_age`` runs at the start (month 0), at a calendar change and each January,
+    all before the month's step, at their month on the clock.
+    """
+    env = getattr(model, "env", None)
+    return model.timeline.year(int(env.now) if env is not None else 0)
 
 
 def household_income_pp(model) -> np.ndarray:

@@ -154,6 +154,12 @@ POPULATION = Section({
                                  "a year.", low=0, high=1),
     "birth_slots": Num("slots", "Births a household with a woman aged 10-44 at the start "
                        "can have during a run.", low=0, high=5, integer=True),
+    "special_family_share": Prob(
+        "Share of households that are family-planning special families (计生特殊家庭: the "
+        "only child has died or is severely disabled), a fixed status of the household "
+        "(sim.population.special_family) that monitoring may target "
+        "(policies.monitoring.special_family_trigger); it changes nothing else. Absent: 0.",
+        unit="share of households", required=False, fallback=0.0),
     "households_formed_share": Prob("Share of ended households (no living member) taken "
                                     "over each January by a newly formed household of "
                                     "young adults (sim.formation)."),
@@ -460,6 +466,16 @@ HEALTH = Section({
                                  "Background mortality."),
     "acute": ACUTE,
     "chronic": Section({d: CHRONIC_DISEASE for d in CHRONIC}),
+    "severe_disability_share": Table(
+        AGE_BANDS, Prob(unit="share of persons"), required=False,
+        fallback=dict.fromkeys(AGE_BANDS, 0.0),
+        doc="Share of persons of each age band with a severe disability (grades 1-2 of the "
+        "national classification: visual, hearing, speech, physical, intellectual or "
+        "mental), a status read from the person's age band and a fixed draw per person "
+        "(sim.population.severely_disabled), so that a person may become disabled when "
+        "growing older and never recovers. It marks households for monitoring "
+        "(policies.monitoring.disability_trigger) and changes nothing else: no cost, work "
+        "loss or death of its own. Absent: none."),
     "chronic_onset_income_elasticity": Num(
         "elasticity", "Chronic onset and starting prevalence scale with (household income "
         "per person / median) to the power minus this, normalised within each age band so "
@@ -546,6 +562,19 @@ CARE = Section({
                                          unit="per forgone episode"),
     "delayed_admission_cost_factor": Num("ratio", "Bill of a delayed admission relative to "
                                          "one made when first needed.", low=1, high=5),
+    "quality": Section({
+        "death_rr": Table(LEVELS, Num("rate ratio", low=0, high=10), required=False,
+                          fallback=dict.fromkeys(LEVELS, 1.0),
+                          doc="Death rate of the patients whose care is given at each "
+                          "level, relative to the rates of health.chronic and health.major "
+                          "(the quality those rates stand for): the excess mortality of "
+                          "managed chronic patients at their disease's care_level, and the "
+                          "deaths of major-disease cases in treatment (a course and the care "
+                          "after it) at the disease's care_level. Below 1: better care "
+                          "(qualified doctors, hospital pairing); dated by the policy "
+                          "calendar. Absent: 1 at every level (no effect)."),
+    }, doc="Quality of care by facility level (seeds 000, 002, 003: staffing, training and "
+       "pairing of hospitals), as its effect on the deaths of the patients treated there."),
     "health_literacy": Section({
         "share_by_year": Dated(Prob(unit="share of residents"), doc="Share of residents "
                                "with basic health literacy (健康素养水平) by year. "
@@ -556,8 +585,17 @@ CARE = Section({
                                   "without care for an outpatient episode, relative to one "
                                   "without it. Absent: 1 (no effect).", unit="rate ratio",
                                   required=False, fallback=1.0),
-    }, doc="Health literacy as a dated effect on care seeking (seeds 000, 001: health "
-       "education and promotion campaigns, literacy targets)."),
+        "onset_rr_literate": Table(
+            CHRONIC, Num("rate ratio", low=0, high=1), required=False,
+            fallback=dict.fromkeys(CHRONIC, 1.0),
+            doc="Onset of each managed chronic disease in a person with basic health "
+            "literacy, relative to one without it (prevention: diet, salt, tobacco, "
+            "activity); health.chronic incidence_per_year holds at the first year's "
+            "share of share_by_year, later shares scale it by the population mix. "
+            "Absent: 1 for every disease (no effect)."),
+    }, doc="Health literacy as a dated effect on care seeking and on the onset of chronic "
+       "disease (seeds 000, 001: health education and promotion campaigns, literacy "
+       "targets)."),
     "demand": Section({
         "outpatient_price_elasticity": Num("elasticity", "Elasticity of the chance of "
                                            "seeking outpatient care with respect to its "

@@ -110,6 +110,36 @@ class Population:
         return self.persons.nbytes() + self.households.nbytes() + self.slots.nbytes
 
 
+def severely_disabled(model, persons: np.ndarray) -> np.ndarray:
+    """Whether each person has a severe disability now (``health.severe_disability_share``).
+
+    A fixed uniform per person slot (stream ``disability``, drawn once) below the share of
+    the person's current age band: the share rises with age, so a person stays disabled
+    once disabled and may become so with age. A newborn in a dead member's slot inherits
+    the slot's draw (a simplification: one uniform per slot).
+    """
+    u = model.__dict__.get("_disability_u")
+    if u is None:
+        n = model.pop.persons.n
+        u = model._disability_u = model.streams["disability"].keyed(np.arange(n), 0, 0)
+    share = np.array([model.params["health"]["severe_disability_share"][b]
+                      for b in AGE_BANDS])
+    return u[persons] < share[model.band[persons]]
+
+
+def special_family(model, households: np.ndarray) -> np.ndarray:
+    """Whether each household is a family-planning special family (a fixed status).
+
+    A fixed uniform per household (stream ``special_family``) below
+    ``population.special_family_share``.
+    """
+    u = model.__dict__.get("_special_family_u")
+    if u is None:
+        n = model.pop.households.n
+        u = model._special_family_u = model.streams["special_family"].keyed(np.arange(n), 0, 0)
+    return u[households] < model.params["population"]["special_family_share"]
+
+
 def age_band_index(age: np.ndarray) -> np.ndarray:
     """Index into AGE_BANDS for each age."""
     return (np.searchsorted(np.asarray(AGE_BAND_LOWER), age, side="right") - 1).astype(np.int8)

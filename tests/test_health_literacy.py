@@ -1,9 +1,13 @@
-"""Health literacy as a dated effect on care seeking (``care.health_literacy``, seed 000).
+"""Health literacy as a dated effect on care seeking and on prevention
+(``care.health_literacy``, seeds 000, 001).
 
 ``care.outpatient_seek`` holds at the literacy of the table's first year; a higher share of
 literate residents later means fewer outpatient episodes without care. Switched on
 (paired, same seed), it moves that pathway only: the episodes sought in both runs have the
-same bills, and nothing changes while literacy stays at its first level.
+same bills, and nothing changes while literacy stays at its first level. Its prevention
+pathway (``onset_rr_literate``) scales chronic onset the same way: switched on alone it
+lowers chronic onsets from the first year literacy rises, and leaves major onsets and the
+bills of the outpatient episodes of both runs as they were.
 """
 
 import numpy as np
@@ -14,6 +18,7 @@ from conftest import run_with_month_label
 from sim import load_scenario
 from sim.care import CareTables
 from sim.engine import Model
+from sim.health import HealthTables
 from sim.hooks import Hooks
 from sim.schema import ScenarioError
 
@@ -72,6 +77,8 @@ def test_rising_literacy_lowers_forgone_outpatient_care_only(monkeypatch):
     ("care.health_literacy.share_by_year={2021 = 1.2}", "from 0 to 1"),
     ("care.health_literacy.share_by_year={1800 = 0.2}", "a year from 1990 to 2100"),
     ("care.health_literacy.forgo_rr_literate=1.5", "from 0 to 1"),
+    ("care.health_literacy.onset_rr_literate.hypertension=1.5", "from 0 to 1"),
+    ("care.health_literacy.onset_rr_literate={cancer = 0.5}", "hypertension"),
 ])
 def test_bad_literacy_values_name_the_key_and_what_is_allowed(setting, allowed):
     with pytest.raises(ScenarioError) as err:
@@ -83,3 +90,50 @@ def test_linyi_raises_literacy_five_points_over_the_transition():
     table = load_scenario("linyi_2021").get("care.health_literacy.share_by_year")
     assert table[2025] - table[2020] == pytest.approx(0.05)
     assert load_scenario(None).params["care"]["health_literacy"]["share_by_year"] is None
+
+
+PREVENTION = ("care.health_literacy.share_by_year={2020 = 0.2, 2021 = 0.2, 2022 = 0.8}",
+              "care.health_literacy.onset_rr_literate={hypertension = 0.3, diabetes = 0.3, "
+              "tuberculosis = 1, severe_mental = 1}")
+
+
+def test_onset_follows_the_change_in_literacy_since_the_first_year():
+    t = HealthTables.from_params(load_scenario(None, list(PREVENTION)).params)
+    assert np.allclose(t.literacy_onset_factor(2021), 1.0)
+    # hypertension and diabetes: (1 - 0.8 x 0.7) / (1 - 0.2 x 0.7) = 0.44 / 0.86 of the start
+    assert t.literacy_onset_factor(2023) == pytest.approx([0.44 / 0.86] * 2 + [1.0, 1.0])
+    before = t.onset_cum.copy()
+    t.set_year(2023)
+    grew = np.diff(np.concatenate([np.zeros((len(before), 1)), t.onset_cum], axis=1), axis=1)
+    assert np.allclose(grew[:, :2], t.onset_parts[:, :2] * 0.44 / 0.86)
+    assert np.allclose(grew[:, 2:], t.onset_parts[:, 2:])       # TB, mental, major kinds
+    assert (t.onset_cum[2:, -1] < before[2:, -1]).all()         # adults (children: none)
+    plain = HealthTables.from_params(load_scenario(None).params)
+    assert plain.literacy_by_year is None                       # absent: no effect at all
+    assert np.allclose(plain.literacy_onset_factor(2025), 1.0)
+
+
+def test_literacy_prevention_lowers_chronic_onset_only(monkeypatch):
+    """Literacy rising with care seeking unchanged (forgo_rr 1): switched on, prevention
+    moves nothing in 2021 and lowers chronic onsets from 2022 by about the mix factor; major
+    onsets and the bills of the outpatient episodes of both runs stay."""
+    off_rr = ("care.health_literacy.onset_rr_literate=1",)
+    base, off = run(monkeypatch, (*PREVENTION, *off_rr))
+    lit, on = run(monkeypatch, PREVENTION)
+    pd.testing.assert_frame_equal(base.iloc[:12], lit.iloc[:12])
+    ratio = lit["chronic_onsets"][12:].sum() / base["chronic_onsets"][12:].sum()
+    assert 0.4 < ratio < 0.85       # hypertension and diabetes x 0.51, TB and mental as before
+    assert lit["major_onsets"].sum() == pytest.approx(base["major_onsets"].sum(), rel=0.02)
+    both = off.merge(on, on=["month", "person"], suffixes=("_off", "_on"))
+    assert len(both) > 0.95 * len(off)
+    assert (both["level_on"] == both["level_off"]).all()
+    assert np.allclose(both["amount_on"], both["amount_off"])
+
+
+def test_linyi_and_longyan_literacy_prevents_hypertension_and_diabetes():
+    for name in ("linyi_2021", "longyan_2022"):
+        rr = load_scenario(name).get("care.health_literacy.onset_rr_literate")
+        assert rr == {"hypertension": 0.9, "diabetes": 0.9, "tuberculosis": 1.0,
+                      "severe_mental": 1.0}
+    assert load_scenario(None).get("care.health_literacy.onset_rr_literate") == dict.fromkeys(
+        ("hypertension", "diabetes", "tuberculosis", "severe_mental"), 1.0)

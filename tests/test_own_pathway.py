@@ -110,3 +110,23 @@ def test_the_deposit_scope_moves_city_admissions_only(monkeypatch):
     assert np.allclose(both["amount_a"][below], both["amount_c"][below])
     outpatient = all_levels[all_levels["kind"] == "outpatient"]
     assert len(both[both["kind"] == "outpatient"]) > 0.99 * len(outpatient)
+
+
+@pytest.mark.parametrize("trigger, share", [
+    ("policies.monitoring.disability_trigger=true", "health.severe_disability_share=0.05"),
+    ("policies.monitoring.special_family_trigger=true", "population.special_family_share=0.05"),
+])
+def test_the_disability_and_special_family_triggers_move_assistance_and_poverty_only(
+        monkeypatch, trigger, share):
+    """The statuses alone change nothing; a trigger on them (seed 003's focus groups) finds
+    more households and sends them assistance, and, with care that does not respond to
+    money, no one's illness, care or death moves."""
+    keep = (*INELASTIC, *NO_GROUP_CHANGES, "policies.monitoring.annual_budget_yuan=1e12")
+    plain, care_plain, _ = paired(monkeypatch, keep)
+    off, care_off, _ = paired(monkeypatch, (*keep, share))
+    pd.testing.assert_frame_equal(plain, off)            # a status without its trigger
+    on, care_on, _ = paired(monkeypatch, (*keep, share, trigger))
+    pd.testing.assert_frame_equal(on[HEALTH], off[HEALTH])
+    pd.testing.assert_frame_equal(care_on, care_off)
+    assert on["monitoring_found"].sum() > off["monitoring_found"].sum()
+    assert on["monitoring_assistance_yuan"].sum() > off["monitoring_assistance_yuan"].sum()

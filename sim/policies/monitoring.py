@@ -8,7 +8,9 @@ risk when its out-of-pocket spending over the last 12 months exceeds ``oop_thres
 or ``oop_share_of_income_threshold`` of its income, when its per-capita net income falls
 below ``income_threshold_factor`` times the poverty line (the monitoring line of about 1.5
 times the poverty line), or, with ``major_disease_trigger``, when a member's major disease
-has been found. Each sweep finds an at-risk
+has been found (with ``disability_trigger``, when a living member has a severe disability;
+with ``special_family_trigger``, when it is a family-planning special family: seed 003's
+focus groups). Each sweep finds an at-risk
 household with probability ``detection``. A household found, and not helped within
 ``cooldown_months``, is approved for assistance: ``assistance_share`` of its 12-month
 out-of-pocket spending (up to ``assistance_max_yuan``; medical and temporary assistance,
@@ -31,7 +33,7 @@ import numpy as np
 
 from sim.parameters import by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
-from sim.population import NO_MAJOR
+from sim.population import NO_MAJOR, severely_disabled, special_family
 from sim.results import Indicator
 from sim.schema import Bool, Num, Prob, Section, Yuan
 
@@ -63,6 +65,15 @@ class Monitoring(Measure):
         "major_disease_trigger": Bool(doc="A household with a member whose major disease "
                                       "has been found is at risk (seed 000: focus on major "
                                       "and severe illness)."),
+        "disability_trigger": Bool(
+            doc="A household with a living member with a severe disability "
+            "(health.severe_disability_share) is at risk (seed 003: families with disabled "
+            "older people or severely disabled members are focus groups). Absent: false.",
+            required=False, fallback=False),
+        "special_family_trigger": Bool(
+            doc="A family-planning special family (population.special_family_share) is at "
+            "risk (seed 003's focus groups). Absent: false.", required=False,
+            fallback=False),
         "income_threshold_factor": Num("x poverty line", "Per-capita net income below this "
                                        "multiple of the line puts a household at risk.",
                                        low=0, high=10),
@@ -159,6 +170,14 @@ class Monitoring(Measure):
         has[P.hh[ill]] = True
         return has[households]
 
+    def _disabled(self, households: np.ndarray) -> np.ndarray:
+        """Whether each household has a living member with a severe disability."""
+        P, H = self.model.pop.persons, self.model.pop.households
+        living = np.flatnonzero(P.alive)
+        has = np.zeros(H.n, bool)
+        has[P.hh[living[severely_disabled(self.model, living)]]] = True
+        return has[households]
+
     def _sweep(self, m: int, t: float, sweep: int, first: bool) -> None:
         model = self.model
         H, acc = model.pop.households, model.accounts
@@ -172,6 +191,10 @@ class Monitoring(Measure):
             hardship |= oop > share * np.maximum(acc.sum_income[watched], 0.0)
         if self.p["major_disease_trigger"]:
             hardship |= self._major_found(watched)
+        if self.p["disability_trigger"]:
+            hardship |= self._disabled(watched)
+        if self.p["special_family_trigger"]:
+            hardship |= special_family(model, watched)
         target = self.monitored_groups[H.group[watched]]
         # target groups: any trigger; others: illness that pushes them below the line
         risk = np.where(target, hardship | low_income, hardship & low_income)
