@@ -392,13 +392,33 @@ def executor_for(scheduler: str | None = None, workers: int = 1,
     except ImportError as exc:  # pragma: no cover - dask is a declared dependency
         raise ValueError(f"--scheduler needs dask[distributed] ({exc})") from None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
+        import dask
+
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": worker_environ()}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1,
+                                   processes=processes, dashboard_address=None)
         return DaskExecutor(Client(cluster), cluster)
     try:
         return DaskExecutor(Client(scheduler, timeout="10s"))
     except (OSError, TimeoutError, ValueError) as exc:
         raise ValueError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+
+
+def worker_environ() -> dict:
+    """Dask's environment for new worker processes, without ``MALLOC_TRIM_THRESHOLD_``.
+
+    Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which fixes glibc's
+    threshold for memory maps: every array above 128 KiB is then mapped and unmapped
+    afresh instead of reusing freed memory, and the engine's monthly temporaries make a
+    run 2.3 times slower (100,000 households: 13.2 s against 5.7 s in one process,
+    measured here). Workers of a local cluster start without it; workers started by hand
+    for ``--scheduler ADDRESS`` should be too (README, "Batches on Dask").
+    """
+    import dask
+
+    environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+    environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return environ
 
 
 class DaskExecutor(Executor):
