@@ -105,6 +105,11 @@ class Model:
         #: list rank of the disease of each person's admission need this month (0: not a
         #: listed disease; sim.health.listed_admission_rank), set for the month's needs
         self.admission_rank = np.zeros(P.n, np.int16)
+        #: each person slot's uniform for a severe disability and each household's for
+        #: being a family-planning special family (sim.population.severely_disabled,
+        #: special_family): statuses for monitoring's triggers; new persons draw again
+        self.disability_u = self.streams["disability"].keyed(np.arange(P.n), 0, 0)
+        self.special_family_u = self.streams["special_family"].keyed(np.arange(H.n), 0, 0)
         self.ledger = Ledger(P.n)
         self.liquidity = Liquidity(H.savings)  # cash set once incomes are known
         self.death_loss = health.DeathLoss(H.n)

@@ -65,6 +65,8 @@ def form_households(model, m: int) -> np.ndarray:
     P.major_months[members] = -1
     P.death_month[members] = -1
     model.last_check[members] = NEVER
+    model.disability_u[members] = model.streams["disability"].keyed(members, m, 2)
+    model.special_family_u[ended] = 1.0  # young adults: not a special family
     model.care.chronic_share_paid[members] = np.nan
     capacity = work_capacity(P.age[members], model.params)
     total = np.bincount(owner, weights=capacity, minlength=len(ended))

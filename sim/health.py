@@ -547,6 +547,7 @@ def births(model, m: int) -> np.ndarray:
     P.born[baby] = True
     P.age[baby] = 0
     P.female[baby] = stream.keyed(baby, m, 1) < pop["female_share"]
+    model.disability_u[baby] = model.streams["disability"].keyed(baby, m, 1)  # its own
     H.size[hh] += 1
     refresh_age(model, baby)
     birth_screening.newborn(model, baby, m)

@@ -113,31 +113,25 @@ class Population:
 def severely_disabled(model, persons: np.ndarray) -> np.ndarray:
     """Whether each person has a severe disability now (``health.severe_disability_share``).
 
-    A fixed uniform per person slot (stream ``disability``, drawn once) below the share of
-    the person's current age band: the share rises with age, so a person stays disabled
-    once disabled and may become so with age. A newborn in a dead member's slot inherits
-    the slot's draw (a simplification: one uniform per slot).
+    The person's fixed uniform (``Model.disability_u``, stream ``disability``; drawn again
+    for a newborn or a new household's member in a slot) below the share of the person's
+    current age band: the share rises with age, so a person stays disabled once disabled
+    and may become so with age.
     """
-    u = model.__dict__.get("_disability_u")
-    if u is None:
-        n = model.pop.persons.n
-        u = model._disability_u = model.streams["disability"].keyed(np.arange(n), 0, 0)
     share = np.array([model.params["health"]["severe_disability_share"][b]
                       for b in AGE_BANDS])
-    return u[persons] < share[model.band[persons]]
+    return model.disability_u[persons] < share[model.band[persons]]
 
 
 def special_family(model, households: np.ndarray) -> np.ndarray:
     """Whether each household is a family-planning special family (a fixed status).
 
-    A fixed uniform per household (stream ``special_family``) below
-    ``population.special_family_share``.
+    The household's fixed uniform (``Model.special_family_u``, stream ``special_family``)
+    below ``population.special_family_share``; a household of young adults formed in an
+    ended one's slots is not one (its uniform is 1).
     """
-    u = model.__dict__.get("_special_family_u")
-    if u is None:
-        n = model.pop.households.n
-        u = model._special_family_u = model.streams["special_family"].keyed(np.arange(n), 0, 0)
-    return u[households] < model.params["population"]["special_family_share"]
+    return model.special_family_u[households] < model.params["population"][
+        "special_family_share"]
 
 
 def age_band_index(age: np.ndarray) -> np.ndarray:

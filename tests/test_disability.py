@@ -66,3 +66,21 @@ def test_bad_values_name_the_key_and_what_is_allowed(setting, key, allowed):
     with pytest.raises(ScenarioError) as err:
         load_scenario(None, [setting])
     assert key in str(err.value) and allowed in str(err.value)
+
+
+def test_new_persons_draw_again_and_new_households_are_not_special_families():
+    """A newborn in a slot, or a new household's member, does not inherit the slot's
+    disability draw; a household of young adults formed in an ended one's slots is not a
+    family-planning special family."""
+    sc = load_scenario(None, ["population.special_family_share=0.5"]).truncate(36)
+    m = Model(sc, seed=2, households=3000)
+    u0, s0 = m.disability_u.copy(), m.special_family_u.copy()
+    born0 = m.pop.persons.born.copy()
+    m.run()
+    formed = np.flatnonzero(m.special_family_u == 1.0)
+    assert len(formed) > 0 and (s0[formed] < 1.0).all()
+    assert not special_family(m, formed).any()
+    newcomers = np.flatnonzero(m.disability_u != u0)
+    assert len(newcomers) > 0
+    assert m.pop.persons.born[newcomers].all()
+    assert born0[newcomers].any()  # slots held by someone before: a draw of their own
