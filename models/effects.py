@@ -486,7 +486,7 @@ class Effects:
                "permutation-sampling standard error")
         head = (f"Effect on {self.outcome} ({self.unit}) of switching each measure on "
                 f"(with - without); {len(self.measures)} measures, "
-                f"{df['n'].iloc[0]} paired samples\nShapley values: {how}\n"
+                f"{df['n'].iloc[0]} paired sample(s)\nShapley values: {how}\n"
                 f"Intervals: {kind}")
         cols = ["method", "measure", "estimate", "lo", "hi"] + (
             [] if self.exact else ["perm_se"])
