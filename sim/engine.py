@@ -33,7 +33,7 @@ from sim import health
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.enrolment import Enrolment
-from sim.formation import form_households
+from sim.formation import block_slots, form_households, spare_blocks
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
 from sim.liquidity import Liquidity, cash_buffer
@@ -41,7 +41,7 @@ from sim.parameters import GROUPS, LEVELS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.places import PlaceRules, place_of_township
 from sim.policies import REGISTRY
-from sim.population import build_population
+from sim.population import population_for_run, with_spare_blocks
 from sim.poverty import (
     Accounts,
     follow_capacity,
@@ -89,8 +89,14 @@ class Model:
         self.streams = Streams(seed)
         self._schedule = scenario.params_by_month()
         self.params = self._schedule[0][1]
-        self.pop = build_population(self.params, self.streams, households)
+        pop = population_for_run(self.params, self.streams, households)
+        self.pop = with_spare_blocks(pop, spare_blocks(pop, self.params, self.timeline.n_months
+                                                       / 12.0), block_slots(self.params))
         P, H = self.pop.persons, self.pop.households
+        #: households whose slots a new one may take when they end: the sample's, not the
+        #: spare blocks until taken (sim.formation); the first spare block not yet taken
+        self.open_block = np.arange(H.n) < self.pop.sample_households
+        self.next_spare = self.pop.sample_households
         self.hh_size0 = self.pop.slots  # person slots per household (members, births)
         self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
         self.n_born = H.size.astype(np.int64)  # slots filled: members at start and births

@@ -24,6 +24,10 @@ registered (``registry.cause_illness_share``).
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from collections import OrderedDict
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -33,6 +37,8 @@ from sim.rng import Streams
 
 NO_MAJOR = -1
 MAX_AGE = 100
+#: person columns whose value in an empty slot is -1 (none), not 0
+MINUS_ONE_WHEN_EMPTY = ("major", "major_months", "death_month", "insured_known")
 
 
 @dataclass
@@ -104,6 +110,13 @@ class Population:
     persons: Persons
     households: Households
     slots: np.ndarray  # person slots of each household (members and room for births)
+    #: households of the sample: those from ``sample_households`` on are spare blocks of
+    #: empty slots that new households may take (:func:`with_spare_blocks`)
+    sample_households: int = -1
+
+    def __post_init__(self):
+        if self.sample_households < 0:
+            self.sample_households = self.households.n
 
     def nbytes(self) -> int:
         """Memory held by all columns."""
@@ -211,6 +224,61 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     return Population(persons, households_, slots.astype(np.int64))
 
 
+#: the populations this process built last, newest last (see :func:`population_for_run`)
+_BUILT: OrderedDict[tuple, Population] = OrderedDict()
+#: at most this many bytes of them are kept
+BUILT_CACHE_BYTES = 512 * 2**20
+#: the parameter sections a population is built from (``build_population`` and the file
+#: reader read nothing else)
+POPULATION_SECTIONS = ("population", "income", "health", "registry")
+
+
+def population_for_run(params: dict, streams: Streams, households: int | None = None
+                       ) -> Population:
+    """:func:`build_population`, built once per process for the runs that share it.
+
+    A sweep of measures, packages or budgets runs many scenarios that differ only in
+    their policies with the same seeds, so they start from the very same people
+    (common random numbers); building them again for each run costs 3-5% of a run. The
+    population is kept under a key of the seed, the number of households, the
+    parameter sections it is built from and, for a data file, its size and time; each
+    run gets its own copy, since a run changes its population as it goes.
+    """
+    key = _population_key(params, streams.seed, households)
+    pop = _BUILT.get(key)
+    if pop is None:
+        pop = build_population(params, streams, households)
+        _BUILT[key] = copy_population(pop)
+        while len(_BUILT) > 1 and sum(p.nbytes() for p in _BUILT.values()) > BUILT_CACHE_BYTES:
+            _BUILT.popitem(last=False)
+        return pop
+    _BUILT.move_to_end(key)
+    return copy_population(pop)
+
+
+def _population_key(params: dict, seed: int, households: int | None) -> tuple:
+    sections = json.dumps({k: params[k] for k in POPULATION_SECTIONS}, sort_keys=True,
+                          default=str)
+    digest = hashlib.blake2b(sections.encode(), digest_size=16).hexdigest()
+    files = ()
+    if params["population"]["from"]:
+        from sim.population_file import data_paths
+
+        files = tuple((str(p), os.stat(p).st_size, os.stat(p).st_mtime_ns) if p.is_file()
+                      else (str(p),) for p in data_paths(params["population"]))
+    return int(seed), households, digest, files
+
+
+def copy_population(pop: Population) -> Population:
+    """A copy of every column of ``pop`` (the arrays are not shared)."""
+    def columns(obj):
+        return {f.name: getattr(obj, f.name).copy() for f in fields(obj)}
+
+    return Population(type(pop.persons)(**columns(pop.persons)),
+                      type(pop.households)(**columns(pop.households)), pop.slots.copy(),
+                      pop.sample_households)
+
+
 def work_capacity(age: np.ndarray, params: dict) -> np.ndarray:
     """Earning capacity of each person in working-age equivalents.
 
@@ -247,6 +315,37 @@ def capacity_earnings(earned_pp: np.ndarray, hh_capacity: np.ndarray, sizes: np.
     return earned_pp * np.where(hh_capacity > 0, hh_capacity * per_capacity, sizes)
 
 
+def with_spare_blocks(pop: Population, n_blocks: int, block_slots: int) -> Population:
+    """The population with ``n_blocks`` empty households of ``block_slots`` slots appended.
+
+    A new household of young adults needs room for its births, but the households that end
+    are mostly those of one or two old members, whose slots it would take over
+    (:mod:`sim.formation`). The spare blocks give it room: they are households without
+    members (size 0, no group, township or income yet) after the sample's, whose persons
+    are empty slots. Appending after the sample keeps every draw of the sample's persons
+    and households (draws are per index, see :mod:`sim.rng`).
+    """
+    if n_blocks <= 0:
+        return pop
+    P, H = pop.persons, pop.households
+    n_new = n_blocks * block_slots
+    persons = {}
+    for f in fields(Persons):
+        old = getattr(P, f.name)
+        tail = np.zeros(n_new, old.dtype)
+        if f.name == "hh":
+            tail = H.n + np.repeat(np.arange(n_blocks), block_slots).astype(old.dtype)
+        elif f.name in MINUS_ONE_WHEN_EMPTY:
+            tail.fill(-1)
+        persons[f.name] = np.concatenate([old, tail])
+    households = {f.name: np.concatenate([getattr(H, f.name),
+                                          np.zeros(n_blocks, getattr(H, f.name).dtype)])
+                  for f in fields(Households)}
+    slots = np.concatenate([pop.slots, np.full(n_blocks, block_slots, pop.slots.dtype)])
+    return Population(Persons(**persons), Households(**households), slots,
+                      pop.sample_households)
+
+
 def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) -> Persons:
     """The persons laid out again with empty slots for births after each household's members.
 
@@ -267,7 +366,7 @@ def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) ->
         new = np.zeros(n, old.dtype)
         if f.name == "hh":
             new = np.repeat(np.arange(len(slots), dtype=old.dtype), slots)
-        elif f.name in ("major", "major_months", "death_month", "insured_known"):
+        elif f.name in MINUS_ONE_WHEN_EMPTY:
             new.fill(-1)
         new[where] = old
         out[f.name] = new

@@ -340,6 +340,14 @@ class Registry:
             self.model.regroup(back, np.full(len(back), GROUPS.index("other"), np.int8))
             self._count("registry_marginal_exits_households", back)
 
+    def move_slots(self, ended: np.ndarray, spare: np.ndarray) -> None:
+        """New households form in ``spare`` blocks, not in the ``ended`` ones' slots.
+
+        Called by ``sim.formation``: whether monitoring made those marginal moves with them.
+        """
+        self.made_marginal[spare] = self.made_marginal[ended]
+        self.made_marginal[ended] = False
+
     def forget(self, households: np.ndarray) -> None:
         """New households take these slots: none was made marginal by monitoring.
 

@@ -588,7 +588,7 @@ class Results:
         values = pd.DataFrame(cube.reshape(n_m * n_g, len(names)), columns=names)
         monthly = pd.concat([index, values], axis=1)
 
-        n_hh = model.pop.households.n
+        n_hh = model.pop.sample_households
         meta = {
             "scenario": model.scenario.name, "seed": model.seed, "households": n_hh,
             "persons": model.pop.persons.n, "months": tl.n_months,

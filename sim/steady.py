@@ -1,4 +1,4 @@
-"""Inputs of a population that its own rates keep as it is (the `steady_state` scenario).
+"""The `steady_state` scenario: inputs its own rates keep as they are, and its drift check.
 
 A scenario without trends should not drift. Two of its inputs follow from its other
 numbers rather than from data, and these functions derive them, so that the scenario's
@@ -15,11 +15,17 @@ values can be checked (``tests/test_steady_state.py``):
       i_b = [(P_b - P_{b-1}) (1 / w_b + mu_b) + (delta_b + rho_b) P_b] / (1 - P_b)
 
   with ``P_{-1} = 0`` and no ageing out of the last band (floored at zero).
+
+Whether a run drifts is judged on :data:`ANNUAL_RATES` by :func:`slope`: one relative
+slope a year per replication, the replications' slopes tested against zero
+(``tests/test_steady_state.py``; ``scripts/steady_drift.py`` at any size).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import statsmodels.api as sm
+from scipy import stats
 
 from sim.parameters import AGE_BAND_LOWER, AGE_BANDS
 from sim.population import MAX_AGE
@@ -59,3 +65,51 @@ def stationary_incidence(disease: dict, mortality_per_1000: dict) -> dict[str, f
         out[name] = max(flow / max(1.0 - p, 1e-9), 0.0)
         previous = p
     return out
+
+
+def _chronic_rates() -> dict:
+    out = {}
+    for d in ("hypertension", "diabetes", "tuberculosis", "severe_mental"):
+        out[f"{d} prevalence"] = lambda a, d=d: a[f"{d}_cases"] / a.persons
+    for d in ("hypertension", "diabetes"):
+        for stage in ("diagnosed", "managed"):
+            out[f"{d} {stage} share"] = lambda a, d=d, s=stage: a[f"{d}_{s}"] / a[f"{d}_cases"]
+    return out
+
+
+#: Annual indicators of the area (a frame of ``group == "all"`` rows indexed by year ->
+#: a yearly series) that a county without trends must hold flat.
+ANNUAL_RATES = {
+    "poverty": lambda a: a.poor_households / a.households,
+    "poverty due to illness": lambda a: a.poor_illness_households / a.households,
+    "new poverty due to illness": lambda a: a.entered_poverty_illness_households / a.households,
+    "return due to illness": lambda a: (a.formerly_poor_entered_illness_households
+                                        / a.formerly_poor_households),
+    "income per person": lambda a: a.income_yuan / a.persons,
+    "income lost to illness per person": lambda a: a.income_loss_yuan / a.persons,
+    "household size": lambda a: a.persons / a.households,
+    "births per 1,000": lambda a: a.births / a.persons * 1000,
+    "deaths per 1,000": lambda a: a.deaths / a.persons * 1000,
+    "out of pocket share": lambda a: a.oop_yuan / a.bills_yuan,
+    **_chronic_rates(),
+}
+
+
+def replication_slopes(frames, indicator) -> np.ndarray:
+    """Each replication's relative slope a year: OLS on the year over the series' mean.
+
+    ``frames``: one annual frame per replication; ``indicator`` maps a frame to a yearly
+    series.
+    """
+    out = []
+    for a in frames:
+        y = np.asarray(indicator(a), float)
+        fit = sm.OLS(y, sm.add_constant(np.arange(len(y)))).fit()
+        out.append(fit.params[1] / y.mean())
+    return np.array(out)
+
+
+def slope(frames, indicator) -> tuple[float, float]:
+    """Mean relative slope a year across replications and the p-value of its t-test."""
+    per_rep = replication_slopes(frames, indicator)
+    return float(per_rep.mean()), float(stats.ttest_1samp(per_rep, 0.0).pvalue)

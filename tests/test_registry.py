@@ -378,8 +378,9 @@ def labour_model(overrides=(), households=80):
     """
     model = fresh_model(["registry.exit.processing_share=1",
                          "registry.exit.other_guarantees_share=1",
-                         "registry.exit.requires_insurance=false", *overrides],
-                        households=households)
+                         "registry.exit.requires_insurance=false",
+                         "population.households_formed_share=0",  # no spare blocks
+                         *overrides], households=households)
     H, acc = model.pop.households, model.accounts
     H.registered[:] = True
     H.formerly_poor[:] = False

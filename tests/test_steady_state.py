@@ -14,19 +14,18 @@ independent replications, not judged by one run's OLS p-value, because stocks su
 prevalence wander like a random walk in a small population: in three runs of 6,000
 households x 2 the diabetes prevalence slope was +0.32%, -0.36% and -0.25% a year, each
 "significant" at p < 1e-5 by OLS. The runs are small (6,000 households x 4): drifts under
-about 1% a year can pass unseen here (at 20,000 x 4 births fall about 1.5% a year, README).
+about 1% a year can pass unseen here; ``scripts/steady_drift.py`` measures them at any size
+(README, "No drift of its own").
 """
 
 import numpy as np
 import pandas as pd
 import pytest
-import statsmodels.api as sm
-from scipy import stats
 
 from sim import load_scenario, run
 from sim.parameters import AGE_BAND_LOWER, AGE_BANDS
 from sim.population import MAX_AGE
-from sim.steady import stationary_age_shares, stationary_incidence
+from sim.steady import ANNUAL_RATES, slope, stationary_age_shares, stationary_incidence
 
 HOUSEHOLDS, REPS = 6000, 4
 
@@ -58,35 +57,6 @@ def annual():
     return frames
 
 
-def rates(a):
-    fp = a.formerly_poor_households
-    return {
-        "poverty": a.poor_households / a.households,
-        "poverty due to illness": a.poor_illness_households / a.households,
-        "new poverty due to illness": a.entered_poverty_illness_households / a.households,
-        "return due to illness": a.formerly_poor_entered_illness_households / fp,
-        "income per person": a.income_yuan / a.persons,
-        "income lost to illness per person": a.income_loss_yuan / a.persons,
-        "household size": a.persons / a.households,
-        "births per 1,000": a.births / a.persons * 1000,
-        "deaths per 1,000": a.deaths / a.persons * 1000,
-        "out of pocket share": a.oop_yuan / a.bills_yuan,
-    }
-
-
-def slope(frames, indicator):
-    """Mean relative slope a year across replications and the p-value of its t-test.
-
-    ``indicator`` maps one replication's annual frame to a yearly series.
-    """
-    per_rep = []
-    for a in frames:
-        y = np.asarray(indicator(a), float)
-        fit = sm.OLS(y, sm.add_constant(np.arange(len(y)))).fit()
-        per_rep.append(fit.params[1] / y.mean())
-    return float(np.mean(per_rep)), float(stats.ttest_1samp(per_rep, 0.0).pvalue)
-
-
 STATIONARY = ("poverty", "poverty due to illness", "new poverty due to illness",
               "return due to illness", "income per person",
               "income lost to illness per person", "household size", "births per 1,000",
@@ -100,7 +70,7 @@ LEVEL = 0.05 / 18
 
 def assert_flat(annual, name):
     assert all(len(a) == 10 for a in annual)
-    per_year, p = slope(annual, lambda a: rates(a)[name])
+    per_year, p = slope(annual, ANNUAL_RATES[name])
     assert p > LEVEL or abs(per_year) < 0.003, f"{name}: {per_year:+.2%} a year (p={p:.4f})"
 
 
@@ -125,7 +95,7 @@ def test_the_death_rate_is_that_of_a_stationary_population(annual):
 @pytest.mark.parametrize("disease", ["hypertension", "diabetes", "tuberculosis",
                                      "severe_mental"])
 def test_chronic_prevalence_does_not_drift(annual, disease):
-    per_year, p = slope(annual, lambda a: a[f"{disease}_cases"] / a.persons)
+    per_year, p = slope(annual, ANNUAL_RATES[f"{disease} prevalence"])
     assert p > LEVEL or abs(per_year) < 0.003, f"{disease}: {per_year:+.2%} a year"
 
 
@@ -134,5 +104,5 @@ def test_chronic_prevalence_does_not_drift(annual, disease):
 def test_awareness_and_management_do_not_drift(annual, disease, stage):
     """Checks and contracts hold the shares they start with (awareness was flat in
     2013-2018 while checks spread), rather than diagnosing everyone within two years."""
-    per_year, p = slope(annual, lambda a: a[f"{disease}_{stage}"] / a[f"{disease}_cases"])
+    per_year, p = slope(annual, ANNUAL_RATES[f"{disease} {stage} share"])
     assert p > LEVEL or abs(per_year) < 0.003, f"{disease} {stage}: {per_year:+.2%} a year"

@@ -126,7 +126,7 @@ class Monitoring(Measure):
 
     def _scaled_budget(self) -> float:
         pop = self.model.params["population"]
-        return self.p["annual_budget_yuan"] * self.model.pop.households.n / pop[
+        return self.p["annual_budget_yuan"] * self.model.pop.sample_households / pop[
             "represents_households"]
 
     def _new_year_if_due(self, m: int) -> None:
