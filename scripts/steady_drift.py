@@ -8,8 +8,9 @@ Usage::
 Runs ``scenarios/steady_state.toml`` (replication ``r`` with seed ``r``) and prints a
 Markdown table: for each indicator of ``sim.steady.ANNUAL_RATES``, the mean relative
 slope a year across replications, the range of the replications' slopes and the t-test's
-p-value. ``tests/test_steady_state.py`` runs the same check at 6,000 x 4, where drifts
-under about 1% a year pass unseen; this measures them at the size asked for.
+p-value; then the age structure at the start and the end beside the stationary one the
+scenario starts from. ``tests/test_steady_state.py`` runs the same check at 6,000 x 4,
+where drifts under about 1% a year pass unseen; this measures them at the size asked for.
 """
 
 from __future__ import annotations
@@ -22,8 +23,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim import load_scenario, run  # noqa: E402
+from sim import load_scenario  # noqa: E402
+from sim.engine import Model  # noqa: E402
+from sim.parameters import AGE_BANDS  # noqa: E402
+from sim.population import age_band_index  # noqa: E402
 from sim.steady import ANNUAL_RATES, replication_slopes, slope  # noqa: E402
+
+
+def age_shares(model) -> np.ndarray:
+    """Share of the living in each age band."""
+    P = model.pop.persons
+    counts = np.bincount(age_band_index(P.age[P.alive]), minlength=len(AGE_BANDS))
+    return counts / counts.sum()
 
 
 def main(argv=None) -> int:
@@ -35,9 +46,12 @@ def main(argv=None) -> int:
     if args.reps < 2:
         parser.error("--reps must be at least 2 (slopes are tested across replications)")
     sc = load_scenario("steady_state")
-    frames = []
+    frames, start, end = [], [], []
     for seed in range(args.reps):
-        a = run(sc, seed=seed, households=args.households).annual
+        model = Model(sc, seed=seed, households=args.households)
+        start.append(age_shares(model))
+        a = model.run().annual
+        end.append(age_shares(model))
         frames.append(a[a.group == "all"].set_index("year"))
     print(f"steady_state, {args.households:,} households x {args.reps}, "
           f"{frames[0].index.min()}-{frames[0].index.max()}")
@@ -47,6 +61,11 @@ def main(argv=None) -> int:
         mean, p = slope(frames, indicator)
         each = replication_slopes(frames, indicator)
         print(f"| {name} | {mean:+.2%} | {np.min(each):+.2%} to {np.max(each):+.2%} | {p:.3f} |")
+    stationary = sc.get("population.age_bands")
+    print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")
+    for b, band in enumerate(AGE_BANDS):
+        print(f"| {band} | {stationary[band]:.1%} | {np.mean(start, axis=0)[b]:.1%} | "
+              f"{np.mean(end, axis=0)[b]:.1%} |")
     return 0
 
 

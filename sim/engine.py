@@ -30,6 +30,7 @@ import numpy as np
 import simpy
 
 from sim import health
+from sim.arrays import member, unique
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.enrolment import Enrolment
@@ -66,6 +67,22 @@ SETTLED_LATER = ("inpatient", "special")
 PHASE = {"calendar": 0.0, "year": 0.01, "measures": 0.1, "step": 0.5, "sweep": 0.7,
          "registry": 0.8, "record": 0.9}
 N_GROUPS = len(GROUPS)
+#: what a person dies of: a chronic disease's excess mortality, a major disease, an
+#: admission forgone (sim.care), or background causes (the mortality table); a death
+#: counts once, under the first of these whose course decided it (illness before
+#: background, since the household's lost earnings are then illness-caused)
+DEATH_CAUSES = ("chronic", "major", "forgone_admission", "background")
+
+
+def death_causes(died: np.ndarray, by_cause: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Split the month's deaths ``died`` (unique) by cause, each under its first cause."""
+    left = died
+    out = {}
+    for cause in DEATH_CAUSES:
+        hit = member(left, unique(by_cause[cause]))
+        out[cause] = left[hit]
+        left = left[~hit]
+    return out
 
 
 def group_sums(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -257,7 +274,9 @@ class Model:
         counts = self.month_counts
         self.current_month = m
         moy_index = m - self._death_base
-        deaths = [self.death_schedule.get(moy_index, np.zeros(0, np.int64))]
+        # persons who die this month, by cause (DEATH_CAUSES; each course appends its own)
+        deaths = {cause: [] for cause in DEATH_CAUSES}
+        deaths["background"].append(self.death_schedule.get(moy_index, np.zeros(0, np.int64)))
 
         born = health.births(self, m)
         if len(born):
@@ -272,16 +291,16 @@ class Model:
         self.chronic_ill = chronic_ill
         inpatient, outpatient, listed = health.acute_episodes(self, m)
         self.month_persons = {"outpatient": outpatient, "inpatient": inpatient}
-        sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths)
+        sick: list[Sick] = health.chronic_course(self, m, chronic_ill, deaths["chronic"])
         major_of = P.major.copy()  # what each major-disease bill is for, courses ending too
-        major = health.major_course(self, m, deaths)
+        major = health.major_course(self, m, deaths["major"])
         sick += major["sick"]
         for k, v in major["counts"].items():
             counts[k] += v
 
         op = self.care.outpatient(outpatient, m)
         ip = self.care.inpatient(inpatient, m, listed)
-        deaths.append(ip["deaths"])
+        deaths["forgone_admission"].append(ip["deaths"])
         counts["admissions_forgone_deposit"] += ip["deposit_forgone"]
         t = self.health
         days = self.care_tables.forgone_days_multiplier
@@ -308,8 +327,10 @@ class Model:
         counts["distress_financing_yuan"] += self._hh_by_group(distress)
         counts["distress_financing_households"] += np.bincount(H.group[distress > 0],
                                                                minlength=N_GROUPS)
-        # deaths[0] holds the background deaths; the others died of illness
-        died = health.apply_deaths(self, np.concatenate(deaths), np.concatenate(deaths[1:]))
+        by_cause = {cause: np.concatenate(lists) if lists else np.zeros(0, np.int64)
+                    for cause, lists in deaths.items()}
+        illness = np.concatenate([v for c, v in by_cause.items() if c != "background"])
+        died = health.apply_deaths(self, np.concatenate(list(by_cause.values())), illness)
         loss_hh = sick_loss + self.death_loss.month(m)
         for measure in self.measures.values():
             measure.on_deaths(died)
@@ -320,6 +341,8 @@ class Model:
         self.accounts.flag(self.status)
 
         counts["deaths"] = self._by_group(died)
+        for cause, who in death_causes(died, by_cause).items():
+            counts[f"deaths_{cause}"] = self._by_group(who)
         counts["outpatient_episodes"] = self._by_group(op["bills"].person)
         counts["outpatient_forgone"] = self._by_group(op["forgone"])
         counts["admissions"] = self._by_group(ip["bills"].person)

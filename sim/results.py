@@ -93,6 +93,14 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
       for d in CHRONIC for k in ("cases", "diagnosed", "managed")],
     _i("insured_persons", "persons", "Living persons enrolled in basic insurance.", "last"),
     _i("deaths", "persons", "Deaths this month."),
+    _i("deaths_chronic", "persons", "Deaths this month from a chronic disease's excess "
+       "mortality (each death counts under one cause: chronic, major, forgone admission, "
+       "background, the first whose course decided it; sim.engine.DEATH_CAUSES)."),
+    _i("deaths_major", "persons", "Deaths this month from a major disease."),
+    _i("deaths_forgone_admission", "persons", "Deaths this month after a needed admission "
+       "was forgone (sim.care)."),
+    _i("deaths_background", "persons", "Deaths this month from background causes (the "
+       "mortality table, health.mortality_per_1000)."),
     _i("births", "persons", "Births this month."),
     _i("prenatal_screened", "pregnancies", "Pregnancies screened for congenital conditions "
        "before birth (by any screening; sim.birth_screening), counted in the month the "

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim.engine
-from sim import load_scenario, run
-from sim.engine import Model
+from sim import load_scenario, run, run_one
+from sim.engine import DEATH_CAUSES, Model, death_causes
 from sim.parameters import GROUPS
 from sim.payment import PAYERS
 from sim.results import HEALTH_STATES, health_state_codes
@@ -432,3 +432,23 @@ def test_dearer_chronic_drugs_lower_management():
         return (m["hypertension_managed"] / m["hypertension_diagnosed"]).iloc[-12:].mean()
 
     assert managed(0.0) < managed(0.9)
+
+
+def test_each_death_counts_once_under_its_first_cause():
+    died = np.array([2, 5, 7, 9, 11])
+    by_cause = {"chronic": np.array([7, 2]), "major": np.array([7, 9]),
+                "forgone_admission": np.array([], np.int64), "background": np.array([2, 5, 11])}
+    out = death_causes(died, by_cause)
+    assert list(out) == list(DEATH_CAUSES)
+    assert {k: v.tolist() for k, v in out.items()} == {
+        "chronic": [2, 7], "major": [9], "forgone_admission": [], "background": [5, 11]}
+
+
+def test_deaths_by_cause_add_up_to_the_deaths_in_every_month_and_group():
+    res = run_one(load_scenario(), seed=2, households=1500)
+    m = res.monthly
+    parts = m[[f"deaths_{c}" for c in ("chronic", "major", "forgone_admission",
+                                       "background")]].sum(axis=1)
+    assert (parts == m["deaths"]).all()
+    a = m[m.group == "all"]
+    assert (a[["deaths_chronic", "deaths_major", "deaths_background"]].sum() > 0).all()
