@@ -45,6 +45,27 @@ def _band(table: dict) -> np.ndarray:
     return np.array([table[b] for b in AGE_BANDS], dtype=float)
 
 
+def excess_mortality_age_factor(disease: dict, params: dict) -> np.ndarray:
+    """Factor by age band on a chronic disease's excess mortality (yearly rates).
+
+    ``excess_mortality_by_age = "flat"``: ones. ``"proportional"``: the shape of the
+    background mortality table ``health.mortality_per_1000`` by age, scaled so that the
+    cases at the start (``prevalence`` of each band times its share in
+    ``population.age_bands``) have a mean factor of one. The disease's rates then stay
+    what its cases die of on average, while a case of 80 dies of it more often than a
+    case of 40, as the proportional-hazards models of cohort studies have it (a disease
+    multiplies mortality by a ratio, not adds a fixed rate). Bands without cases at the
+    start get the shape's factor all the same.
+    """
+    if disease.get("excess_mortality_by_age", "flat") == "flat":
+        return np.ones(len(AGE_BANDS))
+    shape = _band(params["health"]["mortality_per_1000"])
+    cases = _band(disease["prevalence"]) * _band(params["population"]["age_bands"])
+    if cases.sum() <= 0:
+        return shape / shape.mean()
+    return shape * cases.sum() / (shape * cases).sum()
+
+
 @dataclass
 class HealthTables:
     """Monthly probabilities and costs compiled from ``health`` parameters."""
@@ -58,7 +79,7 @@ class HealthTables:
     manage_on_diagnosis: np.ndarray
     dropout: np.ndarray
     resolve: np.ndarray  # (disease, managed)
-    excess_death: np.ndarray  # (disease, managed)
+    excess_death: np.ndarray  # (disease, managed, band)
     work_loss: np.ndarray  # (disease, managed)
     chronic_level: np.ndarray  # (disease,) level index of chronic care
     background_death: np.ndarray  # (band,) yearly probability
@@ -90,6 +111,8 @@ class HealthTables:
         chronic_level = np.array([LEVELS.index(c["care_level"]) for c in ch])
         excess = pair("excess_mortality_managed", "excess_mortality_unmanaged")
         excess[:, 1] = excess[:, 1] * quality[chronic_level]  # managed: care at its level
+        age_factor = np.array([excess_mortality_age_factor(c, params) for c in ch])
+        excess = excess[:, :, None] * age_factor[:, None, :]
         parts = _onset_parts(ch, majors)
         literacy = params["care"]["health_literacy"]
         onset_rr = np.array([literacy["onset_rr_literate"][d] for d in CHRONIC])
@@ -387,7 +410,8 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
             P.managed[gone] &= ~b
         u_death[pair] = stream.keyed(patients, m, 8 * d + 4)
     cell = disease * 2 + m_idx  # (disease, managed) cell of each pair's tables
-    died = ~cured & (u_death < t.excess_death.ravel()[cell])
+    excess = t.excess_death.reshape(-1, t.excess_death.shape[2])  # (cell, band)
+    died = ~cured & (u_death < excess[cell, model.band[who]])
     deaths.append(who[died])
     loss = t.work_loss.ravel()[cell]
     keep = np.flatnonzero(~cured & (loss > 0))

@@ -380,6 +380,15 @@ CHRONIC_DISEASE = Section({
                                 "(diagnosed or not)."),
     "excess_mortality_managed": Rate(unit="deaths per case-year"),
     "excess_mortality_unmanaged": Rate(unit="deaths per case-year"),
+    "excess_mortality_by_age": Choice(
+        ("flat", "proportional"), required=False, fallback="flat",
+        doc="How the excess mortality varies with age (sim.health."
+            "excess_mortality_age_factor). 'flat': the same rates at every age. "
+            "'proportional': in proportion to the background mortality of the age "
+            "(health.mortality_per_1000; a disease multiplies a person's mortality by a "
+            "ratio that does not depend on age, the proportional-hazards assumption of "
+            "cohort studies), the two rates being the mean over the cases that "
+            "prevalence and population.age_bands give at the start."),
 })
 
 MAJOR_DISEASE = Section({

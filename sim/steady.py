@@ -27,6 +27,7 @@ import numpy as np
 import statsmodels.api as sm
 from scipy import stats
 
+from sim.health import excess_mortality_age_factor
 from sim.parameters import AGE_BAND_LOWER, AGE_BANDS
 from sim.population import MAX_AGE
 
@@ -42,11 +43,13 @@ def stationary_age_shares(mortality_per_1000: dict) -> np.ndarray:
     return shares / shares.sum()
 
 
-def stationary_incidence(disease: dict, mortality_per_1000: dict) -> dict[str, float]:
+def stationary_incidence(disease: dict, params: dict) -> dict[str, float]:
     """Yearly incidence by age band that keeps ``disease['prevalence']`` (see above).
 
     Excess mortality and resolution are those of managed and unmanaged cases, mixed by
-    the share managed at the start (diagnosed share x managed share).
+    the share managed at the start (diagnosed share x managed share); the excess varies
+    by age as the disease's ``excess_mortality_by_age`` says
+    (:func:`sim.health.excess_mortality_age_factor`). ``params`` is the scenario's.
     """
     managed = disease["diagnosed_share"] * disease["managed_share"]
 
@@ -54,14 +57,16 @@ def stationary_incidence(disease: dict, mortality_per_1000: dict) -> dict[str, f
         return managed * disease[f"{key}_managed"] + (1 - managed) * disease[
             f"{key}_unmanaged"]
 
-    out_rate = mixed("excess_mortality") + mixed("resolution_per_year")
+    excess = mixed("excess_mortality") * excess_mortality_age_factor(disease, params)
+    resolution = mixed("resolution_per_year")
+    mortality_per_1000 = params["health"]["mortality_per_1000"]
     widths = np.diff([*AGE_BAND_LOWER, np.inf])
     previous = 0.0
     out = {}
     for b, name in enumerate(AGE_BANDS):
         p = disease["prevalence"][name]
         mu = mortality_per_1000[name] / 1000.0
-        flow = (p - previous) * (1.0 / widths[b] + mu) + out_rate * p
+        flow = (p - previous) * (1.0 / widths[b] + mu) + (excess[b] + resolution) * p
         out[name] = max(flow / max(1.0 - p, 1e-9), 0.0)
         previous = p
     return out

@@ -14,7 +14,7 @@ from conftest import run_with_month_label
 
 from sim import load_scenario
 from sim.engine import Model
-from sim.health import HealthTables, monthly
+from sim.health import HealthTables, excess_mortality_age_factor, monthly
 from sim.hooks import Hooks
 from sim.parameters import CHRONIC
 from sim.schema import ScenarioError
@@ -32,8 +32,9 @@ def test_the_factor_of_a_level_reaches_the_treated_at_that_level_only():
     for d, name in enumerate(CHRONIC):
         county = chronic[name]["care_level"] == "county"
         managed = chronic[name]["excess_mortality_managed"] * (0.5 if county else 1.0)
-        assert t.excess_death[d, 1] == pytest.approx(monthly(managed))
-        assert t.excess_death[d, 0] == plain.excess_death[d, 0]       # unmanaged: no care
+        factor = excess_mortality_age_factor(chronic[name], params)
+        assert t.excess_death[d, 1] == pytest.approx(monthly(managed * factor))
+        assert (t.excess_death[d, 0] == plain.excess_death[d, 0]).all()  # unmanaged: no care
     at_county = t.major["level"] == 2
     assert at_county.any() and (~at_county).any()
     rates = [r["mortality_late"] for r in params["health"]["major"]]

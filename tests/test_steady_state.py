@@ -39,9 +39,8 @@ def test_the_age_structure_is_the_stationary_one_of_the_mortality_table():
 
 def test_chronic_incidence_is_the_one_that_keeps_prevalence():
     sc = load_scenario("steady_state")
-    mortality = sc.get("health.mortality_per_1000")
     for name, disease in sc.get("health.chronic").items():
-        want = stationary_incidence(disease, mortality)
+        want = stationary_incidence(disease, sc.params)
         got = disease["incidence_per_year"]
         assert all(abs(got[b] - want[b]) < 1e-6 for b in AGE_BANDS), name
 
