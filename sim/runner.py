@@ -493,6 +493,20 @@ def _same(a: Results, b: Results) -> bool:
     return a.meta == b.meta and all(getattr(a, n).equals(getattr(b, n)) for n in _FRAMES)
 
 
+def _reraise_interrupt(exc: BaseException) -> None:
+    """Raise the Ctrl-C or termination that ``exc`` was raised while handling, if any.
+
+    Ctrl-C while ``np.savez`` writes makes the zip file's close raise ValueError ("Can't
+    close the ZIP file while there is an open writing handle"), which replaces the
+    KeyboardInterrupt: caught as a failed write, it would let the run go on.
+    """
+    seen = exc.__context__
+    while seen is not None:
+        if isinstance(seen, (KeyboardInterrupt, SystemExit)):
+            raise seen
+        seen = seen.__context__
+
+
 class ReplicationStore:
     """Finished replications of one (scenario, households, model) on disk, one file each.
 
@@ -559,7 +573,9 @@ class ReplicationStore:
         try:
             results_to_npz(results, tmp)
             kept = _same(results_from_npz(tmp), results)
-        except (TypeError, ValueError, KeyError):
+        except (TypeError, ValueError, KeyError) as exc:
+            tmp.unlink(missing_ok=True)
+            _reraise_interrupt(exc)
             kept = False
         if not kept:
             tmp.unlink(missing_ok=True)

@@ -23,6 +23,9 @@ slope a year per replication, the replications' slopes tested against zero
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import statsmodels.api as sm
 from scipy import stats
@@ -32,15 +35,59 @@ from sim.parameters import AGE_BAND_LOWER, AGE_BANDS
 from sim.population import MAX_AGE
 
 
-def stationary_age_shares(mortality_per_1000: dict) -> np.ndarray:
-    """Share of each age band in the life-table person-years L(a), ages 0..MAX_AGE."""
+def _life_table(mortality_per_1000: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Survivors l(a), person-years L(a) per birth, and the band of each age.
+
+    Ages 0..MAX_AGE - 1 one by one, then the open interval from MAX_AGE, lived at the last
+    band's rate as the model has it (nobody dies of age alone): l(MAX_AGE) / mu.
+    """
     ages = np.arange(MAX_AGE + 1)
     band = np.searchsorted(AGE_BAND_LOWER, ages, side="right") - 1
     mu = np.array([mortality_per_1000[b] for b in AGE_BANDS])[band] / 1000.0
     survivors = np.exp(-np.concatenate([[0.0], np.cumsum(mu)[:-1]]))
     person_years = survivors * np.exp(-mu / 2)
+    person_years[-1] = survivors[-1] / max(mu[-1], 1e-12)
+    return survivors, person_years, band
+
+
+def _person_years(mortality_per_1000: dict, joiners_per_birth: float,
+                  join_ages: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Person-years at each age per birth, and each age's band.
+
+    For each birth, ``joiners_per_birth`` persons also join at ages spread evenly over
+    ``join_ages`` (inclusive); a joiner of age j lives on as a person of age j born here.
+    """
+    survivors, person_years, band = _life_table(mortality_per_1000)
+    if joiners_per_birth > 0:
+        ages = np.arange(join_ages[0], join_ages[1] + 1)
+        after = np.zeros_like(person_years)
+        for j in ages:
+            after[j:] += person_years[j:] / survivors[j]
+        person_years = person_years + joiners_per_birth * after / len(ages)
+    return person_years, band
+
+
+def stationary_age_shares(mortality_per_1000: dict, joiners_per_birth: float = 0.0,
+                          join_ages: tuple[int, int] = (20, 34)) -> np.ndarray:
+    """Share of each age band in the stationary population of the table.
+
+    Without joiners, the life-table person-years L(a); with them, the persons who join
+    (new households' young adults, :mod:`sim.formation`) add their own survivors.
+    """
+    person_years, band = _person_years(mortality_per_1000, joiners_per_birth, join_ages)
     shares = np.bincount(band, weights=person_years)
     return shares / shares.sum()
+
+
+def stationary_birth_rate(mortality_per_1000: dict, joiners_per_birth: float = 0.0,
+                          join_ages: tuple[int, int] = (20, 34)) -> float:
+    """Births per 1,000 persons a year that keep the table's stationary population.
+
+    Without joiners, 1,000 over the life expectancy at birth (the same L(a) as the
+    shares); births and joiners together then replace the deaths.
+    """
+    person_years, _ = _person_years(mortality_per_1000, joiners_per_birth, join_ages)
+    return 1000.0 / person_years.sum()
 
 
 def stationary_incidence(disease: dict, params: dict) -> dict[str, float]:
@@ -70,6 +117,61 @@ def stationary_incidence(disease: dict, params: dict) -> dict[str, float]:
         out[name] = max(flow / max(1.0 - p, 1e-9), 0.0)
         previous = p
     return out
+
+
+#: What `steady_state`'s runs show (``scripts/derive_steady_state.py`` measures and
+#: writes it): total deaths per 1,000 person-years by age band, and the persons joining
+#: new households per 1,000 person-years.
+STEADY_TABLE = Path(__file__).resolve().parent.parent / "scenarios" / "data" / (
+    "steady_state_flows.csv")
+
+
+def read_steady_table(path: Path = STEADY_TABLE) -> tuple[dict[str, float], float]:
+    """Deaths by age band and joiners, per 1,000 person-years, from a CSV file.
+
+    Columns ``flow`` (``deaths`` or ``joiners``), ``age_band`` (``all`` for joiners) and
+    ``per_1000_person_years``.
+    """
+    deaths, joiners = {}, 0.0
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            value = float(row["per_1000_person_years"])
+            if row["flow"] == "deaths":
+                deaths[row["age_band"]] = value
+            else:
+                joiners = value
+    return deaths, joiners
+
+
+def derived_inputs(params: dict, mortality_per_1000: dict,
+                   joiners_per_1000: float = 0.0) -> dict[str, object]:
+    """What the flows of a population imply for one that keeps its ages.
+
+    From total deaths per 1,000 person-years by age band and the persons joining new
+    households per 1,000 person-years (ages ``population.formation_age_min`` to
+    ``_max``): ``age_bands``, the stationary shares (to four places);
+    ``births_per_woman_year``, the birth rate that with the joiners replaces the deaths,
+    over the share of women aged 15-44 (``population.female_share`` times the 15-44
+    share); ``incidence``, each chronic disease's incidence that keeps its prevalence
+    (:func:`stationary_incidence` with those shares, which set the excess mortality's
+    age factor).
+    """
+    pop = params["population"]
+    ages = (int(pop["formation_age_min"]), int(pop["formation_age_max"]))
+    per_birth = 0.0
+    for _ in range(50):  # joiners per birth = joiners per person / births per person
+        per_birth = joiners_per_1000 / stationary_birth_rate(mortality_per_1000, per_birth,
+                                                             ages)
+    rounded = np.round(stationary_age_shares(mortality_per_1000, per_birth, ages), 4)
+    rounded[np.argmax(rounded)] += 1.0 - rounded.sum()  # as the file has them, summing to 1
+    shares = {b: round(float(x), 4) for b, x in zip(AGE_BANDS, rounded, strict=True)}
+    birth_rate = stationary_birth_rate(mortality_per_1000, per_birth, ages)
+    births = birth_rate / 1000.0 / (pop["female_share"] * shares["15-44"])
+    with_shares = {**params, "population": {**pop, "age_bands": shares}}
+    incidence = {name: stationary_incidence(d, with_shares)
+                 for name, d in params["health"]["chronic"].items()}
+    return {"age_bands": shares, "births_per_woman_year": births, "incidence": incidence,
+            "birth_rate_per_1000": birth_rate, "joiners_per_birth": per_birth}
 
 
 def _chronic_rates() -> dict:

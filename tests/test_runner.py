@@ -162,3 +162,25 @@ def test_too_many_replications_to_keep_are_refused_naming_reps():
         sim.runner.check_run_args(scn, reps=5000, households=100, memory=2**30)
     assert info.value.arg == "reps" and "GiB" in str(info.value)
     sim.runner.check_run_args(scn, reps=50, households=100, memory=2**30)  # fits
+
+
+def test_ctrl_c_while_a_replication_is_written_stops_the_run(tmp_path, monkeypatch):
+    """Ctrl-C inside np.savez surfaces as the zip file's ValueError on close: the store
+    must not take it for a failed write and go on."""
+    scn = load_scenario()
+    res = run(scn, reps=1, seed=1, households=100)
+    store = ReplicationStore(tmp_path, scn, 100)
+
+    def interrupted_write(results, path):
+        with open(path, "wb") as fh:
+            fh.write(b"PK")
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ValueError("Can't close the ZIP file while there is an open writing "
+                             "handle on it") from None
+
+    monkeypatch.setattr(sim.runner, "results_to_npz", interrupted_write)
+    with pytest.raises(KeyboardInterrupt):
+        store.save(1, res)
+    assert not store.has(1) and not list(tmp_path.glob(".*.tmp"))

@@ -1,11 +1,12 @@
 """A county without trends stays as it is: the model itself does not drift.
 
 ``scenarios/steady_state.toml`` holds incomes, prices and the poverty line constant and
-starts from the stationary age structure of its own mortality table, with the chronic
-incidence that keeps prevalence (``sim.steady``). Over ten years the annual indicators must
-show no slope, among them the shares of hypertension and diabetes cases diagnosed and
-managed, and the crude death rate must be that of a stationary population, 1 / life
-expectancy.
+starts from the stationary age structure of its own total mortality by age (measured in
+its runs, ``scripts/derive_steady_state.py``), with births at that population's rate and
+the chronic incidence that keeps prevalence (``sim.steady``). Over ten years the annual
+indicators must show no slope, among them the shares of hypertension and diabetes cases
+diagnosed and managed, and the crude death and birth rates must be those of a stationary
+population, 1 / life expectancy.
 
 A slope is fitted to each replication's ten years (OLS on the year, relative to the mean)
 and the replications' slopes are tested against zero (t-test; 5% for the family of slopes,
@@ -18,23 +19,45 @@ about 1% a year can pass unseen here; ``scripts/steady_drift.py`` measures them 
 (README, "No drift of its own").
 """
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from sim import load_scenario, run
-from sim.parameters import AGE_BAND_LOWER, AGE_BANDS
-from sim.population import MAX_AGE
-from sim.steady import ANNUAL_RATES, slope, stationary_age_shares, stationary_incidence
+from sim.parameters import AGE_BANDS
+from sim.steady import (
+    ANNUAL_RATES,
+    derived_inputs,
+    read_steady_table,
+    slope,
+    stationary_age_shares,
+    stationary_birth_rate,
+    stationary_incidence,
+)
 
 HOUSEHOLDS, REPS = 6000, 4
 
 
-def test_the_age_structure_is_the_stationary_one_of_the_mortality_table():
+def test_ages_and_births_are_the_stationary_ones_of_the_county_s_own_flows():
+    """Derived from the deaths and joiners its runs show (scripts/derive_steady_state.py)."""
     sc = load_scenario("steady_state")
-    want = stationary_age_shares(sc.get("health.mortality_per_1000"))
-    got = np.array([sc.get("population.age_bands")[b] for b in AGE_BANDS])
-    assert np.allclose(got, want, atol=6e-4)
+    deaths, joiners = read_steady_table()
+    assert list(deaths) == list(AGE_BANDS) and joiners > 0
+    assert all(deaths[b] > sc.get("health.mortality_per_1000")[b] for b in AGE_BANDS[1:])
+    want = derived_inputs(sc.params, deaths, joiners)
+    got = sc.get("population.age_bands")
+    assert all(got[b] == pytest.approx(want["age_bands"][b], abs=1e-9) for b in AGE_BANDS)
+    assert sc.get("population.births_per_woman_year") == pytest.approx(
+        want["births_per_woman_year"], abs=6e-5)
+
+
+def test_joiners_make_the_stationary_population_older_and_need_fewer_births():
+    deaths, _ = read_steady_table()
+    plain, joined = stationary_age_shares(deaths), stationary_age_shares(deaths, 0.3)
+    assert joined[0] < plain[0] and joined[-1] > plain[-1]
+    assert stationary_birth_rate(deaths, 0.3) < stationary_birth_rate(deaths)
+    # without joiners the birth rate is 1 / life expectancy, e0 = sum of L(a)
+    assert stationary_birth_rate({b: 1000.0 / 70 for b in AGE_BANDS}) == pytest.approx(
+        1000 / 70, rel=1e-3)
 
 
 def test_chronic_incidence_is_the_one_that_keeps_prevalence():
@@ -78,17 +101,16 @@ def test_no_indicator_drifts_over_ten_years(annual, name):
     assert_flat(annual, name)
 
 
-def test_the_death_rate_is_that_of_a_stationary_population(annual):
-    """CDR near 1000 / e0 of the background table (disease deaths add a little)."""
+def test_births_and_deaths_are_those_of_the_stationary_population(annual):
+    """The runs' death rate and birth rate are the derived population's."""
     sc = load_scenario("steady_state")
-    mu = sc.get("health.mortality_per_1000")
-    ages = np.arange(MAX_AGE + 1)
-    band = np.searchsorted(AGE_BAND_LOWER, ages, side="right") - 1
-    m = np.array([mu[b] for b in AGE_BANDS])[band] / 1000.0
-    e0 = np.exp(-np.concatenate([[0.0], np.cumsum(m)[:-1]])).sum()
+    deaths, joiners = read_steady_table()
+    want = derived_inputs(sc.params, deaths, joiners)
     all_reps = pd.concat(annual)
     cdr = (all_reps.deaths / all_reps.persons * 1000).mean()
-    assert 1000 / e0 <= cdr <= 1.6 * 1000 / e0
+    cbr = (all_reps.births / all_reps.persons * 1000).mean()
+    assert cbr == pytest.approx(want["birth_rate_per_1000"], rel=0.1)
+    assert cdr == pytest.approx(want["birth_rate_per_1000"] + joiners, rel=0.1)
 
 
 @pytest.mark.parametrize("disease", ["hypertension", "diabetes", "tuberculosis",
