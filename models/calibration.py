@@ -230,8 +230,11 @@ class _Simulator:
         par, seed = task
         scn = self.scenario.with_overrides(self.overrides(par), name=self.scenario.name)
         check_run_args(scn, 1, seed, self.households)
-        res = Model(scn, seed=seed, households=self.households).run(
-            monthly_only=self.monthly_only)
+        model = Model(scn, seed=seed, households=self.households)
+        try:
+            res = model.run(monthly_only=self.monthly_only)
+        finally:
+            model.close()
         return {"y": self.targets.simulate(res), "seed": seed}
 
 

@@ -24,6 +24,7 @@ SimPy processes and resources of their own, owned by the measure that needs them
 from __future__ import annotations
 
 import time
+import weakref
 from collections import defaultdict
 
 import numpy as np
@@ -150,6 +151,8 @@ class Model:
         self.recorder = Recorder(self.timeline, [REGISTRY_INDICATORS] + [
             m.INDICATORS for m in self.measures.values()])
         self.env = simpy.Environment()
+        #: the generators of this model's processes, so that close() can end them
+        self._generators: weakref.WeakSet = weakref.WeakSet()
         self.death_schedule: dict[int, np.ndarray] = {}
         self.transfers: dict[int, list] = defaultdict(list)
         self.month_counts: dict = defaultdict(float)
@@ -209,6 +212,24 @@ class Model:
     def _wait_until(self, t: float):
         return self.env.timeout(max(t - self.env.now, 0.0))
 
+    def start(self, generator) -> simpy.Process:
+        """Run ``generator`` as a SimPy process of this model (measures start theirs here)."""
+        self._generators.add(generator)
+        return self.env.process(generator)
+
+    def close(self) -> None:
+        """Free the model's memory at once: end the processes still waiting, drop the state.
+
+        The model, its measures and its processes refer to each other, so a finished model
+        is otherwise freed only when Python's cycle collector next runs, which can be
+        several runs later: one process running 100,000-household runs one after another
+        held 675 MB after eight runs instead of about 250 MB. The runner closes each
+        model once its results are built; a closed model cannot be used again.
+        """
+        for generator in list(self._generators):
+            generator.close()
+        self.__dict__.clear()
+
     def _calendar(self):
         for change, (month, params) in zip(self.scenario.changes, self._schedule[1:],
                                            strict=True):
@@ -257,12 +278,12 @@ class Model:
     def run(self, progress=None, monthly_only: bool = False) -> Results:
         """Simulate every month and return the results (see ``Results.from_run``)."""
         started = time.perf_counter()
-        self.env.process(self._calendar())
-        self.env.process(self._years())
+        self.start(self._calendar())
+        self.start(self._years())
         for measure in self.measures.values():
             for proc in measure.processes(self.env):
-                self.env.process(proc)
-        self.env.process(self._months(progress))
+                self.start(proc)
+        self.start(self._months(progress))
         self.env.run(until=self.timeline.n_months)
         elapsed = time.perf_counter() - started
         return self.recorder.results(self, elapsed, monthly_only)

@@ -200,6 +200,7 @@ def _simulate(scenario: Scenario, seed: int, households: int | None, progress) -
     try:
         return model.run(progress=bar if progress is True else (progress or None))
     finally:
+        model.close()  # its memory is freed now, not at the next cycle collection
         if bar is not None:
             bar.close()
 

@@ -1,6 +1,9 @@
 """Invariants of the engine: accounting, conservation, reproducibility, common random
 numbers, and the direction of a reimbursement change."""
 
+import gc
+import weakref
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim.engine
+import sim.runner
 from sim import load_scenario, run, run_one
 from sim.engine import DEATH_CAUSES, Model, death_causes
 from sim.parameters import GROUPS
@@ -452,3 +456,34 @@ def test_deaths_by_cause_add_up_to_the_deaths_in_every_month_and_group():
     assert (parts == m["deaths"]).all()
     a = m[m.group == "all"]
     assert (a[["deaths_chronic", "deaths_major", "deaths_background"]].sum() > 0).all()
+
+
+def test_a_closed_model_is_freed_at_once_and_the_runner_closes_each(monkeypatch):
+    """The model, its measures and its processes refer to each other, so a finished model
+    waits for the cycle collector (several runs later in a sweep) unless it is closed."""
+    scenario = load_scenario()
+    gc.collect()
+    gc.disable()
+    try:
+        model = Model(scenario, seed=0, households=300)
+        model.run()
+        held = weakref.ref(model.pop)
+        del model
+        assert held() is not None  # kept by the cycle: what close() is for
+        gc.collect()
+
+        made = []
+
+        class Tracked(Model):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                # (the SimPy environment's own events, small, may wait for the collector)
+                made.append([weakref.ref(x) for x in (self, self.pop,
+                                                       self.measures["special_treatment"])])
+
+        monkeypatch.setattr(sim.runner, "Model", Tracked)
+        res = run_one(scenario, seed=0, households=300)
+        assert len(res.summary) and len(made) == 1
+        assert [ref() for ref in made[0]] == [None] * 3
+    finally:
+        gc.enable()

@@ -172,7 +172,7 @@ class SpecialTreatment(Measure):
                 outside.append(person)
             else:
                 self.waiting[person] = (self.hospital, req, self.model.env.now)
-                self.model.env.process(self._wait(person, req))
+                self.model.start(self._wait(person, req))
         if outside:
             outside = np.array(outside, np.int64)
             started.append(outside)
@@ -217,7 +217,7 @@ class SpecialTreatment(Measure):
         self.count("special_wait_months", self.by_group(np.array([person])) * waited)
         self.count("special_treatment_cost_yuan", self.by_group(np.array([person]))
                    * self.p["admin_yuan_per_case"])
-        model.env.process(self._hold(person, req))
+        model.start(self._hold(person, req))
 
     def _wait(self, person: int, req):
         """A waiting patient: take the slot when it frees (at a measures phase)."""
