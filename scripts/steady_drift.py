@@ -42,10 +42,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=20_000)
     parser.add_argument("--reps", type=int, default=4)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a parameter of steady_state (repeatable)")
     args = parser.parse_args(argv)
     if args.reps < 2:
         parser.error("--reps must be at least 2 (slopes are tested across replications)")
     sc = load_scenario("steady_state")
+    if args.set:
+        sc = sc.with_overrides(args.set)
     frames, start, end = [], [], []
     for seed in range(args.reps):
         model = Model(sc, seed=seed, households=args.households)
