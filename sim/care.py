@@ -203,15 +203,18 @@ def _chronic_tables(chronic: dict, in_scope: np.ndarray, alone: np.ndarray):
     return cost, scope
 
 
-def _pick_level(u: np.ndarray, cum: np.ndarray) -> np.ndarray:
+def _pick_level(u: np.ndarray, cum: np.ndarray, place: np.ndarray | None = None
+                ) -> np.ndarray:
     """Facility level whose cumulative share first exceeds ``u`` (one compare per level).
 
-    ``cum`` holds the cumulative shares by level, for all draws or (one row per draw) for
-    each draw's own place.
+    ``cum`` holds the cumulative shares by level: one row for every draw, or one row a
+    place with ``place`` the row of each draw. With one row each compare is with a number,
+    not with a gathered column.
     """
+    rows = np.atleast_2d(cum)
     level = np.zeros(len(u), np.int8)
-    for k in range(cum.shape[-1] - 1):
-        level += u >= cum[..., k]
+    for k in range(rows.shape[1] - 1):
+        level += u >= (rows[0, k] if len(rows) == 1 else rows[place, k])
     return level
 
 
@@ -307,7 +310,7 @@ class CareSystem:
         u = m.streams["care_outpatient"].keyed_parts(persons, month)  # seek, level, bill
         dist = H.distance_km[P.hh[persons]]
         forgo = np.clip(ct.forgo_per_km * dist * m.hooks.access_factor(), 0.0, 1.0)
-        level = _pick_level(u[1], ct.outpatient_levels_cum[m.pplace[persons]])
+        level = _pick_level(u[1], ct.outpatient_levels_cum, m.pplace[persons])
         amount = lognormal_with_mean(ct.outpatient_cost[level], ct.cost_log_sd,
                                      normal_from_uniform(u[2]))
         amount = amount * m.hooks.price_factor("outpatient", persons, level)
@@ -339,7 +342,8 @@ class CareSystem:
         persons, cost_factor, listed = self._with_delayed(persons, month, listed)
         m.admission_rank[persons] = listed
         s = m.streams["care_inpatient"]
-        level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum[m.pplace[persons]])
+        level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum,
+                             m.pplace[persons])
         z = s.keyed_normal(persons, month, 2)
         amount = lognormal_with_mean(ct.inpatient_cost[level], ct.cost_log_sd, z) * (
             cost_factor * m.hooks.price_factor("inpatient", persons, level))

@@ -89,12 +89,35 @@ def death_causes(died: np.ndarray, by_cause: dict[str, np.ndarray]) -> dict[str,
 def group_sums(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Sum ``values`` by target group (``groups``: each value's group index).
 
-    An all-zero array (no debt, no repayment due, a layer that paid nothing) costs one
-    quick check instead of a pass that adds zeros: the sums are the same.
+    Only the non-zero values are added when they are few: adding a zero leaves a sum as
+    it is, so the sums are exactly those over every value, and most of these arrays
+    (debt, repayments due, distress financing, the later payers' shares of the bills) are
+    mostly zeros, while a sum into five bins costs one dependent addition per value.
     """
-    if not values.any():
+    nonzero = values != 0
+    n = np.count_nonzero(nonzero)
+    if n == 0:
         return np.zeros(N_GROUPS)
-    return np.bincount(groups, weights=values, minlength=N_GROUPS)
+    if 2 * n > len(values):
+        return np.bincount(groups, weights=values, minlength=N_GROUPS)
+    at = np.flatnonzero(nonzero)
+    return np.bincount(groups[at], weights=values[at], minlength=N_GROUPS)
+
+
+#: below this many values one ``bincount`` is quicker than a count for each group
+_COUNT_BY_COMPARE = 4096
+
+
+def group_counts(groups: np.ndarray) -> np.ndarray:
+    """How many of ``groups`` (group indices, one per person or household) are in each.
+
+    A count into five bins costs a dependent increment per value (the same few counters
+    over and over), so a long array is counted one group at a time, by comparison: the
+    same integers, several times quicker.
+    """
+    if len(groups) < _COUNT_BY_COMPARE:
+        return np.bincount(groups, minlength=N_GROUPS)
+    return np.array([np.count_nonzero(groups == k) for k in range(N_GROUPS)], np.int64)
 
 
 class Model:
@@ -368,9 +391,12 @@ class Model:
         counts["outpatient_forgone"] = self._by_group(op["forgone"])
         counts["admissions"] = self._by_group(ip["bills"].person)
         counts["admissions_forgone"] = self._by_group(ip["forgone"])
+        n_levels = len(LEVELS)
         for kind, bills in (("outpatient", op["bills"]), ("admissions", ip["bills"])):
-            for k, level in enumerate(LEVELS):
-                counts[f"{kind}_at_{level}"] = self._by_group(bills.person[bills.level == k])
+            by_level = np.bincount(self.pgroup[bills.person].astype(np.intp) * n_levels
+                                   + bills.level, minlength=N_GROUPS * n_levels)
+            for k, level in enumerate(LEVELS):  # the (group, level) counts, a column each
+                counts[f"{kind}_at_{level}"] = by_level[k::n_levels]
         counts["income_yuan"] = self._hh_by_group(income_hh)
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 
@@ -411,7 +437,14 @@ class Model:
 
     def _by_group(self, persons: np.ndarray, weights=None) -> np.ndarray:
         """Count (or sum ``weights``) over persons by their household's target group."""
+        if weights is None:
+            return group_counts(self.pgroup[persons])
         return np.bincount(self.pgroup[persons], weights=weights, minlength=N_GROUPS)
+
+    def households_by_group(self) -> np.ndarray:
+        """Living households (at least one member) in each target group."""
+        H = self.pop.households
+        return group_counts(H.group[H.size > 0])
 
     def _hh_by_group(self, values: np.ndarray) -> np.ndarray:
         """Sum a per-household array by target group."""
@@ -469,7 +502,7 @@ class Model:
         counts["debt_interest_yuan"] += self._hh_by_group(liq.interest(rate))
         owing = liq.debt > 0
         counts["debt_yuan"] += self._hh_by_group(liq.debt)
-        counts["debt_households"] += np.bincount(H.group[owing], minlength=N_GROUPS)
+        counts["debt_households"] += group_counts(H.group[owing])
         counts["cash_yuan"] += self._hh_by_group(liq.cash)
 
     def _income_loss(self, sick: list[Sick]) -> np.ndarray:

@@ -382,6 +382,9 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     start = np.searchsorted(pairs, np.arange(N_CHRONIC + 1) * n)
     disease = np.repeat(np.arange(N_CHRONIC), np.diff(start))
     who = ill[pairs - disease * n]
+    # each pair's bits, gathered once: disease d's steps change bit d only, so a pair of a
+    # later disease still reads its own bit right
+    managed_bits, diagnosed_bits = P.managed[who], P.diagnosed[who]
     m_idx = np.empty(len(who), np.intp)
     cured = np.zeros(len(who), bool)
     u_death = np.empty(len(who))
@@ -392,12 +395,12 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
             continue
         b = bit(d)
         # draws are keyed, so each is made only for those who can make the transition
-        managed = patients[(P.managed[patients] & b) != 0]
+        managed = patients[(managed_bits[pair] & b) != 0]
         if t.dropout[d] > 0 and len(managed):
             drops = stream.keyed(managed, m, 8 * d + 2) < model.hooks.dropout(
                 managed, d, t.dropout[d]) * model.care.dropout_price_factor(managed)
             P.managed[managed[drops]] &= ~b
-        hidden = patients[(P.diagnosed[patients] & b) == 0]
+        hidden = patients[(diagnosed_bits[pair] & b) == 0]
         if t.detect[d] > 0 and len(hidden):
             found = stream.keyed(hidden, m, 8 * d) < t.detect[d] * detection
             diagnose_chronic(model, hidden[found], d, m)
@@ -410,8 +413,8 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
             P.managed[gone] &= ~b
         u_death[pair] = stream.keyed(patients, m, 8 * d + 4)
     cell = disease * 2 + m_idx  # (disease, managed) cell of each pair's tables
-    excess = t.excess_death.reshape(-1, t.excess_death.shape[2])  # (cell, band)
-    died = ~cured & (u_death < excess[cell, model.band[who]])
+    n_bands = t.excess_death.shape[2]  # the (cell, band) table, flat
+    died = ~cured & (u_death < t.excess_death.ravel()[cell * n_bands + model.band[who]])
     deaths.append(who[died])
     loss = t.work_loss.ravel()[cell]
     keep = np.flatnonzero(~cured & (loss > 0))

@@ -163,31 +163,39 @@ class Ledger:
     has seen, which is what their annual deductibles apply to.
     """
 
+    #: column of each field in the table
+    COLUMN = {f: k for k, f in enumerate(LEDGER_FIELDS)}
+
     def __init__(self, n_persons: int):
-        self.arrays = {f: np.zeros(n_persons, np.float32) for f in LEDGER_FIELDS}
+        #: one row a person (float32): a batch reads and writes each person's fields
+        #: together, a row at a time, instead of gathering from eight arrays apart
+        self.table = np.zeros((n_persons, len(LEDGER_FIELDS)), np.float32)
+        #: the same memory seen as one opaque item a row, for writing whole rows back
+        self._rows = self.table.view(np.dtype((np.void, self.table.strides[0]))).ravel()
 
     def take(self, persons: np.ndarray, fields=LEDGER_FIELDS) -> dict[str, np.ndarray]:
         """Year-to-date amounts of some persons (float64 copies), for the given fields."""
-        return {k: self.arrays[k][persons].astype(np.float64) for k in fields}
+        rows = np.take(self.table, persons, axis=0)
+        return {k: rows[:, self.COLUMN[k]].astype(np.float64) for k in fields}
 
     def put(self, persons: np.ndarray, rows: dict[str, np.ndarray]) -> None:
-        """Write back updated amounts."""
+        """Write back updated amounts (``persons`` distinct, as in a batch of bills)."""
+        block = np.take(self.table, persons, axis=0)
         for k, v in rows.items():
-            self.arrays[k][persons] = v
+            block[:, self.COLUMN[k]] = v
+        np.put(self._rows, persons, block.view(self._rows.dtype).ravel())
 
     def reset(self) -> None:
         """Start a new insurance year."""
-        for v in self.arrays.values():
-            v.fill(0.0)
+        self.table.fill(0.0)
 
     def clear(self, persons: np.ndarray) -> None:
         """New persons in old slots start the year with nothing paid."""
-        for v in self.arrays.values():
-            v[persons] = 0.0
+        self.table[persons] = 0.0
 
     def nbytes(self) -> int:
         """Memory held."""
-        return sum(v.nbytes for v in self.arrays.values())
+        return self.table.nbytes
 
 
 def _capped(amount, used, cap):

@@ -366,13 +366,17 @@ class Recorder:
         # one histogram of living households by (group, formerly poor, poor, poor due to
         # illness, entered, entered due to illness, registered poor, registered with
         # illness as the recorded cause, monitored) gives every household count below
+        # (the flags of every household in one byte each, then those of the living: one
+        # selection, not eight)
         alive = np.flatnonzero(H.size > 0)
-        reg = H.registered[alive]
-        flags = (fp[alive].astype(np.intp) | st.poor[alive] << 1 | st.poor_illness[alive] << 2
-                 | st.entered[alive] << 3 | st.entered_illness[alive] << 4 | reg << 5
-                 | (reg & H.cause_illness[alive]) << 6 | H.monitored[alive].astype(np.intp) << 7)
+        reg = H.registered
+        flags = np.zeros(H.n, np.uint8)
+        for bit, status in enumerate((fp, st.poor, st.poor_illness, st.entered,
+                                      st.entered_illness, reg, reg & H.cause_illness,
+                                      H.monitored)):
+            flags |= status.astype(np.uint8, copy=False) << np.uint8(bit)
         n_flags = 256
-        key = flags * len(GROUPS) + g[alive]
+        key = flags[alive].astype(np.intp) * len(GROUPS) + g[alive]
         bins = n_flags * len(GROUPS)
         n_hh = np.bincount(key, minlength=bins).reshape(n_flags, len(GROUPS))
         n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(n_flags,

@@ -74,7 +74,11 @@ class Stream:
         ``slot`` separates several draws for the same id and month (e.g. slot 0 decides
         care seeking, slot 1 the facility level, slot 2 the bill).
         """
-        return (self._hash(ids, month, slot) >> np.uint64(11)).astype(np.float64) * _TO_UNIT
+        z = self._hash(ids, month, slot)
+        z >>= np.uint64(11)
+        out = z.astype(np.float64)
+        out *= _TO_UNIT
+        return out
 
     def keyed_parts(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
         """Three uniforms per id from one hash: an array of shape (3, len(ids)).
@@ -93,7 +97,8 @@ class Stream:
 
     def _hash(self, ids: np.ndarray, month: int, slot: int) -> np.ndarray:
         salt = (self.key ^ ((int(month) + 1) * _MONTH_MUL) ^ ((int(slot) + 1) * _SLOT_MUL)) & _MASK
-        z = np.asarray(ids, dtype=np.uint64) * _GOLDEN
+        z = np.array(ids, dtype=np.uint64)  # a copy, hashed in place
+        z *= _GOLDEN
         z ^= np.uint64(salt)
         return _splitmix(z)
 

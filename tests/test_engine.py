@@ -487,3 +487,18 @@ def test_a_closed_model_is_freed_at_once_and_the_runner_closes_each(monkeypatch)
         assert [ref() for ref in made[0]] == [None] * 3
     finally:
         gc.enable()
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 20_000), density=st.sampled_from([0.0, 0.001, 0.3, 0.6, 1.0]),
+       seed=st.integers(0, 2**16))
+def test_sums_and_counts_by_group_are_exactly_those_of_one_bincount(n, density, seed):
+    """The quicker paths (only the non-zero values; one count a group) give the same bits."""
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, len(GROUPS), n).astype(np.int8)
+    values = np.where(rng.random(n) < density, rng.lognormal(5.0, 2.0, n), 0.0)
+    want = np.bincount(groups, weights=values, minlength=len(GROUPS))
+    assert np.array_equal(sim.engine.group_sums(groups, values), want)
+    counts = sim.engine.group_counts(groups)
+    assert counts.dtype == np.int64
+    assert np.array_equal(counts, np.bincount(groups, minlength=len(GROUPS)))

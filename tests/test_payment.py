@@ -231,3 +231,19 @@ def test_more_generous_rules_never_raise_out_of_pocket():
         payment__critical_illness__ratio=0.7))
     assert (generous.oop <= base.oop + 1e-9).all()
     assert generous.oop.sum() < base.oop.sum()
+
+
+def test_the_ledger_writes_the_fields_it_is_given_and_keeps_the_others():
+    ledger = Ledger(6)
+    everyone = np.arange(6)
+    ledger.put(everyone, {"basic": np.arange(6) * 1.5, "ci": np.full(6, 7.0)})
+    persons = np.array([4, 1])
+    ledger.put(persons, {"ci": np.array([0.1, 0.2])})  # stored as float32, as before
+    got = ledger.take(everyone, ("basic", "ci", "assistance"))
+    assert got["basic"].tolist() == (np.arange(6) * 1.5).tolist()
+    assert got["ci"].tolist() == [7.0, np.float32(0.2), 7.0, 7.0, np.float32(0.1), 7.0]
+    assert got["ci"].dtype == np.float64 and not got["assistance"].any()
+    ledger.clear(np.array([1]))
+    assert ledger.take(np.array([1, 2]), ("basic",))["basic"].tolist() == [0.0, 3.0]
+    ledger.reset()
+    assert not ledger.take(everyone)["basic"].any()

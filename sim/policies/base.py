@@ -157,8 +157,7 @@ class Measure:
 
     def charge_households(self, yuan_per_household_year: float) -> None:
         """Add one month of a per-household yearly cost to this measure's cost."""
-        H = self.model.pop.households
-        alive = np.bincount(H.group[H.size > 0], minlength=len(GROUPS))
+        alive = self.model.households_by_group()
         self.count(self.cost_indicator(), alive * yuan_per_household_year / 12.0)
 
     def count(self, name: str, value) -> None:
