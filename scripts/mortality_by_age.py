@@ -39,6 +39,16 @@ from sim.population import age_band_index  # noqa: E402
 #: a target.
 CENSUS_2000 = {"0-14": 1.84, "15-44": 1.32, "45-59": 5.37, "60-69": 19.14, "70-79": 51.54,
                "80+": 134.54}
+#: All-cause deaths per 1,000 person-years by age band, China 2023, both sexes: United
+#: Nations World Population Prospects (deaths and mid-year population by single year of
+#: age, the table of github.com/tomvogl/econ125, data/UN_mortality_2023_country_age.csv),
+#: each band's deaths over its population. National and estimated (corrected for
+#: under-registration), a reference for today's level by age; rural rates are not in it.
+WPP_2023 = {"0-14": 0.484, "15-44": 0.847, "45-59": 4.134, "60-69": 14.135, "70-79": 35.222,
+            "80+": 128.471}
+#: Shares of China's cancer deaths in 2022 at ages 60+ and 80+ (Ju W et al., Sci China
+#: Life Sci 2023;66:1079).
+CANCER_DEATHS_60_80 = (0.682, 0.177)
 
 
 def rates_by_age(sc, households: int, reps: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -95,14 +105,24 @@ def main(argv=None) -> int:
     print(f"{sc.name}, {args.households:,} households x {args.reps}, "
           f"{sc.timeline.n_months} months (warm-up included); deaths per 1,000 person-years")
     print("| age | " + " | ".join(causes) + " | total | background table | census 2000, "
-          "all causes |")
-    print("|---" * (len(causes) + 4) + "|")
+          "all causes | WPP 2023, all causes |")
+    print("|---" * (len(causes) + 5) + "|")
     for b, band in enumerate(AGE_BANDS):
         cells = " | ".join(f"{x:.2f}" for x in rate[:, b])
         print(f"| {band} | {cells} | {rate[:, b].sum():.2f} | {background[band]:.2f} | "
-              f"{CENSUS_2000[band]:.2f} |")
+              f"{CENSUS_2000[band]:.2f} | {WPP_2023[band]:.2f} |")
     total = 1000.0 * deaths.sum(axis=1) / person_years.sum()
-    print(f"| all ages | {' | '.join(f'{x:.2f}' for x in total)} | {total.sum():.2f} | | |")
+    at_wpp = (np.array([WPP_2023[b] for b in AGE_BANDS]) * person_years).sum() / person_years.sum()
+    print(f"| all ages | {' | '.join(f'{x:.2f}' for x in total)} | {total.sum():.2f} | | | "
+          f"{at_wpp:.2f} |")
+    print()
+    print("WPP 2023 all ages: the crude rate the nation's 2023 rates give this population's "
+          "ages (person-years of the run).")
+    major = deaths[list(causes).index("major")]
+    old = [AGE_BANDS.index(b) for b in ("60-69", "70-79", "80+")]
+    print(f"Major-disease deaths at 60+: {major[old].sum() / major.sum():.1%}, at 80+: "
+          f"{major[-1] / major.sum():.1%} (cancer deaths in China 2022: "
+          f"{CANCER_DEATHS_60_80[0]:.1%} and {CANCER_DEATHS_60_80[1]:.1%}).")
     return 0
 
 

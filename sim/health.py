@@ -113,7 +113,7 @@ class HealthTables:
         excess[:, 1] = excess[:, 1] * quality[chronic_level]  # managed: care at its level
         age_factor = np.array([excess_mortality_age_factor(c, params) for c in ch])
         excess = excess[:, :, None] * age_factor[:, None, :]
-        parts = _onset_parts(ch, majors)
+        parts = _onset_parts(ch, majors, h.get("incidence_reference_ages"))
         literacy = params["care"]["health_literacy"]
         onset_rr = np.array([literacy["onset_rr_literate"][d] for d in CHRONIC])
         return cls(
@@ -164,9 +164,10 @@ class HealthTables:
         self.onset_cum = np.cumsum(parts, axis=1)
 
 
-def _onset_parts(chronic: list[dict], majors: list[dict]) -> np.ndarray:
+def _onset_parts(chronic: list[dict], majors: list[dict], reference_ages: dict | None
+                 ) -> np.ndarray:
     """Monthly onset probabilities by (age band, sex) of each onset kind (not cumulated)."""
-    major_rates = major_incidence_per_year(majors)
+    major_rates = major_incidence_per_year(majors, reference_ages)
     rows = []
     for b, band in enumerate(AGE_BANDS):
         for female in (0, 1):

@@ -401,7 +401,18 @@ MAJOR_DISEASE = Section({
     "sex": Choice(("any", "female", "male"), doc="Who can get it."),
     "age_min": Num("years", low=0, high=120, integer=True),
     "age_max": Num("years", low=0, high=120, integer=True),
-    "incidence_per_100k": Rate(unit="cases per 100,000 person-years in the age range"),
+    "incidence_per_100k": Rate(unit="cases per 100,000 person-years in the age range",
+                               doc="Mean rate over the age range (and sex): in the "
+                               "reference population (health.incidence_reference_ages) "
+                               "when incidence_age_rr is given, else at every age."),
+    "incidence_age_rr": Table(AGE_BANDS, Rate(unit="rate ratio"), required=False,
+                              doc="Incidence by age band relative to the other bands (only "
+                              "their ratios matter: each band's rate is incidence_per_100k "
+                              "times its ratio over the ratios' mean in the age range of "
+                              "health.incidence_reference_ages), e.g. cancers several "
+                              "times as common at 80+ as at 45-59; in a band that the age "
+                              "range covers in part, the ratio of the covered ages. "
+                              "Absent: the same rate at every age of the range."),
     "birth_prevalence": Prob("Share of births with the disease, a congenital condition "
                              "present from birth (sim.health.births): early and not found "
                              "in the newborn, found by newborn screening "
@@ -490,6 +501,13 @@ HEALTH = Section({
         "per person / median) to the power minus this, normalised within each age band so "
         "that band rates hold: the poor fall ill more often. 0: no gradient.", low=0,
         high=3, required=False, fallback=0.0),
+    "incidence_reference_ages": Dist(AGE_BANDS, required=False, doc="Shares of persons "
+                                     "by age band of the population whose crude rates the "
+                                     "major diseases' incidence_per_100k are (e.g. the "
+                                     "nation's): with incidence_age_rr, the population "
+                                     "in which the mean rate over the age range is "
+                                     "incidence_per_100k. Needed when a major disease has "
+                                     "incidence_age_rr."),
     "major": Records(MAJOR_DISEASE, doc="Major diseases: those of the special-treatment "
                      "list (list_ranks) and congenital conditions present from birth "
                      "(birth_prevalence), each a course of treatment found early or late."),

@@ -200,8 +200,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     cause_illness &= registered | formerly
 
     major, major_late, major_found, major_months = draw_major(
-        streams["population"].generator(1), params["health"]["major"], age, female,
-        params["health"]["mortality_per_1000"])
+        streams["population"].generator(1), params["health"], age, female)
     persons = Persons(
         hh=hh, age=age, female=female, alive=np.ones(n_p, bool), born=np.ones(n_p, bool),
         chronic=chronic, diagnosed=diagnosed, managed=managed, major=major,
@@ -492,23 +491,37 @@ def _ensure_an_adult(rng, hh, age, sizes, bands) -> None:
     age[fix] = np.maximum(new, 18)
 
 
-def major_incidence_per_year(majors: list[dict]) -> np.ndarray:
+def major_incidence_per_year(majors: list[dict], reference_ages: dict | None = None
+                             ) -> np.ndarray:
     """Yearly incidence of each major disease by (age band, sex): shape (bands*2, diseases).
 
     A disease's incidence applies to its age range and sex; a band that overlaps the
-    range in part gets the overlapping share of the rate.
+    range in part gets the overlapping share of the rate. Without ``incidence_age_rr`` the
+    rate is the same at every age of the range. With it, each band's rate is
+    ``incidence_per_100k`` times the band's rate ratio over the ratios' mean in the age
+    range of a reference population (``reference_ages``, shares of persons by band, e.g.
+    the nation's, whose crude rates ``incidence_per_100k`` comes from; persons spread
+    evenly over the years of a band): the reference population keeps the disease's cases,
+    which move to the ages of the profile.
     """
     lower = list(AGE_BAND_LOWER)
     upper = lower[1:] + [MAX_AGE + 1]
     out = np.zeros((len(AGE_BANDS) * 2, len(majors)))
-    for b in range(len(AGE_BANDS)):
-        for female in (0, 1):
-            for k, rec in enumerate(majors):
-                sex_ok = rec["sex"] == "any" or (rec["sex"] == "female") == bool(female)
-                overlap = max(0, min(upper[b], rec["age_max"] + 1) - max(lower[b],
+    for k, rec in enumerate(majors):
+        overlap = np.array([max(0, min(upper[b], rec["age_max"] + 1) - max(lower[b],
                                                                         rec["age_min"]))
-                share = overlap / (upper[b] - lower[b])
-                out[b * 2 + female, k] = rec["incidence_per_100k"] / 1e5 * share * sex_ok
+                            / (upper[b] - lower[b]) for b in range(len(AGE_BANDS))])
+        rr = np.ones(len(AGE_BANDS))
+        if rec.get("incidence_age_rr") is not None:
+            if reference_ages is None:
+                raise ValueError(f"major disease {rec['name']!r} has incidence_age_rr: "
+                                 "health.incidence_reference_ages is needed")
+            rr = np.array([rec["incidence_age_rr"][b] for b in AGE_BANDS], float)
+            weight = np.array([reference_ages[b] for b in AGE_BANDS]) * overlap
+            rr = rr / max((weight * rr).sum() / weight.sum(), 1e-300)
+        for female in (0, 1):
+            sex_ok = rec["sex"] == "any" or (rec["sex"] == "female") == bool(female)
+            out[female::2, k] = rec["incidence_per_100k"] / 1e5 * overlap * rr * sex_ok
     return out
 
 
@@ -566,8 +579,7 @@ def major_years_in_state(rec: dict, background: float = 0.0) -> np.ndarray:
                      after(p_found_l, reach_l, rec["cure_share_late"], mu_l)])
 
 
-def draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
-                mortality_per_1000: dict):
+def draw_major(rng, health: dict, age: np.ndarray, female: np.ndarray):
     """Prevalent major-disease cases at the start, at steady state.
 
     A person's chance of being in state s of disease k is its incidence times the
@@ -575,6 +587,7 @@ def draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
     mortality of the person's age band competing); these chances are small, so they are
     taken as exclusive. Courses are at a uniformly drawn month.
     """
+    majors = health["major"]
     n = len(age)
     major = np.full(n, NO_MAJOR, np.int8)
     late = np.zeros(n, bool)
@@ -582,11 +595,11 @@ def draw_major(rng, majors: list[dict], age: np.ndarray, female: np.ndarray,
     months = np.full(n, -1, np.int16)
     if not majors:
         return major, late, found, months
-    background = background_deaths_per_year(mortality_per_1000)  # (band,)
+    background = background_deaths_per_year(health["mortality_per_1000"])  # (band,)
     years = np.array([[major_years_in_state(rec, b) for rec in majors]
                       for b in background])  # (band, disease, state)
     years = np.repeat(years, 2, axis=0)  # rows by (band, sex), as the incidence
-    rates = major_incidence_per_year(majors)  # (band and sex row, disease)
+    rates = major_incidence_per_year(majors, health.get("incidence_reference_ages"))
     table = np.cumsum((rates[:, :, None] * years).reshape(len(rates), -1), axis=1)
     row = age_band_index(age) * 2 + female
     u = rng.random(n)

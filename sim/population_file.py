@@ -887,7 +887,7 @@ def _major(rng, params: dict, P, age, female):
 
     majors = params["health"]["major"]
     code, c_gap = P("major_disease", 0)
-    drawn = draw_major(rng, majors, age, female, params["health"]["mortality_per_1000"])
+    drawn = draw_major(rng, params["health"], age, female)
     major = np.where(c_gap, drawn[0], code.astype(np.int64) - 1).astype(np.int8)
     stage, s_gap = P("major_stage", -1)
     found_in, f_gap = P("major_diagnosed", -1)

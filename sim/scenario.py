@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.parameters import CALENDAR, engine_sections
+from sim.parameters import AGE_BAND_LOWER, AGE_BANDS, CALENDAR, engine_sections
 from sim.policies import REGISTRY, policy_schema
 from sim.priors import check_priors
 from sim.schema import (
@@ -562,6 +562,19 @@ def _check_consistency(params: dict, ctx: Context) -> None:
         if rec["age_max"] < rec["age_min"]:
             raise ctx.error(f"health.major.{rec['name']}.age_max", "is below age_min",
                             "an age at or above age_min")
+        if rec["incidence_age_rr"] is not None:
+            if params["health"]["incidence_reference_ages"] is None:
+                raise ctx.error(f"health.major.{rec['name']}.incidence_age_rr",
+                                "needs health.incidence_reference_ages",
+                                "the reference population's shares by age band, or no "
+                                "incidence_age_rr")
+            upper = (*AGE_BAND_LOWER[1:], 1000)
+            if not any(rec["incidence_age_rr"][b] > 0 and lo <= rec["age_max"]
+                       and hi > rec["age_min"]
+                       for b, lo, hi in zip(AGE_BANDS, AGE_BAND_LOWER, upper, strict=True)):
+                raise ctx.error(f"health.major.{rec['name']}.incidence_age_rr",
+                                "is 0 in every band of the age range",
+                                "a ratio above 0 in at least one band the age range covers")
     births_with = sum(rec["birth_prevalence"] for rec in params["health"]["major"])
     if births_with > 1 + 1e-9:
         raise ctx.error("health.major", f"the birth prevalences add up to {births_with:.6g}, "

@@ -130,7 +130,8 @@ def test_major_diseases_start_at_their_steady_state_prevalence():
     pop = build_population(params, Streams(5), households=40000)
     P = pop.persons
     band = age_band_index(P.age)
-    rates = major_incidence_per_year(majors)[band * 2 + P.female]
+    rates = major_incidence_per_year(majors, params["health"]["incidence_reference_ages"])[
+        band * 2 + P.female]
     background = background_deaths_per_year(params["health"]["mortality_per_1000"])
     for k, rec in enumerate(majors):
         years = np.array([major_years_in_state(rec, b).sum() for b in background])[band]
@@ -146,3 +147,72 @@ def test_major_disease_treatment_does_not_build_up_over_the_period(default_run):
     first, last = m["major_in_treatment"].iloc[:6].mean(), m["major_in_treatment"].iloc[-6:].mean()
     assert 0.6 < last / first < 1.25  # it more than doubled when prevalence started at zero
 
+
+
+def test_an_age_profile_moves_cases_to_older_ages_and_keeps_the_reference_crude_rate():
+    from sim.population import major_incidence_per_year
+
+    params = load_scenario().params
+    ref = params["health"]["incidence_reference_ages"]
+    cancer = next(r for r in params["health"]["major"] if r["name"] == "digestive_cancers")
+    flat = {**cancer, "incidence_age_rr": None}
+    with_rr = major_incidence_per_year([cancer], ref)[0::2, 0]  # men, by band
+    without = major_incidence_per_year([flat], ref)[0::2, 0]
+    share = np.array([ref[b] for b in AGE_BANDS])
+    # the reference population has as many cases either way
+    assert (share * with_rr).sum() == pytest.approx((share * without).sum(), rel=1e-12)
+    rr = cancer["incidence_age_rr"]
+    b = {name: i for i, name in enumerate(AGE_BANDS)}
+    assert with_rr[b["80+"]] / with_rr[b["45-59"]] == pytest.approx(rr["80+"] / rr["45-59"])
+    assert with_rr[b["0-14"]] == 0.0
+    assert with_rr[b["80+"]] > without[b["80+"]] and with_rr[b["45-59"]] < without[b["45-59"]]
+
+
+def test_new_cancer_cases_in_a_run_follow_the_age_profile():
+    """Onsets by age band in the engine are those of the profile, not of a flat rate.
+
+    Each month every person still free of a major disease may start one with the monthly
+    probability of the (band, sex) row; the expected count of each band adds those
+    probabilities, with the profile and without it (the same crude rate at every age).
+    """
+    import sim.engine as engine
+    from sim.engine import Model
+    from sim.health import N_CHRONIC, monthly
+    from sim.population import major_incidence_per_year
+
+    sc = load_scenario()
+    majors = sc.get("health.major")
+    ref = sc.get("health.incidence_reference_ages")
+    cancers = [i for i, r in enumerate(majors) if r["incidence_age_rr"] is not None]
+    flat = monthly(major_incidence_per_year(
+        [{**r, "incidence_age_rr": None} for r in majors], ref))[:, cancers].sum(axis=1)
+    model = Model(sc, seed=2, households=20000)
+    P = model.pop.persons
+    profile = model.health.onset_parts[:, [N_CHRONIC + k for k in cancers]].sum(axis=1)
+    seen = np.zeros(len(AGE_BANDS))
+    want = np.zeros(len(AGE_BANDS))
+    want_flat = np.zeros(len(AGE_BANDS))
+    real = engine.Model.step
+
+    def step(self, m):
+        free = np.flatnonzero(P.alive & (P.major == -1))
+        band = age_band_index(P.age[free])
+        row = band * 2 + P.female[free]
+        want[:] += np.bincount(band, profile[row], minlength=len(AGE_BANDS))
+        want_flat[:] += np.bincount(band, flat[row], minlength=len(AGE_BANDS))
+        real(self, m)
+        new = free[np.isin(P.major[free], cancers)]
+        seen[:] += np.bincount(age_band_index(P.age[new]), minlength=len(AGE_BANDS))
+
+    engine.Model.step = step
+    try:
+        model.run()
+    finally:
+        engine.Model.step = real
+    for b in ("45-59", "60-69", "70-79", "80+"):
+        i = AGE_BANDS.index(b)
+        assert abs(seen[i] - want[i]) < 4 * np.sqrt(want[i]), (b, seen[i], want[i])
+    old, young = AGE_BANDS.index("80+"), AGE_BANDS.index("45-59")
+    assert seen[old] > want_flat[old] + 4 * np.sqrt(want_flat[old])
+    assert seen[young] < want_flat[young] - 4 * np.sqrt(want_flat[young])
+    assert seen[AGE_BANDS.index("0-14")] == 0

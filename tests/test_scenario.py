@@ -170,3 +170,16 @@ def test_child_tables_replace_the_base_s_whole(tmp_path):
     child.write_text(f'[scenario]\nname = "child"\nbase = "{DEFAULT_SCENARIO}"\n'
                      "[poverty]\nline_yuan = { 2020 = 5000 }\n")
     assert load_scenario(child).get("poverty.line_yuan") == {2020: 5000.0}
+
+
+@pytest.mark.parametrize("override, pieces", [
+    ({"health.incidence_reference_ages": None},
+     ["health.major.digestive_cancers.incidence_age_rr", "needs health.incidence_reference_ages"]),
+    ({"health.major.breast_cancer.incidence_age_rr": 0},
+     ["health.major.breast_cancer.incidence_age_rr", "is 0 in every band of the age range"]),
+])
+def test_an_age_profile_needs_its_reference_population_and_a_rate(override, pieces):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario().with_overrides(override)
+    for piece in pieces:
+        assert piece in str(err.value)

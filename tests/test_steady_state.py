@@ -14,9 +14,12 @@ Bonferroni; a mean slope under 0.3% a year passes). Slopes are compared across
 independent replications, not judged by one run's OLS p-value, because stocks such as
 prevalence wander like a random walk in a small population: in three runs of 6,000
 households x 2 the diabetes prevalence slope was +0.32%, -0.36% and -0.25% a year, each
-"significant" at p < 1e-5 by OLS. The runs are small (6,000 households x 4): drifts under
+"significant" at p < 1e-5 by OLS. The runs are small (10,000 households x 4): drifts under
 about 1% a year can pass unseen here; ``scripts/steady_drift.py`` measures them at any size
-(README, "No drift of its own").
+(README, "No drift of its own"). At 6,000 households x 4 four close slopes can look
+significant by chance: income lost to illness per person gave +0.36% a year (replications
++0.32% to +0.40%, p = 0.0003) where 10,000 x 4 gives +0.32% (-0.21% to +0.58%, p = 0.18)
+and 20,000 x 4 +0.14% (-0.16% to +0.49%, p = 0.39).
 """
 
 import pandas as pd
@@ -34,7 +37,7 @@ from sim.steady import (
     stationary_incidence,
 )
 
-HOUSEHOLDS, REPS = 6000, 4
+HOUSEHOLDS, REPS = 10_000, 4
 
 
 def test_ages_and_births_are_the_stationary_ones_of_the_county_s_own_flows():
