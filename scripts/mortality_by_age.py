@@ -43,7 +43,8 @@ CENSUS_2000 = {"0-14": 1.84, "15-44": 1.32, "45-59": 5.37, "60-69": 19.14, "70-7
 #: Nations World Population Prospects (deaths and mid-year population by single year of
 #: age, the table of github.com/tomvogl/econ125, data/UN_mortality_2023_country_age.csv),
 #: each band's deaths over its population. National and estimated (corrected for
-#: under-registration), a reference for today's level by age; rural rates are not in it.
+#: under-registration; 2023 includes the COVID-19 wave of its first weeks, which raised the
+#: old ages' rates), a reference for today's level by age; rural rates are not in it.
 WPP_2023 = {"0-14": 0.484, "15-44": 0.847, "45-59": 4.134, "60-69": 14.135, "70-79": 35.222,
             "80+": 128.471}
 #: Shares of China's cancer deaths in 2022 at ages 60+ and 80+ (Ju W et al., Sci China

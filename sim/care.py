@@ -27,10 +27,32 @@ import numpy as np
 
 from sim.arrays import member, unique
 from sim.birth_screening import panel_mask
-from sim.parameters import CHRONIC, GROUPS, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
+from sim.parameters import AGE_BANDS, CHRONIC, GROUPS, LEVELS, MAJOR_CODE, NO_DISEASE, TB_INDEX
 from sim.payment import Bills
 from sim.rng import lognormal_with_mean, normal_from_uniform
 from sim.schema import dated_value
+
+
+def forgone_admission_death_by_age(params: dict) -> np.ndarray:
+    """Chance that a forgone admission ends in death, by age band.
+
+    ``care.forgone_admission_mortality_by_age = "flat"``: ``forgone_admission_mortality``
+    at every age. ``"proportional"``: the shape of the background mortality table
+    (``health.mortality_per_1000``), scaled so that the acute admissions needed at the
+    start (``health.acute.inpatient_per_year`` times ``population.age_bands``) have a
+    mean chance of ``forgone_admission_mortality``; capped at 1.
+    """
+    c = params["care"]
+    p = c["forgone_admission_mortality"]
+    bands = len(AGE_BANDS)
+    if c["forgone_admission_mortality_by_age"] == "flat":
+        return np.full(bands, p)
+    table = lambda t: np.array([t[b] for b in AGE_BANDS], dtype=float)  # noqa: E731
+    shape = table(params["health"]["mortality_per_1000"])
+    needed = table(params["health"]["acute"]["inpatient_per_year"]) * table(
+        params["population"]["age_bands"])
+    mean = (shape * needed).sum() / needed.sum() if needed.sum() > 0 else shape.mean()
+    return np.minimum(1.0, p * shape / mean)
 
 
 @dataclass
@@ -50,7 +72,7 @@ class CareTables:
     inpatient_cost: np.ndarray
     cost_log_sd: float
     forgone_days_multiplier: float
-    forgone_admission_death: float
+    forgone_admission_death: np.ndarray  # (band,) chance a forgone admission kills
     forgone_admission_recurs: float
     forgone_outpatient_admission: float
     delayed_cost_factor: float
@@ -96,7 +118,7 @@ class CareTables:
             inpatient_cost=lv(c["inpatient_cost_yuan"]),
             cost_log_sd=c["cost_log_sd"],
             forgone_days_multiplier=c["forgone_days_multiplier"],
-            forgone_admission_death=c["forgone_admission_mortality"],
+            forgone_admission_death=forgone_admission_death_by_age(params),
             forgone_admission_recurs=c["forgone_admission_recurs"],
             forgone_outpatient_admission=c["forgone_outpatient_admission"],
             delayed_cost_factor=c["delayed_admission_cost_factor"],
@@ -353,7 +375,8 @@ class CareSystem:
         blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 3))
         admitted = seek & ~blocked
         forgone = persons[~admitted]
-        dies = forgone[s.keyed(forgone, month, 4) < ct.forgone_admission_death]
+        dies = forgone[s.keyed(forgone, month, 4)
+                       < ct.forgone_admission_death[m.band[forgone]]]
         survivors = forgone[~member(forgone, dies)]  # both sorted, distinct
         self._delay(survivors, month, ct.forgone_admission_recurs, 6,
                     m.admission_rank[survivors])

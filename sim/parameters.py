@@ -575,8 +575,19 @@ CARE = Section({
                           fallback={name: name == "tuberculosis" for name in CHRONIC}),
     "forgone_days_multiplier": Num("ratio", "Working days lost when care is forgone, "
                                    "relative to treated.", low=1, high=10),
-    "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death.",
-                                        unit="per forgone admission"),
+    "forgone_admission_mortality": Prob("Chance that a forgone admission ends in death "
+                                        "(the mean over the admissions needed at the "
+                                        "start when forgone_admission_mortality_by_age is "
+                                        "'proportional').", unit="per forgone admission"),
+    "forgone_admission_mortality_by_age": Choice(
+        ("flat", "proportional"), required=False, fallback="flat",
+        doc="'flat': forgone_admission_mortality at every age. 'proportional': in the shape "
+            "of the background mortality table by age (health.mortality_per_1000), scaled "
+            "so that the acute admissions needed at the start (health.acute."
+            "inpatient_per_year times the shares of population.age_bands) have a mean "
+            "chance of forgone_admission_mortality: a forgone admission kills the old more "
+            "often than the young, as untreated illness does (sim.care."
+            "forgone_admission_death_by_age). Absent: flat."),
     "reimbursement_delay_months": Num("months", "Where one-stop settlement does not apply: "
                                       "months until the layers after basic insurance repay "
                                       "what the household advanced for an admission.", low=0,

@@ -17,7 +17,8 @@ households x 2 the diabetes prevalence slope was +0.32%, -0.36% and -0.25% a yea
 "significant" at p < 1e-5 by OLS. The runs are small (10,000 households x 4): drifts under
 about 1% a year can pass unseen here; ``scripts/steady_drift.py`` measures them at any size
 (README, "No drift of its own"). At 6,000 households x 4 four close slopes can look
-significant by chance: income lost to illness per person gave +0.36% a year (replications
+significant by chance: with cancers by age (before forgone admissions by age), income lost
+to illness per person gave +0.36% a year (replications
 +0.32% to +0.40%, p = 0.0003) where 10,000 x 4 gives +0.32% (-0.21% to +0.58%, p = 0.18)
 and 20,000 x 4 +0.14% (-0.16% to +0.49%, p = 0.39).
 """
