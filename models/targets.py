@@ -32,7 +32,8 @@ Errors (:class:`~sim.schema.ScenarioError`, so the CLI prints one line and exits
 the file, the row, the column, the value and what is allowed: a missing or unknown column,
 an unknown quantity (with "did you mean"), an unknown group, a date that is not a month or a
 year or lies outside the scenario's reported months, an impossible value (a negative count,
-a rate outside [0, 1]) and a duplicate target.
+a rate outside [0, 1]; an index, whose unit starts with "index", may be negative) and a
+duplicate target.
 """
 
 from __future__ import annotations
@@ -73,16 +74,23 @@ class Quantity:
     by_group: bool = True
     bounded: bool = False  # a share or rate in [0, 1]
     scaled: bool = True  # multiply simulated values by meta["scale"]
+    signed: bool = False  # may be negative (an index)
 
 
 def _is_count(unit: str) -> bool:
     """Whether an indicator's unit is a count or an amount of the area (scaled up).
 
     Households, persons, yuan, admissions, episodes and the like are; flags, shares,
-    rates and anything "per" something (a poverty line in yuan per person-year) are not.
+    rates, indices and anything "per" something (a poverty line in yuan per person-year)
+    are not.
     """
     return unit != "flag" and " per " not in f" {unit} " and not unit.startswith(
-        ("share", "rate", "ratio"))
+        ("share", "rate", "ratio", "index"))
+
+
+def _is_signed(unit: str) -> bool:
+    """Whether an indicator may be negative: an index (e.g. a concentration index)."""
+    return unit.startswith("index")
 
 
 @cache
@@ -106,7 +114,8 @@ def catalogue() -> dict[str, Quantity]:
             frames = ("annual",) if ind.name in yearly else ("monthly", "annual")
             flag = ind.unit == "flag"
             out[ind.name] = Quantity(ind.name, ind.unit, frames, ind.by_group, bounded=flag,
-                                     scaled=_is_count(ind.unit))
+                                     scaled=_is_count(ind.unit),
+                                     signed=_is_signed(ind.unit))
     for name, *_ in R.RATES:
         out[name] = Quantity(name, "share", ("annual",), True, bounded=True, scaled=False)
     return out
@@ -417,9 +426,10 @@ def _target(path, row, r) -> Target:
             names = set(known) | set(cat)
             raise _unknown(path, row, quantity, names, "a summary indicator (empty date), or "
                            "a monthly or yearly output with its date")
-        bounded = templates[_summary_template(quantity)].startswith(("share", "per ",
-                                                                     "managed"))
-        scaled_unit = not bounded
+        summary_unit = templates[_summary_template(quantity)]
+        bounded = summary_unit.startswith(("share", "per ", "managed"))
+        signed = _is_signed(summary_unit)
+        scaled_unit = not bounded and not signed
     else:
         if len(parts) > 2 or not all(parts):
             raise _err(path, row, "quantity", quantity, "not one output or a ratio",
@@ -440,6 +450,7 @@ def _target(path, row, r) -> Target:
         q = cat[parts[0]]
         bounded = len(parts) == 1 and q.bounded
         scaled_unit = len(parts) == 1 and q.scaled
+        signed = len(parts) == 1 and q.signed
         if unit and len(parts) == 1 and q.scaled and unit != q.unit:
             raise _err(path, row, "unit", unit, f"not the unit of {q.name}",
                        f"{q.unit} (or leave it empty)")
@@ -449,7 +460,7 @@ def _target(path, row, r) -> Target:
     if bounded and not 0 <= value <= 1:
         raise _err(path, row, "value", value, "outside [0, 1] for a rate or share",
                    "a fraction from 0 to 1 (0.119 for 11.9%)")
-    if value < 0:
+    if value < 0 and not signed:
         kind = "a count or amount" if scaled_unit else "a ratio"
         raise _err(path, row, "value", value, f"negative for {kind}", "a value >= 0")
     if sd is not None and sd <= 0:

@@ -34,7 +34,16 @@ PUBLISHED = {
                                 "(CFPS 2020)"),
     "monitored_share_end": ((0.14,), "Baoshan 2021: 14% of the 2020 exited population"),
     "oop_share_low_income": ((0.119,), "rural poor 11.9% (NHSA, October 2018)"),
+    "oop_share_poor_groups": ((0.119,), "the same figure"),
+    "inpatient_oop_share_poor_groups": ((0.119,), "the same figure (its bills are not "
+                                        "stated; the local plans' targets of at most 10% "
+                                        "were for hospital bills within the county: an "
+                                        "interpretation)"),
     "admissions_per_person_year": ((0.182,), "NHC statistical bulletin 2018"),
+    "admitted_share": ((0.144,), "rural residents 2018, admitted in the past 12 months "
+                       "(CFPS; Int J Equity Health 2023;22:90)"),
+    "admission_concentration_index": ((-0.0888,), "rural residents 2018 (CFPS; same "
+                                      "source; calibrated, health.acute.income_elasticity)"),
     "impoverishing_a_year": ((0.063,), "NHSS 2013, before the measures"),
     "hypertension_awareness_end": ((0.410,), "41.0% (2018), flat since 2013"),
     "diabetes_awareness_end": ((0.367,), "36.7% (2018)"),
@@ -69,7 +78,11 @@ def figures(res) -> dict[str, float]:
         "monitored_share_end": last.loc["all", "registry_monitored_households"]
         / last.loc[TARGET_GROUPS, "households"].sum(),
         "oop_share_low_income": s["oop_share_of_bills_low_income"],
+        "oop_share_poor_groups": s["oop_share_of_bills_poor_groups"],
+        "inpatient_oop_share_poor_groups": s["inpatient_oop_share_poor_groups"],
         "admissions_per_person_year": s["admissions_per_person_year"],
+        "admitted_share": s["admitted_share_mean_annual"],
+        "admission_concentration_index": s["admission_concentration_index_mean_annual"],
         "impoverishing_a_year": s["impoverishing_rate_mean_annual"],
         "hypertension_awareness_end": last.loc["all", "hypertension_diagnosed"]
         / last.loc["all", "hypertension_cases"],
@@ -126,10 +139,19 @@ def main(argv=None) -> int:
          pct(f["new_poor_illness_a_year"]), "new_poor_illness_a_year"),
         ("monitored objects at the end, share of target-group households",
          pct(f["monitored_share_end"]), "monitored_share_end"),
-        ("out-of-pocket share of bills, low-income groups", pct(f["oop_share_low_income"]),
-         "oop_share_low_income"),
+        ("out-of-pocket share of bills, low-income groups (marginal households included)",
+         pct(f["oop_share_low_income"]), "oop_share_low_income"),
+        ("out-of-pocket share of bills, the groups of the registered poor (extremely poor, "
+         "minimum guarantee, formerly poor)", pct(f["oop_share_poor_groups"]),
+         "oop_share_poor_groups"),
+        ("out-of-pocket share of hospital bills, the same groups",
+         pct(f["inpatient_oop_share_poor_groups"]), "inpatient_oop_share_poor_groups"),
         ("admissions per person-year", f"{f['admissions_per_person_year']:.3f}",
          "admissions_per_person_year"),
+        ("persons admitted in a year", pct(f["admitted_share"]), "admitted_share"),
+        ("admissions by income, concentration index (persons admitted in a year, by "
+         "household income per person)", f"{f['admission_concentration_index']:+.3f}",
+         "admission_concentration_index"),
         ("impoverishing out of pocket (Wagstaff–Eozenou), households a year",
          pct(f["impoverishing_a_year"]), "impoverishing_a_year"),
         ("hypertension, diagnosed / cases at the end", pct(f["hypertension_awareness_end"]),

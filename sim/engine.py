@@ -326,6 +326,7 @@ class Model:
         if len(born):
             counts["births"] = self._by_group(born)
             self.enrolment.enrol(born)
+            self.recorder.born(born)
             for measure in self.measures.values():
                 measure.on_births(born)
             self.registry.on_births(born)
@@ -465,12 +466,16 @@ class Model:
                 continue
             paid = self.places.settle(kind, bills, self.ledger, settle)
             self.hooks.after_payment(kind, bills, paid)
-            if kind == "chronic":  # what managed patients pay bears on staying managed
-                self.care.note_chronic_paid(bills, paid.oop)
             hh = P.hh[bills.person]
             households.append(hh)
             oop.append(paid.oop)
             g = bills.group.astype(np.intp)  # converted once for the sums below
+            if kind == "chronic":  # what managed patients pay bears on staying managed
+                self.care.note_chronic_paid(bills, paid.oop)
+            elif kind == "inpatient":  # hospital bills, and who was admitted this year
+                self.recorder.admitted(bills.person)
+                counts["inpatient_bills_yuan"] += group_sums(g, bills.amount)
+                counts["inpatient_oop_yuan"] += group_sums(g, paid.oop)
             counts["bills_yuan"] += group_sums(g, bills.amount)
             for payer in PAYERS_BY_KIND[kind]:
                 counts[f"{payer}_yuan"] += group_sums(g, getattr(paid, payer))

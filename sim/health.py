@@ -642,12 +642,14 @@ def refresh_age(model, persons: np.ndarray | None = None) -> None:
         t.set_year(_year_now(model))
         model.band = age_band_index(P.age)
         model.band_sex = (model.band.astype(np.int16) * 2 + P.female).astype(np.int16)
+        income_pp = household_income_pp(model)[P.hh]
+        hp = model.params["health"]
         model.onset_factor = income_gradient(
-            household_income_pp(model)[P.hh], model.band,
-            model.params["health"]["chronic_onset_income_elasticity"], P.alive)
+            income_pp, model.band, hp["chronic_onset_income_elasticity"], P.alive)
         model.onset_total = _onset_total(model, model.band_sex, model.onset_factor)
-        model.base_inpatient = t.inpatient[model.band]
-        model.outpatient_threshold = 1.0 - t.outpatient[model.band]
+        need = income_gradient(income_pp, model.band, hp["acute"]["income_elasticity"],
+                               P.alive)
+        _set_acute_need(model, t, model.band, 1.0 if need is None else need)
         return
     band = age_band_index(P.age[persons])
     model.band[persons] = band
@@ -655,8 +657,24 @@ def refresh_age(model, persons: np.ndarray | None = None) -> None:
     if model.onset_factor is not None:
         model.onset_factor[persons] = 1.0
     model.onset_total[persons] = t.onset_cum[:, -1][model.band_sex[persons]]
-    model.base_inpatient[persons] = t.inpatient[band]
-    model.outpatient_threshold[persons] = 1.0 - t.outpatient[band]
+    _set_acute_need(model, t, band, 1.0, persons)
+
+
+def _set_acute_need(model, t, band: np.ndarray, factor, persons=None) -> None:
+    """Monthly admission-need probability and outpatient threshold of each person.
+
+    ``factor`` (per person, or 1) scales both: the income gradient of acute need
+    (``health.acute.income_elasticity``). The outpatient part of the uniform stays above
+    the admission part, so that the two kinds of need never share a draw.
+    """
+    inpatient = (t.inpatient[band] * factor).astype(np.float64)
+    outpatient = np.minimum(t.outpatient[band] * factor, 1.0 - inpatient)
+    if persons is None:
+        model.base_inpatient = inpatient
+        model.outpatient_threshold = 1.0 - outpatient
+    else:
+        model.base_inpatient[persons] = inpatient
+        model.outpatient_threshold[persons] = 1.0 - outpatient
 
 
 def _year_now(model) -> int:

@@ -350,6 +350,13 @@ ACUTE = Section({
                                 high=30),
     "inpatient_days_lost": Num("days", "Working days lost per admission (stay and recovery).",
                                low=0, high=30),
+    "income_elasticity": Num(
+        "elasticity", "Acute need (admission needs and outpatient episodes) scales with "
+        "(household income per person / median) to the power minus this, normalised within "
+        "each age band so that band rates hold: the poor need care more often, whatever "
+        "they then seek. Set each January with the chronic gradient "
+        "(health.chronic_onset_income_elasticity). 0: no gradient.", low=0, high=3,
+        required=False, fallback=0.0),
 })
 
 CHRONIC_DISEASE = Section({

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
+from sim.health import household_income_pp
 from sim.parameters import CHRONIC, GROUPS, LEVELS
 from sim.population import NO_MAJOR
 from sim.poverty import household_budget, societal_poverty_line
@@ -152,6 +154,10 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("supplemental_yuan", "yuan", "Paid by supplemental insurance."),
     _i("oop_yuan", "yuan", "Out of pocket: left after every layer of the chain, counted in "
        "the month of the bill."),
+    _i("inpatient_bills_yuan", "yuan", "Of bills_yuan, the hospital bills: acute admissions "
+       "and major-disease courses treated as admissions (not outpatient special-disease "
+       "care)."),
+    _i("inpatient_oop_yuan", "yuan", "Out of pocket of those hospital bills (as oop_yuan)."),
     _i("advanced_yuan", "yuan", "Reimbursement households advanced where one-stop "
        "settlement does not apply (paid back after the delay; not spending)."),
     _i("borrowed_yuan", "yuan", "Of the advances, borrowed beyond the cash at hand."),
@@ -218,6 +224,12 @@ ANNUAL_INDICATORS: tuple[Indicator, ...] = (
     _i("societal_poverty_line_yuan", "yuan per person-year", "Societal poverty line of the "
        "year, from the simulated consumption (WHO 2025 hardship).", "last",
        by_group=False),
+    _i("admitted_persons", "persons", "Persons living at the end of the year who were "
+       "admitted at least once in it (an acute admission or a major-disease course)."),
+    _i("admission_concentration_index", "index (-1 to 1)", "Concentration index of "
+       "admitted_persons among the persons living at the end of the year, ranked by their "
+       "household's income per person (negative: the poorer are admitted more; the CFPS "
+       "measure of rural China, Int J Equity Health 2023;22:90).", "last", by_group=False),
     *[ind for name, doc in HARDSHIP_CLASSES for ind in (
         _i(f"{name}_households", "households", doc),
         _i(f"{name}_persons", "persons", "Persons in them."))],
@@ -304,6 +316,26 @@ WINDOW_KEYS = {"formerly_poor": "formerly_poor_households", "other": "other_hous
 WINDOW_CLUSTERS = 100
 
 
+#: The groups of the registered poor (建档立卡) of the years before 2021, whose medical
+#: costs the health poverty alleviation figures report; marginal households came later.
+POOR_GROUPS = ("extremely_poor", "minimum_guarantee", "formerly_poor")
+
+
+def concentration_index(use: np.ndarray, income: np.ndarray) -> float:
+    """Concentration index of ``use`` (per person) by ``income`` (per person, any unit).
+
+    ``2 cov(use, r) / mean(use)``, ``r`` the fractional rank of income (ties, e.g. the
+    members of one household, share their mean rank): 0 when use does not follow income,
+    negative when the poorer use more (O'Donnell et al., Analyzing Health Equity Using
+    Household Survey Data, World Bank 2008, ch. 8). NaN when no one uses.
+    """
+    use = np.asarray(use, np.float64)
+    if len(use) == 0 or use.mean() == 0:
+        return float("nan")
+    rank = (rankdata(income) - 0.5) / len(use)
+    return float(2.0 * np.mean((use - use.mean()) * (rank - rank.mean())) / use.mean())
+
+
 def cluster_of(households: np.ndarray) -> np.ndarray:
     """The cluster of each household slot (``WINDOW_CLUSTERS``)."""
     return np.asarray(households, np.int64) % WINDOW_CLUSTERS
@@ -335,6 +367,18 @@ class Recorder:
         #: the same window counts by household cluster (``WINDOW_CLUSTERS``)
         self.window_clusters: dict[str, np.ndarray] = {}
         self._win_done_cluster: dict[str, np.ndarray] = {}
+        #: persons admitted since the start of the reported year (None before it)
+        self._admitted: np.ndarray | None = None
+
+    def admitted(self, persons: np.ndarray) -> None:
+        """These persons were admitted this month (acute admission or a course's month)."""
+        if self._admitted is not None:
+            self._admitted[persons] = True
+
+    def born(self, persons: np.ndarray) -> None:
+        """Newborns take these person slots: the slots' earlier admissions are not theirs."""
+        if self._admitted is not None:
+            self._admitted[persons] = False
 
     def _store(self, row: int, values: dict) -> None:
         """Add a month's values to its row, in one indexed addition.
@@ -427,6 +471,7 @@ class Recorder:
         # (or neither registered nor formerly poor) at the start of the year
         self._year_fp = H.formerly_poor.copy()
         self._year_other = ~H.formerly_poor & ~H.registered
+        self._admitted = np.zeros(model.pop.persons.n, bool)
         if self._win is not None:  # households join the window's risk sets at a year's start
             for key, status in (("formerly_poor", self._year_fp), ("other", self._year_other)):
                 joining = alive & status & ~self._win[key]
@@ -483,6 +528,14 @@ class Recorder:
         flags = hardship_fn(acc.year_income, acc.year_oop, persons, model.poverty_line(m),
                             spl, total)
         out["societal_poverty_line_yuan"] = np.full(len(GROUPS), spl)
+        if self._admitted is not None:
+            P = model.pop.persons
+            living = np.flatnonzero(P.alive)
+            admitted = self._admitted[living]
+            out["admitted_persons"] = np.bincount(g[P.hh[living[admitted]]],
+                                                  minlength=len(GROUPS))
+            out["admission_concentration_index"] = np.full(len(GROUPS), concentration_index(
+                admitted, household_income_pp(model)[P.hh[living]]))
         count("oop_households", (acc.year_oop > 0) & (H.size > 0), "oop_persons")
         for name, mask in flags.items():
             count(f"{name}_households", mask, f"{name}_persons")
@@ -796,6 +849,11 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
             "share of persons per year")
     add("societal_poverty_line_yuan_mean_annual", a["societal_poverty_line_yuan"].mean(),
         "yuan per person-year")
+    add("admitted_share_mean_annual", (a["admitted_persons"] / a["persons"]).mean(),
+        "share of persons living at a year's end admitted in it")
+    add("admission_concentration_index_mean_annual", a["admission_concentration_index"].mean(),
+        "index (-1 to 1): concentration by household income per person, negative when "
+        "the poorer are admitted more")
     last = monthly[(monthly["group"] == "all")].iloc[-1]
     scale = meta["scale"]
     add("poor_illness_households_end", last["poor_illness_households"] * scale,
@@ -822,6 +880,18 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
         "share (extremely poor + minimum guarantee + formerly poor + marginal)")
     add("oop_share_of_bills_other", by_group.loc["other", "oop_yuan"] / max(
         by_group.loc["other", "bills_yuan"], 1), "share (other households)")
+    poor = by_group.loc[list(POOR_GROUPS)].sum()
+    add("oop_share_of_bills_poor_groups", poor["oop_yuan"] / max(poor["bills_yuan"], 1),
+        "share (extremely poor + minimum guarantee + formerly poor: the groups of the "
+        "registered poor before 2021; marginal households excluded)")
+    add("inpatient_oop_share_poor_groups", poor["inpatient_oop_yuan"] / max(
+        poor["inpatient_bills_yuan"], 1), "share of hospital bills (the same groups)")
+    add("inpatient_oop_share_low_income", low["inpatient_oop_yuan"] / max(
+        low["inpatient_bills_yuan"], 1), "share of hospital bills (extremely poor + minimum "
+        "guarantee + formerly poor + marginal)")
+    add("inpatient_oop_share_other", by_group.loc["other", "inpatient_oop_yuan"] / max(
+        by_group.loc["other", "inpatient_bills_yuan"], 1),
+        "share of hospital bills (other households)")
     person_years = a["persons"].sum()
     add("admissions_per_person_year", (tot["admissions"] + tot["major_treatment_started"])
         / max(person_years, 1), "admissions per person-year")

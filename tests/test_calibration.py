@@ -109,6 +109,26 @@ def test_targets_read_monthly_annual_ratio_and_summary_values(tmp_path):
     assert list(targets.scales) == pytest.approx([300, 0.005, 0.015, 0.03])
 
 
+def test_an_index_target_may_be_negative_and_is_not_scaled(tmp_path):
+    """The CFPS concentration index of admissions (-0.0888, rural China 2018) as a target."""
+    path = tmp_path / "t.csv"
+    path.write_text("date,quantity,value,group,sd,source\n"
+                    "2021,admission_concentration_index,-0.0888,all,0.01,CFPS\n"
+                    ",admission_concentration_index_mean_annual,-0.0888,,0.01,CFPS\n")
+    scn = load_scenario().truncate(12)
+    targets = load_targets(path, scn)
+    res = run_one(scn, 0, 300)
+    sim = targets.simulate(res)
+    a = res.annual[(res.annual["year"] == 2021) & (res.annual["group"] == "all")]
+    assert sim[0] == pytest.approx(a["admission_concentration_index"].item())
+    assert sim[1] == pytest.approx(res.value("admission_concentration_index_mean_annual"))
+    assert not catalogue()["admission_concentration_index"].scaled
+    # a negative count is still refused
+    path.write_text("date,quantity,value,group\n2021,admitted_persons,-5,all\n")
+    with pytest.raises(ScenarioError, match="negative"):
+        load_targets(path, scn)
+
+
 def test_quantities_come_from_the_declarations():
     cat = catalogue()
     assert cat["poor_illness_households"].scaled and not cat["return_rate"].scaled
