@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from sim.health import household_income_pp
 from sim.parameters import CHRONIC, GROUPS, LEVELS
@@ -332,8 +331,24 @@ def concentration_index(use: np.ndarray, income: np.ndarray) -> float:
     use = np.asarray(use, np.float64)
     if len(use) == 0 or use.mean() == 0:
         return float("nan")
-    rank = (rankdata(income) - 0.5) / len(use)
+    rank = (_mean_ranks(np.asarray(income)) - 0.5) / len(use)
     return float(2.0 * np.mean((use - use.mean()) * (rank - rank.mean())) / use.mean())
+
+
+def _mean_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``values``, ties sharing their mean rank.
+
+    With numpy only: importing scipy.stats would cost every run's process about 0.7 s and
+    50 MB.
+    """
+    order = np.argsort(values, kind="stable")
+    sorted_values = values[order]
+    starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    mean_rank = (starts + ends + 1) / 2.0  # ranks starts+1 .. ends, their mean
+    ranks = np.empty(len(values))
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
 
 
 def cluster_of(households: np.ndarray) -> np.ndarray:

@@ -132,3 +132,14 @@ def test_admissions_are_concentrated_among_the_poor_with_the_gradient():
         assert share.between(0.10, 0.22).all()  # CFPS rural 2018: 14.4% a year
     assert out[0.3] < out[0.0] - 0.04
     assert out[0.3] < -0.05
+
+
+def test_mean_ranks_are_scipys_average_ranks():
+    from scipy.stats import rankdata
+
+    from sim.results import _mean_ranks
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 7, 300):
+        values = rng.integers(0, 10, n).astype(float)  # many ties
+        assert np.allclose(_mean_ranks(values), rankdata(values))
