@@ -3,7 +3,8 @@
 Evaluators hold registry counts (e.g. Xinjiang's registered households poor due to illness
 at the end of 2018 and in August 2019, seed 002). Between two month-ends the count falls
 by the exits the registry records and by households whose members have all died; the
-persons count also falls by each death in those households and rises by each birth
+persons count also falls by each death in those households and by each member who leaves
+to form a new household (``sim.formation``), and rises by each birth
 (``sim.registry``; births enter the decomposition with a negative sign). This module
 reads those flows from a run and returns the decomposition, with the exits split by the
 programme that decided them. The identity ``start - end == sum of components``
@@ -35,6 +36,7 @@ COMPONENTS = {
                    ("dissolved", "registry_dissolved_illness_households")],
     "persons": [("exits", "registry_exits_illness_persons"),
                 ("deaths", "registry_deaths_illness_persons"),
+                ("left", "registry_left_illness_persons"),
                 ("births", "registry_births_illness_persons")],
 }
 

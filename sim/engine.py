@@ -416,6 +416,14 @@ class Model:
             self.pop.households.group[first], minlength=N_GROUPS)
         self.month_counts["persons_joined"] += self._by_group(members)
 
+    def departed(self, persons: np.ndarray) -> None:
+        """Persons who left their household alive (``sim.formation``): the measures,
+        enrolment and registry drop them from their counts of the living (``on_left``)."""
+        for measure in self.measures.values():
+            measure.on_left(persons)
+        self.enrolment.on_left(persons)
+        self.registry.on_left(persons)
+
     def regroup(self, households: np.ndarray, groups: np.ndarray) -> None:
         """Move households into other target groups.
 

@@ -54,6 +54,10 @@ class Enrolment:
         """The dead leave the count of the insured."""
         self.n_insured -= self.model._by_group(died[self.flags[died]])
 
+    def on_left(self, left: np.ndarray) -> None:
+        """Those who left to form a household leave it too (enrolled again there)."""
+        self.on_deaths(left)
+
     def on_group_change(self, persons: np.ndarray, old_groups: np.ndarray) -> None:
         """Insured living persons whose household changed group count in the new group."""
         P = self.model.pop.persons

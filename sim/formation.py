@@ -6,13 +6,25 @@ takes their place. Each January, ``population.households_formed_share`` of the
 households that have ended (no living member) are taken over by a newly formed household
 of young adults of the same group and village (township, distance): a couple aged
 ``formation_age_min``-``formation_age_max`` when the household has two person slots or
-more, one young adult otherwise. They have the chronic diseases of their age (no major
-one), the group's earnings for their capacity, a fresh income shock and the group's
-savings share (savers start with a full cash buffer, ``sim.liquidity``). A new household is not in
-the poverty registry (no household has been registered since 2020), has no debt, and its
-12-month windows start at its own income.
-Its members are new persons to every module (enrolment and the measures' ``on_births``);
-they are not counted as births.
+more, one young adult otherwise.
+
+Where they come from: each new adult is, with chance
+``population.formation_from_households_share``, one of the sample's young adults of the
+same sex and township who leaves their household (分家; :func:`choose_leavers`), taking
+their age, chronic diseases, awareness and management, last health check, disability
+draw and the share of this year's chronic bills already paid; the household left behind
+loses them and their share of its earnings, and their slot is emptied for a later birth
+(:func:`leave_households`). A household gives at most one leaver a year and keeps an adult;
+persons with a major disease do not leave. The others, and all of a township that has no
+one left to leave, join from outside the sample with the chronic diseases of their age
+(``sim.population.draw_chronic``), as every new adult did before the key.
+
+A new household has no major disease, the group's earnings for its capacity, a fresh
+income shock and the group's savings share (savers start with a full cash buffer,
+``sim.liquidity``). It is not in the poverty registry (no household has been registered
+since 2020), has no debt, and its 12-month windows start at its own income. Its members
+are new persons to every module (enrolment and the measures' ``on_births``; a leaver was
+first dropped by ``on_left``); they are not counted as births.
 
 Room for births: a household that ends has mostly had one or two old members, and a
 couple in its two slots could never have a child (births need an empty slot, see
@@ -23,10 +35,6 @@ at the start, :func:`spare_blocks`), with the ended household's group, village a
 transfers; the ended household's slots stay empty for good. When the spare blocks run out
 (the run lasts longer than they were sized for) it takes the ended household's slots as
 before, and the events table says so once.
-
-Couples that leave their parents' households are not removed from them: a new household
-stands for one formed by the county's young people or moving in, so the sample keeps the
-county's mix of households.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.checks import NEVER
-from sim.health import household_members, refresh_age
+from sim.health import household_members, refresh_age, share_earnings
 from sim.liquidity import cash_buffer
 from sim.parameters import AGE_BAND_LOWER, GROUPS
 from sim.places import place_of_township
@@ -43,6 +51,7 @@ from sim.population import (
     background_deaths_per_year,
     draw_chronic,
     draw_earnings,
+    empty_person_slots,
     work_capacity,
 )
 
@@ -100,34 +109,113 @@ def form_households(model, m: int) -> np.ndarray:
     position = np.arange(len(owner)) - np.repeat(np.cumsum(n_new) - n_new, n_new)
     members = model.hh_first[ended][owner] + position
     lo, hi = pop["formation_age_min"], pop["formation_age_max"]
-    age = lo + stream.keyed(members, m, 1) * (hi - lo + 1)
-    P.age[members] = np.minimum(age, hi).astype(P.age.dtype)
+    age = np.minimum(lo + stream.keyed(members, m, 1) * (hi - lo + 1), hi)
     single_female = stream.keyed(members, m, 2) < pop["female_share"]
-    P.female[members] = np.where(n_new[owner] == 2, position == 1, single_female)
+    female = np.where(n_new[owner] == 2, position == 1, single_female)
+    leaver = choose_leavers(model, model.pop.households.township[ended][owner], female, m)
+    came = leaver >= 0
     was_dead = members[~P.alive[members] & P.born[members]]
     model.dead_replaced += np.bincount(model.pgroup[was_dead], minlength=len(GROUPS))
+    P.age[members] = np.where(came, P.age[leaver], age).astype(P.age.dtype)
+    P.female[members] = female
     P.alive[members] = True
     P.born[members] = True
     chronic = draw_chronic(stream.generator(m), model.params["health"]["chronic"],
                            P.age[members])
     for column, values in zip(("chronic", "diagnosed", "managed"), chronic, strict=True):
-        getattr(P, column)[members] = values
+        getattr(P, column)[members] = np.where(came, getattr(P, column)[leaver], values)
     P.major[members] = NO_MAJOR
     P.major_late[members] = False
     P.major_found[members] = False
     P.major_months[members] = -1
     P.death_month[members] = -1
-    model.last_check[members] = NEVER
-    model.disability_u[members] = model.streams["disability"].keyed(members, m, 2)
+    model.last_check[members] = np.where(came, model.last_check[leaver], NEVER)
+    model.disability_u[members] = np.where(
+        came, model.disability_u[leaver], model.streams["disability"].keyed(members, m, 2))
     model.special_family_u[ended] = 1.0  # young adults: not a special family
-    model.care.chronic_share_paid[members] = np.nan
+    model.care.chronic_share_paid[members] = np.where(
+        came, model.care.chronic_share_paid[leaver], np.nan)
     capacity = work_capacity(P.age[members], model.params)
     total = np.bincount(owner, weights=capacity, minlength=len(ended))
     P.earn_share[members] = capacity / total[owner]
     model.n_born[ended] = n_new
     _new_household_columns(model, ended, n_new, total, m)
+    leave_households(model, leaver[came])
     refresh_age(model, members)
     return members
+
+
+def choose_leavers(model, township: np.ndarray, female: np.ndarray, m: int) -> np.ndarray:
+    """The person of the sample each new adult was, or -1 for one who joins from outside.
+
+    ``township`` and ``female`` give each new adult's township and sex. A share
+    ``population.formation_from_households_share`` of them (keyed, stream ``formation``)
+    is sought among the sample's living persons of the same township and sex aged
+    ``formation_age_min``-``formation_age_max`` with no major disease, in a household that
+    keeps a living member aged 18 or more without them; a household gives at most one a
+    year. Candidates are taken in a keyed random order; a township with fewer candidates
+    than adults sought fills the rest from outside.
+    """
+    P, pop = model.pop.persons, model.params["population"]
+    out = np.full(len(township), -1, np.int64)
+    stream = model.streams["formation"]
+    seek = np.flatnonzero(stream.keyed(np.arange(len(township)), m, 3)
+                          < pop["formation_from_households_share"])
+    if len(seek) == 0:
+        return out
+    alive = np.flatnonzero(P.alive)
+    hh = P.hh[alive]
+    adults = np.bincount(hh, weights=P.age[alive] >= 18, minlength=model.pop.households.n)
+    age = P.age[alive]
+    fits = ((age >= pop["formation_age_min"]) & (age <= pop["formation_age_max"])
+            & (P.major[alive] == NO_MAJOR) & model.open_block[hh])
+    fits &= adults[hh] - (age >= 18) >= 1
+    cand = alive[fits]
+    if len(cand) == 0:
+        return out
+    cand = cand[np.argsort(stream.keyed(cand, m, 4), kind="stable")]
+    _, first = np.unique(P.hh[cand], return_index=True)  # one per household: its first
+    cand = cand[np.sort(first)]
+    n_towns = int(model.pop.households.township.max()) + 1
+    cand_key = model.pop.households.township[P.hh[cand]].astype(np.int64) * 2 + P.female[cand]
+    order = np.argsort(cand_key, kind="stable")
+    cand, cand_key = cand[order], cand_key[order]
+    starts = np.searchsorted(cand_key, np.arange(2 * n_towns))
+    counts = np.bincount(cand_key, minlength=2 * n_towns)
+    want_key = township[seek].astype(np.int64) * 2 + female[seek]
+    order = np.argsort(want_key, kind="stable")
+    seek, want_key = seek[order], want_key[order]
+    rank = np.arange(len(seek)) - np.searchsorted(want_key, want_key)
+    found = rank < counts[want_key]
+    out[seek[found]] = cand[starts[want_key[found]] + rank[found]]
+    return out
+
+
+def leave_households(model, leavers: np.ndarray) -> None:
+    """The leavers' households lose them and their share of the earnings; slots empty.
+
+    The household's earned income falls by the leaver's share (their earnings go with
+    them; none is replaced), the living members' shares are renormalised, and the slot
+    is emptied as if never born (every person column to its empty value, nothing paid
+    this year, no check on record) for a later birth (``sim.health.births``). Leavers
+    are counted in ``persons_left`` by the group of the household they left; the measures,
+    enrolment and registry drop them from their counts (``Model.departed``).
+    """
+    if len(leavers) == 0:
+        return
+    P, H = model.pop.persons, model.pop.households
+    affected, at = np.unique(P.hh[leavers], return_inverse=True)
+    H.size[affected] -= np.bincount(at).astype(H.size.dtype)
+    lost = np.clip(np.bincount(at, weights=P.earn_share[leavers]), 0.0, 1.0)
+    H.earned_year[affected] *= 1.0 - lost
+    model.month_counts["persons_left"] += np.bincount(model.pgroup[leavers],
+                                                      minlength=len(GROUPS))
+    model.departed(leavers)
+    empty_person_slots(P, leavers)
+    model.last_check[leavers] = NEVER
+    model.ledger.clear(leavers)
+    model.care.chronic_share_paid[leavers] = np.nan
+    share_earnings(model, affected)
 
 
 def _with_room(model, ended: np.ndarray, m: int) -> np.ndarray:

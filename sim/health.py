@@ -536,8 +536,8 @@ def births(model, m: int) -> np.ndarray:
 
     Women aged 15-44 give birth at ``population.births_per_woman_year``, at most one birth
     per household and month, into the household's next empty slot, or, when none is left,
-    the slot of a member who has died (none: no birth; the dead stay counted as dead,
-    ``model.dead_replaced``).
+    the slot of a member who has died or left to form a household (none: no birth; the
+    dead stay counted as dead, ``model.dead_replaced``).
     A pregnancy may carry a congenital condition (``birth_prevalence`` of health.major);
     prenatal screening may diagnose it, and the pregnancy may then end before birth (its
     slot stays empty); newborns are screened and found cases diagnosed at the early stage
@@ -555,7 +555,7 @@ def births(model, m: int) -> np.ndarray:
     hh = unique(P.hh[give])
     empty = model.n_born[hh] < model.pop.slots[hh]
     baby = np.where(empty, model.hh_first[hh] + model.n_born[hh], -1)
-    baby[~empty] = _first_dead_slot(model, hh[~empty])
+    baby[~empty] = _first_free_slot(model, hh[~empty])
     keep = baby >= 0
     hh, baby, empty = hh[keep], baby[keep], empty[keep]
     if len(hh) == 0:
@@ -582,13 +582,17 @@ def births(model, m: int) -> np.ndarray:
     return baby
 
 
-def _first_dead_slot(model, households: np.ndarray) -> np.ndarray:
-    """Each household's first slot of a member who has died (-1 where there is none)."""
+def _first_free_slot(model, households: np.ndarray) -> np.ndarray:
+    """Each full household's first slot of a member who has died or left (-1: none).
+
+    Only for households whose slots have all been filled (``model.n_born``): any slot
+    without a living person is then one whose person died or left (``sim.formation``).
+    """
     if len(households) == 0:
         return np.zeros(0, np.int64)
     P = model.pop.persons
     members = household_members(model, households)
-    dead = P.born[members] & ~P.alive[members]
+    dead = ~P.alive[members]
     count = model.hh_size0[households]
     starts = np.concatenate([[0], np.cumsum(count)[:-1]])
     none = np.iinfo(np.int64).max
@@ -597,13 +601,14 @@ def _first_dead_slot(model, households: np.ndarray) -> np.ndarray:
 
 
 def _clear_slots(model, persons: np.ndarray) -> None:
-    """The dead whose slots newborns take: counted as dead still, their state cleared."""
+    """The slots newborns take: the dead counted as dead still, their state cleared."""
     from sim.checks import NEVER  # here: sim.checks imports this module
 
     if len(persons) == 0:
         return
     P = model.pop.persons
-    model.dead_replaced += np.bincount(model.pgroup[persons], minlength=len(model.dead_replaced))
+    dead = persons[P.born[persons]]  # the others left to form a household (already empty)
+    model.dead_replaced += np.bincount(model.pgroup[dead], minlength=len(model.dead_replaced))
     for column in (P.chronic, P.diagnosed, P.managed):
         column[persons] = 0
     P.earn_share[persons] = 0.0
@@ -736,11 +741,11 @@ def apply_deaths(model, died: np.ndarray, illness: np.ndarray | None = None
     H.earned_year[affected] = before * (1.0 - lost * (1.0 - replaced))
     model.death_loss.add(affected, before * ill_share * (1.0 - replaced) / 12.0,
                          model.current_month)
-    _share_earnings(model, affected)
+    share_earnings(model, affected)
     return died
 
 
-def _share_earnings(model, households: np.ndarray) -> None:
+def share_earnings(model, households: np.ndarray) -> None:
     """Renormalise the living members' earnings shares to one.
 
     If no living member earns, those of working age (or all) share the earning equally.

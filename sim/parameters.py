@@ -163,6 +163,12 @@ POPULATION = Section({
     "households_formed_share": Prob("Share of ended households (no living member) taken "
                                     "over each January by a newly formed household of "
                                     "young adults (sim.formation)."),
+    "formation_from_households_share": Prob(
+        "Share of a new household's adults who leave a household of the sample in the "
+        "same township (sim.formation: one leaver per household a year, who must leave an "
+        "adult behind and have no major disease); the rest, and any for whom no household "
+        "of the township has a leaver, join from outside the sample. Absent: 0 (all join "
+        "from outside).", required=False, fallback=0.0),
     "formation_age_min": Num("years", "Youngest age of a new household's adults.", low=16,
                              high=60, integer=True),
     "formation_age_max": Num("years", "Oldest age of a new household's adults.", low=16,

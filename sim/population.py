@@ -41,6 +41,13 @@ MAX_AGE = 100
 MINUS_ONE_WHEN_EMPTY = ("major", "major_months", "death_month", "insured_known")
 
 
+def empty_person_slots(persons: "Persons", which: np.ndarray) -> None:
+    """Give the persons ``which`` the values of an empty slot (not born); ``hh`` stays."""
+    for f in fields(persons):
+        if f.name != "hh":
+            getattr(persons, f.name)[which] = -1 if f.name in MINUS_ONE_WHEN_EMPTY else 0
+
+
 @dataclass
 class Persons:
     """Person columns. Money in yuan; bit ``d`` of a mask refers to ``CHRONIC[d]``."""

@@ -77,6 +77,9 @@ INDICATORS: tuple[Indicator, ...] = (
               "registered illness-labelled households (registered persons lost)."),
     Indicator("registry_births_illness_persons", "persons", "Births into registered "
               "illness-labelled households (registered persons gained)."),
+    Indicator("registry_left_illness_persons", "persons", "Members of registered "
+              "illness-labelled households who left to form a new household "
+              "(sim.formation; registered persons lost)."),
     Indicator("registry_programme_joins_households", "households", "Registered poor "
               "households joining a non-health programme (one count per programme)."),
     Indicator("registry_monitored_new_households", "households", "Households identified as "
@@ -235,6 +238,14 @@ class Registry:
         hh = P.hh[died]
         lost = died[H.registered[hh] & H.cause_illness[hh]]
         self.model.month_counts["registry_deaths_illness_persons"] += self.model._by_group(
+            lost)
+
+    def on_left(self, left: np.ndarray) -> None:
+        """Count members leaving registered illness-labelled households (sim.formation)."""
+        H, P = self.model.pop.households, self.model.pop.persons
+        hh = P.hh[left]
+        lost = left[H.registered[hh] & H.cause_illness[hh]]
+        self.model.month_counts["registry_left_illness_persons"] += self.model._by_group(
             lost)
 
     # ---- the monthly process -------------------------------------------------------------

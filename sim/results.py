@@ -116,6 +116,9 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("households_formed", "households", "Ended households taken over by a newly formed "
        "household of young adults (each January; sim.formation)."),
     _i("persons_joined", "persons", "Members of the newly formed households (not births)."),
+    _i("persons_left", "persons", "Members who left their household to form a new one "
+       "(counted in the group they left; the new households' members are persons_joined, "
+       "so persons_joined - persons_left joined from outside the sample)."),
     _i("persons_moved_in", "persons", "Persons (living or dead) whose household moved into "
        "this group (monitoring; sim.registry)."),
     _i("persons_moved_out", "persons", "Persons (living or dead) whose household moved out "

@@ -109,3 +109,105 @@ def test_a_run_counts_formed_households_and_not_as_births():
     households = res.monthly[res.monthly.group == "all"]["households"]
     assert households.max() - households.min() <= 0.01 * households.max()
     assert res.meta["households"] == 3000  # the sample, not its spare blocks
+
+
+def formed_with_leavers(monkeypatch, model, m=12):
+    """Form households, recording what ``choose_leavers`` was asked and answered, and the
+    persons and households before."""
+    import sim.formation as formation
+
+    seen = {}
+    real = formation.choose_leavers
+
+    def spy(model, township, female, month):
+        seen["township"], seen["female"] = township.copy(), female.copy()
+        seen["leaver"] = real(model, township, female, month)
+        return seen["leaver"]
+
+    P, H = model.pop.persons, model.pop.households
+    before = {"age": P.age.copy(), "chronic": P.chronic.copy(), "female": P.female.copy(),
+              "earn_share": P.earn_share.copy(), "size": H.size.copy(),
+              "earned": H.earned_year.copy(), "alive": P.alive.copy()}
+    monkeypatch.setattr(formation, "choose_leavers", spy)
+    members = form_households(model, m)
+    return members, seen, before
+
+
+def test_new_adults_are_young_adults_of_their_township_who_leave_their_households(
+        monkeypatch):
+    model, gone = ended_model()
+    P, H = model.pop.persons, model.pop.households
+    members, seen, before = formed_with_leavers(monkeypatch, model)
+    leaver, came = seen["leaver"], seen["leaver"] >= 0
+    assert came.sum() > 0.9 * len(members)  # 400 households have young adults to spare
+    left = leaver[came]
+    assert len(np.unique(P.hh[left])) == len(left)  # one leaver per household
+    assert (H.township[P.hh[left]] == seen["township"][came]).all()
+    assert (before["female"][left] == seen["female"][came]).all()
+    assert ((before["age"][left] >= 20) & (before["age"][left] <= 34)).all()
+    # each new member is the leaver: age and chronic diseases go with them
+    assert (P.age[members[came]] == before["age"][left]).all()
+    assert (P.chronic[members[came]] == before["chronic"][left]).all()
+    # the slot left behind is empty, as if never born
+    assert not (P.alive[left] | P.born[left]).any()
+    assert (P.chronic[left] == 0).all() and (P.major[left] == -1).all()
+    assert np.sum(model.month_counts["persons_left"]) == len(left)
+
+
+def test_the_households_left_keep_an_adult_and_lose_the_leaver_s_earnings(monkeypatch):
+    model, gone = ended_model()
+    P, H = model.pop.persons, model.pop.households
+    labelled = np.arange(H.n) % 2 == 0  # half the households registered, poor due to illness
+    H.registered[:], H.cause_illness[:] = labelled, labelled
+    members, seen, before = formed_with_leavers(monkeypatch, model)
+    left = seen["leaver"][seen["leaver"] >= 0]
+    hh = P.hh[left]
+    assert np.sum(model.month_counts["registry_left_illness_persons"]) == labelled[hh].sum() > 0
+    assert (H.size[hh] == before["size"][hh] - 1).all()
+    kept = (P.hh[:, None] == hh[None, :]) & P.alive[:, None]
+    assert ((kept & (P.age[:, None] >= 18)).sum(axis=0) >= 1).all()
+    want = before["earned"][hh] * (1.0 - before["earn_share"][left])
+    assert np.allclose(H.earned_year[hh], want)
+    shares = np.bincount(P.hh[P.alive], weights=P.earn_share[P.alive], minlength=H.n)
+    assert np.allclose(shares[hh], 1.0, atol=1e-5)
+    others = np.setdiff1d(np.flatnonzero(H.size > 0), np.concatenate([hh, P.hh[members]]))
+    assert (H.earned_year[others] == before["earned"][others]).all()  # no one else
+
+
+def test_a_township_with_no_young_adult_to_spare_gets_new_adults_from_outside(monkeypatch):
+    model, gone = ended_model()
+    P = model.pop.persons
+    P.age[P.alive] = np.maximum(P.age[P.alive], 40)  # no one of 20-34 anywhere
+    members, seen, before = formed_with_leavers(monkeypatch, model)
+    assert (seen["leaver"] == -1).all() and len(members) > 0
+    assert (P.alive == (before["alive"] | np.isin(np.arange(P.n), members))).all()
+    assert np.sum(model.month_counts["persons_left"]) == 0
+    assert ((P.age[members] >= 20) & (P.age[members] <= 34)).all()
+
+
+def test_with_no_share_from_households_every_new_adult_comes_from_outside():
+    model, gone = ended_model()
+    model.params["population"]["formation_from_households_share"] = 0.0
+    alive = model.pop.persons.alive.copy()
+    members = form_households(model, 12)
+    assert len(members) and (model.pop.persons.alive[alive]).all()  # no one left
+    assert np.sum(model.month_counts["persons_left"]) == 0
+
+
+def test_a_birth_may_take_a_leaver_s_slot_and_it_is_not_counted_as_a_death(monkeypatch):
+    from sim.health import _clear_slots, _first_free_slot
+
+    model, gone = ended_model()
+    P = model.pop.persons
+    members, seen, before = formed_with_leavers(monkeypatch, model)
+    left = seen["leaver"][seen["leaver"] >= 0]
+    hh = model.pop.persons.hh[left]
+    model.n_born[hh] = model.pop.slots[hh]  # as if every slot had been filled
+    free = _first_free_slot(model, hh)
+    first_not_alive = np.array([np.flatnonzero((P.hh == h) & ~P.alive)[0] for h in hh])
+    assert (free == first_not_alive).all()
+    gone_slots = free[np.isin(free, left)]
+    assert len(gone_slots) > 0
+    dead_before = model.dead_replaced.copy()
+    _clear_slots(model, gone_slots)
+    assert (model.dead_replaced == dead_before).all()  # they did not die

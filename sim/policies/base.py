@@ -68,6 +68,14 @@ class Measure:
     def on_deaths(self, died: np.ndarray) -> None:
         """Persons who died this month (to keep counts of the living up to date)."""
 
+    def on_left(self, left: np.ndarray) -> None:
+        """Persons who left their household to form a new one (``sim.formation``).
+
+        Their slots are emptied; they come back as new persons of the new household
+        (``on_births``). By default they leave the counts of the living as the dead do.
+        """
+        self.on_deaths(left)
+
     # ---- extension points (sim.hooks): the neutral answers --------------------------------
     def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
         """Factor on the bills of ``kind`` (per bill or one number)."""
