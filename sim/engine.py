@@ -417,8 +417,11 @@ class Model:
         self.month_counts["persons_joined"] += self._by_group(members)
 
     def departed(self, persons: np.ndarray) -> None:
-        """Persons who left their household alive (``sim.formation``): the measures,
-        enrolment and registry drop them from their counts of the living (``on_left``)."""
+        """Tell every counter of the living that ``persons`` left their household alive.
+
+        Called by ``sim.formation``: the measures, enrolment and registry drop them
+        (``on_left``).
+        """
         for measure in self.measures.values():
             measure.on_left(persons)
         self.enrolment.on_left(persons)

@@ -41,7 +41,7 @@ MAX_AGE = 100
 MINUS_ONE_WHEN_EMPTY = ("major", "major_months", "death_month", "insured_known")
 
 
-def empty_person_slots(persons: "Persons", which: np.ndarray) -> None:
+def empty_person_slots(persons: Persons, which: np.ndarray) -> None:
     """Give the persons ``which`` the values of an empty slot (not born); ``hh`` stays."""
     for f in fields(persons):
         if f.name != "hh":
