@@ -10,7 +10,8 @@ more, one young adult otherwise.
 
 Where they come from: each new adult is, with chance
 ``population.formation_from_households_share``, one of the sample's young adults of the
-same sex and township who leaves their household (分家; :func:`choose_leavers`), taking
+same sex and township (first from households of the new one's group) who leaves their
+household (分家; :func:`choose_leavers`), taking
 their age, chronic diseases, awareness and management, last health check, disability
 draw and the share of this year's chronic bills already paid; the household left behind
 loses them and their share of its earnings, and their slot is emptied for a later birth
@@ -112,7 +113,8 @@ def form_households(model, m: int) -> np.ndarray:
     age = np.minimum(lo + stream.keyed(members, m, 1) * (hi - lo + 1), hi)
     single_female = stream.keyed(members, m, 2) < pop["female_share"]
     female = np.where(n_new[owner] == 2, position == 1, single_female)
-    leaver = choose_leavers(model, model.pop.households.township[ended][owner], female, m)
+    leaver = choose_leavers(model, H.township[ended][owner], female, H.group[ended][owner],
+                            m)
     came = leaver >= 0
     was_dead = members[~P.alive[members] & P.born[members]]
     model.dead_replaced += np.bincount(model.pgroup[was_dead], minlength=len(GROUPS))
@@ -145,18 +147,21 @@ def form_households(model, m: int) -> np.ndarray:
     return members
 
 
-def choose_leavers(model, township: np.ndarray, female: np.ndarray, m: int) -> np.ndarray:
+def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.ndarray,
+                   m: int) -> np.ndarray:
     """The person of the sample each new adult was, or -1 for one who joins from outside.
 
-    ``township`` and ``female`` give each new adult's township and sex. A share
+    ``township``, ``female`` and ``group`` give each new adult's township, sex and the
+    target group of the household they form. A share
     ``population.formation_from_households_share`` of them (keyed, stream ``formation``)
     is sought among the sample's living persons of the same township and sex aged
     ``formation_age_min``-``formation_age_max`` with no major disease, in a household that
     keeps a living member aged 18 or more without them; a household gives at most one a
-    year. Candidates are taken in a keyed random order; a township with fewer candidates
-    than adults sought fills the rest from outside.
+    year. Candidates are taken in a keyed random order, first from households of the same
+    group, then of any group; a township with fewer candidates than adults sought fills
+    the rest from outside.
     """
-    P, pop = model.pop.persons, model.params["population"]
+    P, H, pop = model.pop.persons, model.pop.households, model.params["population"]
     out = np.full(len(township), -1, np.int64)
     stream = model.streams["formation"]
     seek = np.flatnonzero(stream.keyed(np.arange(len(township)), m, 3)
@@ -165,7 +170,7 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, m: int) -> n
         return out
     alive = np.flatnonzero(P.alive)
     hh = P.hh[alive]
-    adults = np.bincount(hh, weights=P.age[alive] >= 18, minlength=model.pop.households.n)
+    adults = np.bincount(hh, weights=P.age[alive] >= 18, minlength=H.n)
     age = P.age[alive]
     fits = ((age >= pop["formation_age_min"]) & (age <= pop["formation_age_max"])
             & (P.major[alive] == NO_MAJOR) & model.open_block[hh])
@@ -176,19 +181,37 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, m: int) -> n
     cand = cand[np.argsort(stream.keyed(cand, m, 4), kind="stable")]
     _, first = np.unique(P.hh[cand], return_index=True)  # one per household: its first
     cand = cand[np.sort(first)]
-    n_towns = int(model.pop.households.township.max()) + 1
-    cand_key = model.pop.households.township[P.hh[cand]].astype(np.int64) * 2 + P.female[cand]
-    order = np.argsort(cand_key, kind="stable")
-    cand, cand_key = cand[order], cand_key[order]
-    starts = np.searchsorted(cand_key, np.arange(2 * n_towns))
-    counts = np.bincount(cand_key, minlength=2 * n_towns)
-    want_key = township[seek].astype(np.int64) * 2 + female[seek]
-    order = np.argsort(want_key, kind="stable")
-    seek, want_key = seek[order], want_key[order]
-    rank = np.arange(len(seek)) - np.searchsorted(want_key, want_key)
-    found = rank < counts[want_key]
-    out[seek[found]] = cand[starts[want_key[found]] + rank[found]]
+    place = township.astype(np.int64) * 2 + female  # (township, sex) of each new adult
+    cand_place = H.township[P.hh[cand]].astype(np.int64) * 2 + P.female[cand]
+    n_groups = int(max(group.max(), H.group.max())) + 1
+    same = _match(place[seek] * n_groups + group[seek],
+                  cand_place * n_groups + H.group[P.hh[cand]])
+    out[seek] = np.where(same >= 0, cand[np.maximum(same, 0)], -1)
+    rest, free = seek[same < 0], np.setdiff1d(np.arange(len(cand)), same[same >= 0])
+    other = _match(place[rest], cand_place[free])
+    out[rest] = np.where(other >= 0, cand[free[np.maximum(other, 0)]], -1)
     return out
+
+
+def _match(want: np.ndarray, have: np.ndarray) -> np.ndarray:
+    """Match each request to a distinct item with the same key.
+
+    Returns, for each entry of ``want``, the index of an item of ``have`` with that key,
+    or -1: the k-th request of a key (in order) gets its k-th item (in order).
+    """
+    if len(want) == 0 or len(have) == 0:
+        return np.full(len(want), -1, np.int64)
+    order_h = np.argsort(have, kind="stable")
+    sorted_h = have[order_h]
+    order_w = np.argsort(want, kind="stable")
+    sorted_w = want[order_w]
+    rank = np.arange(len(sorted_w)) - np.searchsorted(sorted_w, sorted_w)
+    start = np.searchsorted(sorted_h, sorted_w)
+    count = np.searchsorted(sorted_h, sorted_w, side="right") - start
+    found = rank < count
+    got = np.full(len(want), -1, np.int64)
+    got[order_w[found]] = order_h[start[found] + rank[found]]
+    return got
 
 
 def leave_households(model, leavers: np.ndarray) -> None:

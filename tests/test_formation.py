@@ -119,9 +119,9 @@ def formed_with_leavers(monkeypatch, model, m=12):
     seen = {}
     real = formation.choose_leavers
 
-    def spy(model, township, female, month):
+    def spy(model, township, female, group, month):
         seen["township"], seen["female"] = township.copy(), female.copy()
-        seen["leaver"] = real(model, township, female, month)
+        seen["leaver"] = real(model, township, female, group, month)
         return seen["leaver"]
 
     P, H = model.pop.persons, model.pop.households
@@ -211,3 +211,29 @@ def test_a_birth_may_take_a_leaver_s_slot_and_it_is_not_counted_as_a_death(monke
     dead_before = model.dead_replaced.copy()
     _clear_slots(model, gone_slots)
     assert (model.dead_replaced == dead_before).all()  # they did not die
+
+
+def test_a_leaver_comes_from_a_household_of_the_new_one_s_group_when_the_township_has_one():
+    from sim.formation import choose_leavers
+
+    model, gone = ended_model()
+    P, H = model.pop.persons, model.pop.households
+    young = np.flatnonzero(P.alive & ~P.female & (P.age >= 20) & (P.age <= 34))
+    young = young[H.size[P.hh[young]] >= 3]
+    town = np.bincount(H.township[P.hh[young]]).argmax()  # the township with most of them
+    here = young[H.township[P.hh[young]] == town]
+    groups = np.unique(H.group[P.hh[here]])
+    assert len(groups) >= 2
+    for g in groups:
+        got = choose_leavers(model, np.array([town]), np.array([False]), np.array([g]), 12)
+        assert got[0] >= 0 and H.group[P.hh[got[0]]] == g
+    absent = next(g for g in range(int(H.group.max()) + 2) if g not in groups)
+    got = choose_leavers(model, np.array([town]), np.array([False]), np.array([absent]), 12)
+    assert got[0] >= 0 and H.township[P.hh[got[0]]] == town  # then from any group
+
+
+def test_matching_gives_each_request_a_distinct_item_of_its_key():
+    from sim.formation import _match
+
+    got = _match(np.array([5, 3, 5, 5, 7]), np.array([3, 5, 9, 5]))
+    assert list(got) == [1, 0, 3, -1, -1]
