@@ -8,8 +8,12 @@ to form a new household (``sim.formation``), and rises by each birth
 (``sim.registry``; births enter the decomposition with a negative sign). This module
 reads those flows from a run and returns the decomposition, with the exits split by the
 programme that decided them. The identity ``start - end == sum of components``
-holds exactly in every replication (tested); a health measure's share of the fall is
-estimated by a paired run without it (``models.compare``), not by this accounting.
+holds exactly in every replication (tested).
+
+The health measures' part of the fall is not in this accounting (a household that exits
+because insurance kept its bills low is an exit like any other): :func:`measures_part`
+estimates it the way an economist would, from runs with the same seeds without the
+measures (all together, and each alone): the fall with them minus the fall without.
 
 The mean household size (persons per household) is given at both dates, of the fall (the
 persons the count lost over the households it lost, as seed 002's figures give it:
@@ -19,15 +23,22 @@ those who stay is what the registry's exit rules decide (``sim.registry``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.intervals import t_interval
 from sim.parameters import PROGRAMMES
+from sim.policies import REGISTRY
 from sim.results import Results
+from sim.runner import run
+from sim.scenario import Scenario
 
 #: The unit of the household-size rows of the table.
 SIZE_UNIT = "persons per household"
+#: The row of :func:`measures_part` for every health measure switched off together.
+ALL_MEASURES = "all health measures"
 
 COMPONENTS = {
     "households": [*[(f"exits_{p}", f"registry_exits_illness_{p}_households")
@@ -69,11 +80,11 @@ class RegistryChange:
         return self.summary()
 
 
-def registry_change(res: Results, start: str, end: str) -> RegistryChange:
-    """Decompose the fall of the illness-poor registry count from ``start`` to ``end``.
+def _per_replication(res: Results, start: str, end: str) -> pd.DataFrame:
+    """Each replication's stocks, fall and components (columns ``(unit, component)``).
 
-    ``start`` and ``end`` are reported months ('YYYY-MM'); stocks are at their month-end,
-    and the flows of the months after ``start`` up to ``end`` make the difference.
+    Unscaled (the sample's counts); rows are the replications in the order of
+    ``res.meta["seeds"]``.
     """
     m = res.monthly[res.monthly["group"] == "all"].copy()
     if "rep" not in m:
@@ -85,32 +96,135 @@ def registry_change(res: Results, start: str, end: str) -> RegistryChange:
                              f"{months[0]} to {months[-1]}")
     if end <= start:
         raise ValueError(f"end {end} must come after start {start}")
-    scale = res.meta["scale"]
     window = m[(m["month"] > start) & (m["month"] <= end)].groupby("rep").sum(
         numeric_only=True)
     stock = m.set_index(["rep", "month"])
-    rows = []
-
-    def add(unit, name, per_rep):
-        rows.append({"unit": unit, "component": name, "value": per_rep.mean(),
-                     "range_lo": per_rep.quantile(0.025), "range_hi": per_rep.quantile(0.975)})
-
-    stocks = {}
+    out = {}
     for unit, parts in COMPONENTS.items():
         col = f"registry_poor_illness_{unit}"
         first = stock.xs(start, level="month")[col]
         last = stock.xs(end, level="month")[col]
-        stocks[unit] = first, last
-        values = {f"at {start}": first, f"at {end}": last, "fall": first - last}
+        out[(unit, f"at {start}")], out[(unit, f"at {end}")] = first, last
+        out[(unit, "fall")] = first - last
         # births add to the count: their component is negative in the fall
-        values.update({name: window[source] * (-1 if name == "births" else 1)
-                       for name, source in parts})
-        for name, per_rep in values.items():
-            add(unit, name, per_rep * scale)
-    (h0, h1), (p0, p1) = stocks["households"], stocks["persons"]
-    exits = (window["registry_exits_illness_persons"],
-             window["registry_exits_illness_households"])
-    for name, (persons, households) in ((f"at {start}", (p0, h0)), (f"at {end}", (p1, h1)),
-                                        ("fall", (p0 - p1, h0 - h1)), ("exits", exits)):
-        add(SIZE_UNIT, name, persons / households.where(households > 0))
+        out.update({(unit, name): window[source] * (-1 if name == "births" else 1)
+                    for name, source in parts})
+    return pd.DataFrame(out)
+
+
+def registry_change(res: Results, start: str, end: str) -> RegistryChange:
+    """Decompose the fall of the illness-poor registry count from ``start`` to ``end``.
+
+    ``start`` and ``end`` are reported months ('YYYY-MM'); stocks are at their month-end,
+    and the flows of the months after ``start`` up to ``end`` make the difference.
+    """
+    per_rep = _per_replication(res, start, end)
+    scale = res.meta["scale"]
+    rows = []
+
+    def add(unit, name, values):
+        rows.append({"unit": unit, "component": name, "value": values.mean(),
+                     "range_lo": values.quantile(0.025), "range_hi": values.quantile(0.975)})
+
+    for unit in COMPONENTS:
+        for name in per_rep[unit].columns:
+            add(unit, name, per_rep[(unit, name)] * scale)
+    households = per_rep["households"].assign(
+        exits=per_rep["households"].filter(like="exits_").sum(axis=1))
+    for name in (f"at {start}", f"at {end}", "fall", "exits"):
+        add(SIZE_UNIT, name, per_rep[("persons", name)] / households[name].where(
+            households[name] > 0))
     return RegistryChange(start, end, pd.DataFrame(rows))
+
+
+@dataclass(frozen=True)
+class MeasuresPart:
+    """The part of the registry count's fall owed to health measures, scaled to the area.
+
+    ``table`` has a row per set of measures switched off (``measures``) and unit
+    (households, persons): ``fall`` with the measures, ``fall_without`` them, ``part``
+    (the mean paired difference, fall with minus fall without) and its interval
+    ``lo``-``hi`` (t, across replications: chance only), and ``at_end_without`` (the count
+    at the end without them; the measures act from the start of the run, so the count at
+    the start differs too).
+    """
+
+    start: str
+    end: str
+    table: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """measures, unit, fall, fall_without, part, lo, hi, at_end_without."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """A readable table (persons per household are not part of it)."""
+        head = (f"Part of the fall of registered households poor due to illness, {self.start}"
+                f" -> {self.end}, owed to health measures (fall with them - fall without "
+                "them, paired by seed; scaled to the area; [95% interval, chance only])")
+        rows = [f"{r.measures:<22} {r.unit:<10} fall {r.fall:>10,.0f}  without "
+                f"{r.fall_without:>10,.0f}  part {r.part:>+10,.0f}  [{r.lo:+,.0f} to "
+                f"{r.hi:+,.0f}]" for r in self.table.itertuples()]
+        return "\n".join([head, *rows])
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def measures_part(with_measures: Results, without: Mapping[str, Results], start: str,
+                  end: str, confidence: float = 0.95) -> MeasuresPart:
+    """The part of the fall from ``start`` to ``end`` owed to each set of measures.
+
+    ``without`` maps a label to the results of the same scenario with those measures
+    switched off, run with the same seeds as ``with_measures`` (common random numbers:
+    the difference is taken replication by replication).
+    """
+    base = _per_replication(with_measures, start, end)
+    seeds = with_measures.meta.get("seeds", [with_measures.meta.get("seed")])
+    scale = with_measures.meta["scale"]
+    rows = []
+    for label, res in without.items():
+        their = res.meta.get("seeds", [res.meta.get("seed")])
+        if their != seeds:
+            raise ValueError(f"{label!r} was run with seeds {their}, the base with {seeds}: "
+                             "a paired comparison needs the same seeds")
+        alt = _per_replication(res, start, end)
+        for unit in COMPONENTS:
+            diff = (base[(unit, "fall")] - alt[(unit, "fall")]).to_numpy(dtype=float) * scale
+            lo, hi = t_interval(diff, confidence)
+            rows.append({"measures": label, "unit": unit,
+                         "fall": base[(unit, "fall")].mean() * scale,
+                         "fall_without": alt[(unit, "fall")].mean() * scale,
+                         "part": diff.mean(), "lo": lo, "hi": hi,
+                         "at_end_without": alt[(unit, f"at {end}")].mean() * scale})
+    return MeasuresPart(start, end, pd.DataFrame(rows))
+
+
+def run_measures_part(scenario: Scenario, start: str, end: str,
+                      measures: Iterable[str] | None = None, each: bool = True,
+                      reps: int = 5, seed: int = 0, households: int | None = None,
+                      workers: int | None = None) -> MeasuresPart:
+    """Run ``scenario`` with and without its health measures and compare the falls.
+
+    ``measures`` are names of ``sim.policies`` measures enabled in the scenario (default:
+    every one enabled at its start); they are switched off together (row
+    :data:`ALL_MEASURES`) and, with ``each``, one at a time. A measure that the policy
+    calendar switches on later is not switched off by this.
+    """
+    enabled = [n for n in REGISTRY if scenario.get(f"policies.{n}.enabled")]
+    chosen = enabled if measures is None else list(measures)
+    wrong = [n for n in chosen if n not in enabled]
+    if wrong or not chosen:
+        raise ValueError(f"measures {wrong or chosen} are not enabled in scenario "
+                         f"{scenario.name!r}; allowed: {', '.join(enabled) or 'none'}")
+    sets = {ALL_MEASURES: chosen}
+    if each and len(chosen) > 1:
+        sets.update({n: [n] for n in chosen})
+
+    def go(scn):
+        return run(scn, reps=reps, seed=seed, households=households, workers=workers)
+
+    without = {label: go(scenario.with_overrides(
+        {f"policies.{n}.enabled": False for n in names},
+        name=f"{scenario.name} without {label}")) for label, names in sets.items()}
+    return measures_part(go(scenario), without, start, end)

@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.registry import SIZE_UNIT, registry_change
+from models.registry import (
+    ALL_MEASURES,
+    SIZE_UNIT,
+    measures_part,
+    registry_change,
+    run_measures_part,
+)
 from sim import load_scenario, run
 from sim.engine import Model
 from sim.health import household_members
@@ -154,6 +160,42 @@ def test_the_registry_change_adds_up_exactly(xinjiang):
         assert change[(unit, "fall")] == pytest.approx(
             change[(unit, "at 2018-12")] - change[(unit, "at 2019-07")])
     assert change[("households", "fall")] > 0
+
+
+def test_the_measures_part_is_the_paired_difference_of_the_falls(xinjiang):
+    """Against itself (same seeds) the part is exactly zero; against any run it is the
+    fall with minus the fall without, replication by replication."""
+    same = measures_part(xinjiang, {"nothing": xinjiang}, "2018-12", "2019-07").to_frame()
+    assert (same[["part", "lo", "hi"]] == 0).all().all()
+    fall = registry_change(xinjiang, "2018-12", "2019-07").to_frame().set_index(
+        ["unit", "component"])["value"]
+    assert same.set_index("unit")["fall"]["households"] == pytest.approx(
+        fall[("households", "fall")])
+    other = run(load_scenario(XJ), reps=2, seed=5, households=2500)
+    with pytest.raises(ValueError, match="same seeds"):
+        measures_part(xinjiang, {"other seeds": other}, "2018-12", "2019-07")
+
+
+def test_without_premium_subsidies_fewer_illness_poor_households_leave_the_registry():
+    """Exits need every member insured ("basic medical care assured"): without the
+    premium subsidy fewer of the registered poor enrol, so fewer exit."""
+    part = run_measures_part(load_scenario(XJ), "2018-12", "2019-07",
+                             measures=["premium_subsidy", "special_treatment"],
+                             reps=2, seed=4, households=2500).to_frame()
+    rows = part.set_index(["measures", "unit"])
+    assert list(rows.index.get_level_values(0).unique()) == [
+        ALL_MEASURES, "premium_subsidy", "special_treatment"]
+    for unit in ("households", "persons"):
+        assert rows.loc[("premium_subsidy", unit), "part"] > 0
+        assert rows.loc[("premium_subsidy", unit), "fall_without"] < rows.loc[
+            ("premium_subsidy", unit), "fall"]
+    assert np.allclose(rows["part"], rows["fall"] - rows["fall_without"])
+    assert rows.loc[(ALL_MEASURES, "households"), "fall"] == pytest.approx(
+        registry_change(run(load_scenario(XJ), reps=2, seed=4, households=2500),
+                        "2018-12", "2019-07").to_frame().set_index(
+            ["unit", "component"])["value"][("households", "fall")])
+    with pytest.raises(ValueError, match="not enabled.*allowed: contracts"):
+        run_measures_part(load_scenario(XJ), "2018-12", "2019-07", measures=["monitoring"])
 
 
 def test_the_registry_change_gives_household_sizes(xinjiang):
