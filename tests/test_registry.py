@@ -2,6 +2,8 @@
 rules, programme attribution, identification of monitored objects, and the accounting of
 the registry's illness-poor count."""
 
+from collections import defaultdict
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -124,25 +126,34 @@ def test_an_exit_that_needed_a_programme_is_attributed_to_it():
     assert counts["registry_exits_illness_other_households"].sum() == (exits & ~needed).sum()
 
 
-def test_monitoring_makes_monitored_objects_after_the_lag():
-    res_model = Model(load_scenario(overrides=["registry.identification_lag_months=2"]),
-                      seed=3, households=1500)
-    found_at = {}
-    reg = res_model.registry
-    real = reg.identify
+@pytest.mark.parametrize("lag", [0, 2])
+def test_monitoring_makes_monitored_objects_exactly_the_lag_after_they_are_found(lag):
+    """A household becomes a monitored object ``identification_lag_months`` after a sweep
+    found it at risk, never earlier or later, and never while registered."""
+    model = Model(load_scenario(overrides=[f"registry.identification_lag_months={lag}"]),
+                  seed=3, households=1500)
+    reg, H = model.registry, model.pop.households
+    found_in = defaultdict(set)  # household -> months a sweep found it
+    became = []  # (household, month it became a monitored object)
+    identify, identified = reg.identify, reg._identified
 
-    def spy(households, m):
+    def spy_identify(households, m):
         for h in households.tolist():
-            found_at.setdefault(h, m)
-        real(households, m)
+            found_in[h].add(m)
+        identify(households, m)
 
-    reg.identify = spy
-    res = res_model.run()
-    H = res_model.pop.households
-    assert res.monthly["registry_monitored_new_households"].sum() > 0
-    monitored = np.flatnonzero(H.monitored)
-    assert len(monitored) > 0
-    assert set(monitored.tolist()) <= set(found_at)
+    def spy_identified(m):
+        before = H.monitored.copy()
+        identified(m)
+        became.extend((h, m) for h in np.flatnonzero(H.monitored & ~before).tolist())
+
+    reg.identify, reg._identified = spy_identify, spy_identified
+    res = model.run()
+    assert len(became) > 20
+    assert all(m - lag in found_in[h] for h, m in became)
+    monthly = res.monthly[res.monthly["group"] == "all"]
+    assert monthly["registry_monitored_new_households"].sum() == sum(
+        m >= model.timeline.warmup for _, m in became)
     assert not (H.monitored & H.registered).any()
 
 
