@@ -3,12 +3,12 @@
 Evaluators hold registry counts (e.g. Xinjiang's registered households poor due to illness
 at the end of 2018 and in August 2019, seed 002). Between two month-ends the count falls
 by the exits the registry records and by households whose members have all died; the
-persons count also falls by each death in those households and by each member who leaves
-to form a new household (``sim.formation``), and rises by each birth
-(``sim.registry``; births enter the decomposition with a negative sign). This module
-reads those flows from a run and returns the decomposition, with the exits split by the
-programme that decided them. The identity ``start - end == sum of components``
-holds exactly in every replication (tested).
+persons count falls by the members of the households that exit, by each death in those
+households and by each member who leaves to form a new household (``sim.formation``),
+and rises by each birth (``sim.registry``; births enter the decomposition with a negative
+sign). This module reads those flows from a run and returns the decomposition, with the
+exits (households and persons) split by the programme that decided them. The identity
+``start - end == sum of components`` holds exactly in every replication (tested).
 
 The health measures' part of the fall is not in this accounting (a household that exits
 because insurance kept its bills low is an exit like any other): :func:`measures_part`
@@ -40,12 +40,16 @@ SIZE_UNIT = "persons per household"
 #: The row of :func:`measures_part` for every health measure switched off together.
 ALL_MEASURES = "all health measures"
 
+def _exits(unit: str) -> list[tuple[str, str]]:
+    """The exits by deciding programme (and none), as (component, indicator)."""
+    return [(f"exits_{p}", f"registry_exits_illness_{p}_{unit}") for p in (*PROGRAMMES,
+                                                                          "other")]
+
+
 COMPONENTS = {
-    "households": [*[(f"exits_{p}", f"registry_exits_illness_{p}_households")
-                     for p in PROGRAMMES],
-                   ("exits_other", "registry_exits_illness_other_households"),
+    "households": [*_exits("households"),
                    ("dissolved", "registry_dissolved_illness_households")],
-    "persons": [("exits", "registry_exits_illness_persons"),
+    "persons": [*_exits("persons"),
                 ("deaths", "registry_deaths_illness_persons"),
                 ("left", "registry_left_illness_persons"),
                 ("births", "registry_births_illness_persons")],
@@ -129,11 +133,10 @@ def registry_change(res: Results, start: str, end: str) -> RegistryChange:
     for unit in COMPONENTS:
         for name in per_rep[unit].columns:
             add(unit, name, per_rep[(unit, name)] * scale)
-    households = per_rep["households"].assign(
-        exits=per_rep["households"].filter(like="exits_").sum(axis=1))
+    households, persons = (per_rep[u].assign(exits=per_rep[u].filter(like="exits_").sum(
+        axis=1)) for u in ("households", "persons"))
     for name in (f"at {start}", f"at {end}", "fall", "exits"):
-        add(SIZE_UNIT, name, per_rep[("persons", name)] / households[name].where(
-            households[name] > 0))
+        add(SIZE_UNIT, name, persons[name] / households[name].where(households[name] > 0))
     return RegistryChange(start, end, pd.DataFrame(rows))
 
 

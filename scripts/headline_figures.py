@@ -83,7 +83,7 @@ def figures(res) -> dict[str, float]:
         "admissions_per_person_year": s["admissions_per_person_year"],
         "admitted_share": s["admitted_share_mean_annual"],
         "admission_concentration_index": s["admission_concentration_index_mean_annual"],
-        "impoverishing_a_year": s["impoverishing_rate_mean_annual"],
+        "impoverishing_a_year": s["we_impoverishing_rate_mean_annual"],
         "hypertension_awareness_end": last.loc["all", "hypertension_diagnosed"]
         / last.loc["all", "hypertension_cases"],
         "diabetes_awareness_end": last.loc["all", "diabetes_diagnosed"]

@@ -59,18 +59,22 @@ from sim.timeline import parse_month
 
 N_GROUPS = len(GROUPS)
 
+def _counted(name: str, doc: str) -> tuple[Indicator, Indicator]:
+    """A count of households and its twin in persons (DESIGN: every count in persons)."""
+    return (Indicator(f"{name}_households", "households", doc),
+            Indicator(f"{name}_persons", "persons", "Persons in them."))
+
+
 INDICATORS: tuple[Indicator, ...] = (
-    Indicator("registry_exits_households", "households", "Registered poor households whose "
-              "exit the registry recorded this month."),
-    Indicator("registry_exits_persons", "persons", "Persons in them."),
-    Indicator("registry_exits_illness_households", "households", "Of which recorded as poor "
-              "due to illness."),
-    Indicator("registry_exits_illness_persons", "persons", "Persons in them."),
-    *[Indicator(f"registry_exits_illness_{p}_households", "households", "Illness-labelled "
-                f"exits that needed the {p} programme's income.") for p in PROGRAMMES],
-    Indicator("registry_exits_illness_other_households", "households", "Illness-labelled "
-              "exits that no programme decided (income growth, transfers, lower illness "
-              "costs)."),
+    *_counted("registry_exits", "Registered poor households whose exit the registry "
+              "recorded this month."),
+    *_counted("registry_exits_illness", "Of which recorded as poor due to illness."),
+    *[ind for p in PROGRAMMES for ind in _counted(
+        f"registry_exits_illness_{p}", f"Illness-labelled exits that needed the {p} "
+        "programme's income.")],
+    *_counted("registry_exits_illness_other", "Illness-labelled exits that no programme "
+              "decided (income growth, transfers, lower illness costs)."),
+    # its persons are 0 by definition: they are in registry_deaths_illness_persons
     Indicator("registry_dissolved_illness_households", "households", "Illness-labelled "
               "registered households whose members have all died."),
     Indicator("registry_deaths_illness_persons", "persons", "Deaths of members of "
@@ -80,20 +84,22 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("registry_left_illness_persons", "persons", "Members of registered "
               "illness-labelled households who left to form a new household "
               "(sim.formation; registered persons lost)."),
-    Indicator("registry_programme_joins_households", "households", "Registered poor "
-              "households joining a non-health programme (one count per programme)."),
-    Indicator("registry_monitored_new_households", "households", "Households identified as "
-              "monitored objects this month."),
-    Indicator("registry_monitored_exits_households", "households", "Monitored objects whose "
-              "risk was eliminated this month."),
-    Indicator("registry_group_changes_households", "households", "Monitored objects moved "
-              "into another target group this month (counted in the new group)."),
-    Indicator("registry_guarantee_exits_households", "households", "Households leaving the "
-              "minimum guarantee this month after a review (counted in the new group)."),
-    Indicator("registry_marginal_exits_households", "households", "Households that "
-              "monitoring had made marginal, back in the other group once their risk was "
-              "eliminated (counted in the new group)."),
+    *_counted("registry_programme_joins", "Registered poor households joining a "
+              "non-health programme (one count per programme)."),
+    *_counted("registry_monitored_new", "Households identified as monitored objects this "
+              "month."),
+    *_counted("registry_monitored_exits", "Monitored objects whose risk was eliminated "
+              "this month."),
+    *_counted("registry_group_changes", "Monitored objects moved into another target "
+              "group this month (counted in the new group)."),
+    *_counted("registry_guarantee_exits", "Households leaving the minimum guarantee this "
+              "month after a review (counted in the new group)."),
+    *_counted("registry_marginal_exits", "Households that monitoring had made marginal, "
+              "back in the other group once their risk was eliminated (counted in the new "
+              "group)."),
 )
+#: The counts in persons (the twins :meth:`Registry._count` fills).
+PERSONS_COUNTS = frozenset(i.name for i in INDICATORS if i.unit == "persons")
 
 
 class Registry:
@@ -400,12 +406,10 @@ class Registry:
         H = self.model.pop.households
         H.registered[households] = False
         H.formerly_poor[households] = True
-        size = H.size[households].astype(float)
-        self._count("registry_exits_households", households, "registry_exits_persons", size)
+        self._count("registry_exits_households", households)
         ill = H.cause_illness[households]
-        who, net, size = households[ill], net[ill], size[ill]
-        self._count("registry_exits_illness_households", who,
-                    "registry_exits_illness_persons", size)
+        who, net = households[ill], net[ill]
+        self._count("registry_exits_illness_households", who)
         gains = self.gain[who].astype(float)  # yuan per person-year, by programme
         needed = (net[:, None] - gains) < need  # would fail without that programme
         decided = needed.any(axis=1)
@@ -414,13 +418,17 @@ class Registry:
             self._count(f"registry_exits_illness_{name}_households", who[decided & (owner == k)])
         self._count("registry_exits_illness_other_households", who[~decided])
 
-    def _count(self, name: str, households: np.ndarray, persons_name: str | None = None,
-               size: np.ndarray | None = None) -> None:
+    def _count(self, name: str, households: np.ndarray) -> None:
+        """Add ``households`` to the month's count ``name``, by group.
+
+        When ``name`` has a twin in persons (``..._persons``), their members go into it.
+        """
         H, counts = self.model.pop.households, self.model.month_counts
         g = H.group[households]
         counts[name] += np.bincount(g, minlength=N_GROUPS)
-        if persons_name:
-            counts[persons_name] += np.bincount(g, weights=size, minlength=N_GROUPS)
+        persons = name.removesuffix("_households") + "_persons"
+        if persons in PERSONS_COUNTS:
+            counts[persons] += np.bincount(g, weights=H.size[households], minlength=N_GROUPS)
 
     def nbytes(self) -> int:
         """Memory held."""

@@ -57,8 +57,10 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("poor_illness_persons", "persons", "Persons poor due to illness.", "last"),
     _i("formerly_poor_poor_households", "households", "Formerly-poor households now poor.",
        "last"),
+    _i("formerly_poor_poor_persons", "persons", "Persons in them.", "last"),
     _i("formerly_poor_poor_illness_households", "households", "Formerly-poor households now "
        "poor due to illness.", "last"),
+    _i("formerly_poor_poor_illness_persons", "persons", "Persons in them.", "last"),
     _i("entered_poverty_households", "households", "Households entering poverty this month "
        "(not poor the month before)."),
     _i("entered_poverty_persons", "persons", "Persons in them."),
@@ -67,7 +69,9 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("entered_poverty_illness_persons", "persons", "Persons in them."),
     _i("formerly_poor_entered_households", "households", "Formerly-poor households entering "
        "poverty this month."),
+    _i("formerly_poor_entered_persons", "persons", "Persons in them."),
     _i("formerly_poor_entered_illness_households", "households", "... due to illness."),
+    _i("formerly_poor_entered_illness_persons", "persons", "Persons in them."),
     _i("registry_poor_households", "households", "Registered poor households not yet "
        "exited (建档立卡, the registry's count).", "last"),
     _i("registry_poor_persons", "persons", "Persons in them.", "last"),
@@ -248,17 +252,11 @@ RATES = (
      "New poverty due to illness, per other household-year."),
     ("ever_poor_rate", "ever_poor_households", "households_start", "Poor in some month, per "
      "household."),
-    ("sdg_10_rate", "sdg_10_households", "households_start", "SDG 3.8.2 at 10%."),
-    ("sdg_25_rate", "sdg_25_households", "households_start", "SDG 3.8.2 at 25%."),
-    ("who_hardship_rate", "who_hardship_households", "households_start", "WHO 2025 hardship."),
-    ("impoverishing_rate", "we_impoverishing_households", "households_start",
-     "Impoverishing out-of-pocket spending."),
-    ("sdg_10_rate_persons", "sdg_10_persons", "persons_start", "SDG 3.8.2 at 10%, persons."),
-    ("sdg_25_rate_persons", "sdg_25_persons", "persons_start", "SDG 3.8.2 at 25%, persons."),
-    ("who_hardship_rate_persons", "who_hardship_persons", "persons_start", "WHO 2025 "
-     "hardship, persons."),
-    ("impoverishing_rate_persons", "we_impoverishing_persons", "persons_start",
-     "Impoverishing out-of-pocket spending, persons."),
+    # every hardship class in households and in persons (DESIGN: "Every hardship rate is
+    # reported in households and in persons")
+    *[(f"{name}_rate{suffix}", f"{name}_{unit}", f"{unit}_start", f"{doc} Share of "
+       f"{unit} a year.") for name, doc in HARDSHIP_CLASSES
+      for unit, suffix in (("households", ""), ("persons", "_persons"))],
 )
 
 
@@ -270,13 +268,14 @@ HOUSEHOLD_COUNTS = (
     ("formerly_poor_households", "formerly_poor_persons", (FP,), ()),
     ("poor_households", "poor_persons", (POOR,), ()),
     ("poor_illness_households", "poor_illness_persons", (ILL,), ()),
-    ("formerly_poor_poor_households", None, (FP, POOR), ()),
-    ("formerly_poor_poor_illness_households", None, (FP, ILL), ()),
+    ("formerly_poor_poor_households", "formerly_poor_poor_persons", (FP, POOR), ()),
+    ("formerly_poor_poor_illness_households", "formerly_poor_poor_illness_persons", (FP, ILL), ()),
     ("entered_poverty_households", "entered_poverty_persons", (ENTERED,), ()),
     ("entered_poverty_illness_households", "entered_poverty_illness_persons",
      (ENTERED_ILL,), ()),
-    ("formerly_poor_entered_households", None, (FP, ENTERED), ()),
-    ("formerly_poor_entered_illness_households", None, (FP, ENTERED_ILL), ()),
+    ("formerly_poor_entered_households", "formerly_poor_entered_persons", (FP, ENTERED), ()),
+    ("formerly_poor_entered_illness_households", "formerly_poor_entered_illness_persons",
+     (FP, ENTERED_ILL), ()),
     *[(f"{name}_households", f"{name}_persons", need, without) for name, need, without in (
         ("registry_poor", (REG,), ()), ("registry_poor_illness", (REG_ILL,), ()),
         ("registry_monitored", (MON,), ()),
@@ -861,7 +860,7 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
         "per formerly-poor household-year")
     add("new_poor_illness_rate_mean_annual", a["new_poor_illness_rate"].mean(),
         "per other household-year")
-    for key in ("sdg_10_rate", "sdg_25_rate", "who_hardship_rate", "impoverishing_rate"):
+    for key in ("sdg_10_rate", "sdg_25_rate", "who_hardship_rate", "we_impoverishing_rate"):
         add(f"{key}_mean_annual", a[key].mean(), "share of households per year")
         add(f"{key}_persons_mean_annual", a[f"{key}_persons"].mean(),
             "share of persons per year")

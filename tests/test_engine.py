@@ -16,7 +16,8 @@ from sim import load_scenario, run, run_one
 from sim.engine import DEATH_CAUSES, Model, death_causes
 from sim.parameters import GROUPS
 from sim.payment import PAYERS
-from sim.results import HEALTH_STATES, health_state_codes
+from sim.poverty import WE_CLASSES
+from sim.results import HARDSHIP_CLASSES, HEALTH_STATES, health_state_codes
 
 HEALTH_COLUMNS = ["chronic_onsets", "major_onsets", "deaths", "admissions",
                   "outpatient_episodes", *[f"state_{s}" for s in HEALTH_STATES]]
@@ -180,6 +181,21 @@ def test_frames_have_the_declared_shape(default_run):
     assert res.summary["indicator"].is_unique
     rates = res.annual[[c for c in res.annual if c.endswith("_rate")]]
     assert ((rates.fillna(0) >= 0) & (rates.fillna(0) <= 1)).all().all()
+
+
+def test_every_hardship_class_has_a_rate_in_households_and_in_persons(default_run):
+    """DESIGN: every hardship rate in both units; the Wagstaff-Eozenou classes partition
+    the households classified (those alive at the year's end among those of its start)."""
+    a = default_run.annual
+    for name, _ in HARDSHIP_CLASSES:
+        for unit, suffix in (("households", ""), ("persons", "_persons")):
+            want = a[f"{name}_{unit}"] / a[f"{unit}_start"]
+            assert np.allclose(a[f"{name}_rate{suffix}"], want, equal_nan=True), name
+    a = a[a["group"] == "all"]
+    for unit, suffix in (("households", ""), ("persons", "_persons")):
+        classes = sum(a[f"we_{c}_rate{suffix}"] for c in WE_CLASSES)
+        assert ((classes > 0.9) & (classes <= 1 + 1e-12)).all(), unit
+        assert (a[f"who_hardship_rate{suffix}"] <= a[f"oop_rate{suffix}"]).all()
 
 
 def test_group_rows_sum_to_all(default_run):

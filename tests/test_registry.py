@@ -209,6 +209,23 @@ def test_without_premium_subsidies_fewer_illness_poor_households_leave_the_regis
         run_measures_part(load_scenario(XJ), "2018-12", "2019-07", measures=["monitoring"])
 
 
+def test_every_registry_count_of_households_has_its_persons(xinjiang):
+    """DESIGN: every count also in persons; a household counted brings its members."""
+    from sim.registry import INDICATORS
+
+    names = {i.name for i in INDICATORS}
+    m = xinjiang.monthly
+    for name in sorted(n for n in names if n.endswith("_households")):
+        if name == "registry_dissolved_illness_households":  # no members left by definition
+            continue
+        twin = name.removesuffix("_households") + "_persons"
+        assert twin in names, name
+        assert (m[twin] >= m[name]).all() and (m[twin] <= 20 * m[name]).all(), name
+    split = sum(m[f"registry_exits_illness_{p}_persons"] for p in (*PROGRAMMES, "other"))
+    assert np.allclose(split, m["registry_exits_illness_persons"])
+    assert m["registry_exits_illness_persons"].sum() > 0
+
+
 def test_the_registry_change_gives_household_sizes(xinjiang):
     change = registry_change(xinjiang, "2018-12", "2019-07").to_frame().set_index(
         ["unit", "component"])["value"]
