@@ -206,15 +206,19 @@ def measures_part(with_measures: Results, without: Mapping[str, Results], start:
 def run_measures_part(scenario: Scenario, start: str, end: str,
                       measures: Iterable[str] | None = None, each: bool = True,
                       reps: int = 5, seed: int = 0, households: int | None = None,
-                      workers: int | None = None) -> MeasuresPart:
+                      workers: int | None = None, executor=None, store=None,
+                      base: Results | None = None) -> MeasuresPart:
     """Run ``scenario`` with and without its health measures and compare the falls.
 
     ``measures`` are names of ``sim.policies`` measures enabled in the scenario (default:
     every one enabled at its start); they are switched off together (row
     :data:`ALL_MEASURES`) and, with ``each``, one at a time. A measure that the policy
-    calendar switches on later is not switched off by this.
+    calendar switches on later is not switched off by this. ``workers``, ``executor`` and
+    ``store`` are those of :func:`sim.runner.run` (one store serves every run: each
+    scenario has its own files, so an interrupted comparison resumes); ``base`` is the
+    scenario's own runs when already made (the same ``reps`` and ``seed``).
     """
-    enabled = [n for n in REGISTRY if scenario.get(f"policies.{n}.enabled")]
+    enabled = enabled_measures(scenario)
     chosen = enabled if measures is None else list(measures)
     wrong = [n for n in chosen if n not in enabled]
     if wrong or not chosen:
@@ -225,9 +229,15 @@ def run_measures_part(scenario: Scenario, start: str, end: str,
         sets.update({n: [n] for n in chosen})
 
     def go(scn):
-        return run(scn, reps=reps, seed=seed, households=households, workers=workers)
+        return run(scn, reps=reps, seed=seed, households=households, workers=workers,
+                   executor=executor, store=store)
 
     without = {label: go(scenario.with_overrides(
         {f"policies.{n}.enabled": False for n in names},
         name=f"{scenario.name} without {label}")) for label, names in sets.items()}
-    return measures_part(go(scenario), without, start, end)
+    return measures_part(base if base is not None else go(scenario), without, start, end)
+
+
+def enabled_measures(scenario: Scenario) -> list[str]:
+    """The measures of ``sim.policies`` enabled at the scenario's start."""
+    return [n for n in REGISTRY if scenario.get(f"policies.{n}.enabled")]

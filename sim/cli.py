@@ -1,11 +1,15 @@
-"""Command line: ``python -m sim run|check|scenarios|keys|calibrate``.
+"""Command line: ``python -m sim run|check|scenarios|keys|calibrate|batch|...|registry``.
+
+The analyses are ``batch``, ``effects``, ``budget``, ``compare`` and ``registry``.
 
 ``run`` simulates a scenario, prints a summary table and writes ``summary.csv``,
 ``monthly.csv``, ``annual.csv``, ``events.csv``, the resolved ``scenario.json`` and PNG
 figures into ``--out``; finished replications are kept in ``--out``/reps/ so that an
 interrupted run resumes. ``calibrate`` fits a scenario's declared priors to a targets file
 (``models.calibration``) and writes ``posterior.csv``, ``fit.csv``, ``diagnostics.csv`` and
-figures; ``run --posterior`` draws each replication's parameters from such a posterior. Bad
+figures; ``run --posterior`` draws each replication's parameters from such a posterior.
+``registry`` decomposes the change of the registry's illness-poor count between two months
+and estimates the health measures' part of it from paired runs (``models.registry``). Bad
 input (unknown key, value out of range, missing file, bad
 option) prints one line naming the file, the key and what is allowed, and exits with 2.
 """
@@ -561,6 +565,33 @@ def add_analysis_parsers(sub) -> None:
                    help="package to compare against (default: the file's, or the first)")
     c.add_argument("--indicators", default=None, metavar="A,B,...",
                    help="summary indicators (default: cumulative return due to illness)")
+    r = sub.add_parser("registry", help="the change of the registry's illness-poor count "
+                       "between two months, decomposed, and the health measures' part")
+    r.add_argument("scenario", nargs="?", default=None,
+                   help="scenario file or built-in name (e.g. xinjiang_2019)")
+    r.add_argument("--start", default=None, metavar="YYYY-MM",
+                   help="first month-end (default: the first reported month)")
+    r.add_argument("--end", default=None, metavar="YYYY-MM",
+                   help="last month-end (default: the last reported month)")
+    r.add_argument("--measures", default=None, metavar="A,B,...",
+                   help="health measures to switch off, together and each alone (default: "
+                        "every measure enabled in the scenario)")
+    r.add_argument("--no-measures", action="store_true",
+                   help="only the decomposition, without the paired runs")
+    r.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="KEY=VALUE", help="override a parameter")
+    r.add_argument("--households", type=_positive_int, default=None,
+                   help="households per run (default: the scenario's)")
+    r.add_argument("--seed", type=_seed, default=0, help="first seed (default 0)")
+    r.add_argument("--reps", type=_positive_int, default=5,
+                   help="replications, the same seeds in every run (default 5)")
+    r.add_argument("--workers", type=_positive_int, default=1,
+                   help="local processes (default 1)")
+    r.add_argument("--out", default=None, help="output folder (default out/registry)")
+    r.add_argument("--no-store", action="store_true",
+                   help="do not keep finished runs in OUT/runs/ (kept by default, so an "
+                        "interrupted comparison resumes)")
+    r.add_argument("--quiet", action="store_true", help="no table")
 
 
 class _BadInput(ValueError):
@@ -791,8 +822,47 @@ def _compare_cmd(args) -> int:
     return 1 if batch.failures else 0
 
 
+def _registry_cmd(args) -> int:
+    from models.registry import registry_change, run_measures_part
+    from sim.runner import run
+    from sim.timeline import month_label
+
+    scenario = load_with_population(args.scenario, args.overrides, None)
+    tl = scenario.timeline
+    months = [month_label(a) for a in range(tl.start, tl.end + 1)]
+    start, end = args.start or months[0], args.end or months[-1]
+    for flag, month in (("--start", start), ("--end", end)):
+        if month not in months:
+            raise _BadInput(f"{flag} {month}: not a reported month of scenario "
+                            f"{scenario.name!r}; allowed {months[0]} to {months[-1]}")
+    out = Path(args.out or "out/registry")
+    out.mkdir(parents=True, exist_ok=True)
+    store = None if args.no_store else out / "runs"
+    base = run(scenario, reps=args.reps, seed=args.seed, households=args.households,
+               workers=args.workers, store=store)
+    change = registry_change(base, start, end)
+    tables, text = {"registry_change": change.to_frame()}, [change.summary()]
+    if not args.no_measures:
+        measures = ([m.strip() for m in args.measures.split(",") if m.strip()]
+                    if args.measures else None)
+        part = run_measures_part(scenario, start, end, measures=measures, reps=args.reps,
+                                 seed=args.seed, households=args.households,
+                                 workers=args.workers, store=store, base=base)
+        tables["measures_part"] = part.to_frame()
+        text.append(part.summary())
+    paths = []
+    for name, frame in tables.items():
+        paths.append(out / f"{name}.csv")
+        frame.to_csv(paths[-1], index=False)
+    if not args.quiet:
+        print("\n\n".join(text))
+        print(f"\nwrote {', '.join(p.name for p in paths)} to {out}/")
+    return 0
+
+
 ANALYSIS_COMMANDS = {"batch": _analysis(_batch_cmd), "effects": _analysis(_effects_cmd),
-                     "budget": _analysis(_budget_cmd), "compare": _analysis(_compare_cmd)}
+                     "budget": _analysis(_budget_cmd), "compare": _analysis(_compare_cmd),
+                     "registry": _analysis(_registry_cmd)}
 COMMANDS.update(ANALYSIS_COMMANDS)
 
 

@@ -69,3 +69,34 @@ def test_bad_options_exit_with_code_2(capsys):
     assert main(["batch", "--reps", "0"]) == 2
     err = capsys.readouterr().err
     assert "0 is not allowed" in err and err.count("\n") == 1
+
+
+def test_registry_decomposes_the_fall_and_gives_the_measures_part(tmp_path, capsys):
+    out = tmp_path / "registry"
+    args = ["registry", "xinjiang_2019", "--start", "2018-12", "--end", "2019-07",
+            "--measures", "premium_subsidy,contracts", "--households", "600", "--reps", "2",
+            "--out", str(out)]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert "Registered households poor due to illness, 2018-12 -> 2019-07" in printed
+    assert "premium_subsidy" in printed and "wrote registry_change.csv" in printed
+    change = pd.read_csv(out / "registry_change.csv")
+    assert {"households", "persons", "persons per household"} == set(change["unit"])
+    part = pd.read_csv(out / "measures_part.csv")
+    assert set(part["measures"]) == {"all health measures", "premium_subsidy", "contracts"}
+    assert (out / "runs").is_dir()
+    assert main([*args, "--quiet"]) == 0  # from the store: the same tables
+    pd.testing.assert_frame_equal(pd.read_csv(out / "measures_part.csv"), part)
+
+
+@pytest.mark.parametrize("args, piece", [
+    (["--start", "2017-01"], "--start 2017-01: not a reported month of scenario "
+                             "'xinjiang_2019'; allowed 2018-12 to"),
+    (["--measures", "monitoring"], "not enabled in scenario 'xinjiang_2019'; allowed: "
+                                   "contracts"),
+])
+def test_registry_bad_input_is_one_line_and_exit_code_2(args, piece, tmp_path, capsys):
+    code = main(["registry", "xinjiang_2019", "--households", "100", "--reps", "1",
+                 "--no-store", "--out", str(tmp_path), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and piece in err and len(err.strip().splitlines()) == 1
