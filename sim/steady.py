@@ -189,15 +189,22 @@ def _chronic_rates() -> dict:
 ANNUAL_RATES = {
     "poverty": lambda a: a.poor_households / a.households,
     "poverty due to illness": lambda a: a.poor_illness_households / a.households,
-    "new poverty due to illness": lambda a: a.entered_poverty_illness_households / a.households,
-    "return due to illness": lambda a: (a.formerly_poor_entered_illness_households
-                                        / a.formerly_poor_households),
+    # the flows as DESIGN defines them: among those not poor the December before
+    "new poverty due to illness": lambda a: a.new_poor_illness_rate,
+    "return due to illness": lambda a: a.return_illness_rate,
     "income per person": lambda a: a.income_yuan / a.persons,
     "income lost to illness per person": lambda a: a.income_loss_yuan / a.persons,
     "household size": lambda a: a.persons / a.households,
     "births per 1,000": lambda a: a.births / a.persons * 1000,
     "deaths per 1,000": lambda a: a.deaths / a.persons * 1000,
     "out of pocket share": lambda a: a.oop_yuan / a.bills_yuan,
+    "WHO 2025 hardship": lambda a: a.who_hardship_rate,
+    "SDG 3.8.2 at 10%": lambda a: a.sdg_10_rate,
+    "admissions per 1,000": lambda a: a.admissions / a.persons * 1000,
+    "admissions forgone share": lambda a: a.admissions_forgone / (a.admissions
+                                                                  + a.admissions_forgone),
+    "outpatient care forgone share": lambda a: a.outpatient_forgone / (
+        a.outpatient_episodes + a.outpatient_forgone),
     **_chronic_rates(),
 }
 
