@@ -46,6 +46,7 @@ from mortality_by_age import rates_by_age  # noqa: E402
 
 from sim import load_scenario  # noqa: E402
 from sim.parameters import AGE_BANDS  # noqa: E402
+from sim.steady import RURAL_LIFE_EXPECTANCY_2020, life_expectancy  # noqa: E402
 from sim.steady import STEADY_TABLE as TABLE  # noqa: E402
 from sim.steady import derived_inputs as derived  # noqa: E402
 from sim.steady import read_steady_table as read_table  # noqa: E402
@@ -101,7 +102,10 @@ def main(argv=None) -> int:
             print(f"round {r + 1}: total deaths per 1,000 person-years "
                   + ", ".join(f"{b} {v:.2f}" for b, v in total.items())
                   + f"; joiners {joiners:.2f}; births needed "
-                  f"{values['birth_rate_per_1000']:.2f}", flush=True)
+                  f"{values['birth_rate_per_1000']:.2f}; life expectancy "
+                  f"{life_expectancy(total):.1f} years (rural China 2020: "
+                  f"{RURAL_LIFE_EXPECTANCY_2020[0]:.1f}-{RURAL_LIFE_EXPECTANCY_2020[1]:.1f})",
+                  flush=True)
             print("  age_bands = " + _inline(values["age_bands"], 4))
             print(f"  births_per_woman_year = {values['births_per_woman_year']:.4f}")
             overrides = {"population.age_bands": values["age_bands"],

@@ -31,6 +31,7 @@ from sim.parameters import AGE_BANDS
 from sim.steady import (
     ANNUAL_RATES,
     derived_inputs,
+    life_expectancy,
     read_steady_table,
     slope,
     stationary_age_shares,
@@ -62,6 +63,7 @@ def test_joiners_make_the_stationary_population_older_and_need_fewer_births():
     # without joiners the birth rate is 1 / life expectancy, e0 = sum of L(a)
     assert stationary_birth_rate({b: 1000.0 / 70 for b in AGE_BANDS}) == pytest.approx(
         1000 / 70, rel=1e-3)
+    assert life_expectancy({b: 1000.0 / 70 for b in AGE_BANDS}) == pytest.approx(70, rel=1e-3)
 
 
 def test_chronic_incidence_is_the_one_that_keeps_prevalence():
