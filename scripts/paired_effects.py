@@ -27,16 +27,26 @@ from models.effects import paired_interval  # noqa: E402
 from sim import load_scenario  # noqa: E402
 from sim.policies import REGISTRY  # noqa: E402
 
-#: (summary indicator, column title, scale to the unit shown, digits)
+#: (summary indicator, column title, scale to the unit shown, digits); ``{window}`` is the
+#: scenario's reported window (e.g. 2021–25), ``{length}`` its length
 COLUMNS = (
-    ("return_illness_rate_cumulative", "return due to illness 2021–25", 100, 2),
+    ("return_illness_rate_cumulative", "return due to illness {window}", 100, 2),
     ("return_rate_cumulative", "return, any cause", 100, 2),
-    ("new_poor_illness_rate_cumulative", "new poverty due to illness 2021–25", 100, 2),
+    ("new_poor_illness_rate_cumulative", "new poverty due to illness {window}", 100, 2),
     ("admissions_forgone_share", "admissions forgone", 100, 2),
     ("outpatient_forgone_share", "outpatient forgone", 100, 2),
-    ("deaths_total", "deaths (area, 5 years)", 1, 0),
+    ("deaths_total", "deaths (area, {length})", 1, 0),
     ("who_hardship_rate_mean_annual", "WHO hardship a year", 100, 2),
 )
+
+
+def titles(timeline) -> list[str]:
+    """The column titles for a scenario's reported window."""
+    first, last = timeline.start // 12, timeline.end // 12
+    window = f"{first}–{last % 100:02d}" if last > first else f"{first}"
+    n = timeline.n_reported
+    length = f"{n // 12} years" if n % 12 == 0 else f"{n} months"
+    return [c[1].format(window=window, length=length) for c in COLUMNS]
 
 
 def cell(values, draws, scale: float, digits: int) -> str:
@@ -69,7 +79,8 @@ def main(argv=None) -> int:
     print(f"\n{base.name}, {args.households:,} households x {args.reps} replications "
           f"(seeds {args.seed}-{args.seed + args.reps - 1}); measure off minus the scenario, "
           "mean [95% CI of the mean paired difference, chance only]; rates in points\n")
-    print("| measure switched off | " + " | ".join(c[1] for c in COLUMNS) + " |")
+    names = titles(base.timeline)
+    print("| measure switched off | " + " | ".join(names) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for name in on:
         row = []
@@ -79,8 +90,8 @@ def main(argv=None) -> int:
                             digits))
         print(f"| `{name}` | " + " | ".join(row) + " |")
     levels = {c[0]: batch.wide(c[0])["scenario"].mean() * c[2] for c in COLUMNS}
-    print("\nthe scenario itself: " + "; ".join(f"{c[1]} {levels[c[0]]:.{c[3]}f}"
-                                                for c in COLUMNS))
+    print("\nthe scenario itself: " + "; ".join(f"{t} {levels[c[0]]:.{c[3]}f}"
+                                                for t, c in zip(names, COLUMNS, strict=True)))
     return 0
 
 
