@@ -230,7 +230,9 @@ POVERTY = Section({
 
 HARDSHIP = Section({
     "budget": Choice(("consumption", "income"), doc="Denominator of the SDG 3.8.2 budget "
-                     "shares: household consumption or income."),
+                     "shares (original definition): household consumption or income. WHO "
+                     "2025's discretionary budget and the societal poverty line are from "
+                     "consumption either way."),
     "ppp_yuan_per_dollar": Num("yuan per PPP dollar", "Purchasing-power parity factor of "
                                "the PPP year, converting the societal poverty line's dollar "
                                "terms into yuan.", low=0.01),

@@ -229,22 +229,25 @@ def societal_poverty_line(budget: np.ndarray, persons: np.ndarray, hp: dict, yea
 
 
 def hardship(income: np.ndarray, oop: np.ndarray, persons: np.ndarray, line: float,
-             spl: float, total: np.ndarray) -> dict[str, np.ndarray]:
+             spl: float, total: np.ndarray, consumption: np.ndarray | None = None
+             ) -> dict[str, np.ndarray]:
     """Financial hardship flags of households over one year (all arrays per household).
 
     ``income`` is the year's income after illness-caused loss and before out-of-pocket
-    spending, ``total`` the household budget (:func:`household_budget`); ``persons`` the
-    household's person-years in the year (0 for a household with no members left, which
-    is not counted); ``line`` the poverty line and ``spl`` the societal poverty line (yuan
-    per person-year). The Wagstaff-Eozenou classes partition the counted households
-    exactly.
+    spending, ``total`` the household budget of SDG 3.8.2's original definition
+    (:func:`household_budget`: consumption or income), ``consumption`` the household's
+    consumption, whose part above the societal poverty line is WHO 2025's discretionary
+    budget (``total`` when not given); ``persons`` the household's person-years in the
+    year (0 for a household with no members left, which is not counted); ``line`` the
+    poverty line and ``spl`` the societal poverty line (yuan per person-year, from
+    consumption). The Wagstaff-Eozenou classes partition the counted households exactly.
     """
     alive = persons > 0
     spent = alive & (oop > 0)
     with np.errstate(over="ignore"):
         share = np.where(total > 0, oop / np.where(total > 0, total, 1.0), np.inf)
     out = {f"sdg_{int(t * 100)}": spent & (share > t) for t in SDG_THRESHOLDS}
-    discretionary = total - spl * persons
+    discretionary = (total if consumption is None else consumption) - spl * persons
     out["who_hardship"] = spent & ((discretionary <= 0) | (oop > WHO_DISCRETIONARY
                                                             * discretionary))
     out["who_further_impoverished"] = spent & (discretionary <= 0)

@@ -539,11 +539,14 @@ class Recorder:
         # per-capita budgets divide by the year's person-years (DESIGN.md); households
         # with no members left at the end are not counted
         persons = np.where(H.size > 0, acc.year_person_years(), 0.0)
-        total = household_budget(acc.year_income, model.params["income"]["consumption_share"],
-                                 hp["budget"])
-        spl = societal_poverty_line(total, persons, hp, year)
+        share = model.params["income"]["consumption_share"]
+        total = household_budget(acc.year_income, share, hp["budget"])
+        # WHO 2025: the societal line and the discretionary budget from consumption,
+        # whatever the budget of the original definition (DESIGN.md)
+        consumption = household_budget(acc.year_income, share, "consumption")
+        spl = societal_poverty_line(consumption, persons, hp, year)
         flags = hardship_fn(acc.year_income, acc.year_oop, persons, model.poverty_line(m),
-                            spl, total)
+                            spl, total, consumption)
         out["societal_poverty_line_yuan"] = np.full(len(GROUPS), spl)
         if self._admitted is not None:
             P = model.pop.persons

@@ -84,6 +84,21 @@ def test_hardship_classes_partition_the_living_households(households, line, budg
             assert not (mask & (oop <= 0)).any(), name
 
 
+@settings(max_examples=100, deadline=None)
+@given(households=household_years(), line=st.floats(1000, 10_000))
+def test_who_hardship_counts_consumption_whatever_the_original_budget(households, line):
+    """SDG 3.8.2's original definition may divide by income; WHO 2025's discretionary
+    budget is consumption above the societal line either way (DESIGN.md)."""
+    income, oop, size = households
+    consumption = household_budget(income, 0.8, "consumption")
+    spl = 8000.0
+    by_income = hardship(income, oop, size, line, spl, income, consumption)
+    by_consumption = hardship(income, oop, size, line, spl, consumption)
+    for name in ("who_hardship", "who_further_impoverished", "who_impoverished"):
+        assert (by_income[name] == by_consumption[name]).all(), name
+    assert not (by_income["sdg_10"] & ~by_consumption["sdg_10"]).any()  # income is larger
+
+
 def test_societal_line_follows_the_simulated_median():
     size = np.array([1.0, 2.0, 3.0])
     budget = np.array([10_000.0, 40_000.0, 90_000.0])  # 10,000, 20,000, 30,000 per person
