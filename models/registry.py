@@ -83,6 +83,45 @@ class RegistryChange:
     def __repr__(self) -> str:
         return self.summary()
 
+    def plot(self, ax=None):
+        """A waterfall per unit of the count from the start to the end.
+
+        The count at the start, each component of the fall (births raise it), the count
+        at the end: means over replications, scaled to the area.
+        """
+        import matplotlib.pyplot as plt
+
+        t = self.table.set_index(["unit", "component"])["value"]
+        units = list(COMPONENTS)
+        if ax is None:
+            _, axes = plt.subplots(1, len(units), figsize=(11, 4.2))
+        else:
+            axes = [ax] if len(units) == 1 else ax
+        for a, unit in zip(axes, units, strict=True):
+            parts = [name for name, _ in COMPONENTS[unit]]
+            level = t[(unit, f"at {self.start}")]
+            labels, bottoms, heights, colours = [f"at {self.start}"], [0.0], [level], ["grey"]
+            for name in parts:
+                step = t[(unit, name)]
+                labels.append(name.replace("_", " "))
+                bottoms.append(level - max(step, 0.0))
+                heights.append(abs(step))
+                colours.append("tab:blue" if step >= 0 else "tab:orange")
+                level -= step
+            labels.append(f"at {self.end}")
+            bottoms.append(0.0)
+            heights.append(t[(unit, f"at {self.end}")])
+            colours.append("grey")
+            a.bar(range(len(labels)), heights, bottom=bottoms, color=colours)
+            a.set_xticks(range(len(labels)), labels, rotation=45, ha="right", fontsize=8)
+            a.set_ylabel(f"registered {unit} poor due to illness (area)")
+            a.yaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+            a.set_title(f"{unit}: fall {t[(unit, 'fall')]:,.0f}", fontsize=9)
+        axes[0].figure.suptitle("Registry count, decomposed (blue: lowers it, orange: "
+                                "raises it)", fontsize=9)
+        axes[0].figure.tight_layout()
+        return axes[0].figure
+
 
 def _per_replication(res: Results, start: str, end: str) -> pd.DataFrame:
     """Each replication's stocks, fall and components (columns ``(unit, component)``).

@@ -591,6 +591,7 @@ def add_analysis_parsers(sub) -> None:
     r.add_argument("--no-store", action="store_true",
                    help="do not keep finished runs in OUT/runs/ (kept by default, so an "
                         "interrupted comparison resumes)")
+    r.add_argument("--no-figures", action="store_true", help="skip the PNG figure")
     r.add_argument("--quiet", action="store_true", help="no table")
 
 
@@ -850,10 +851,7 @@ def _registry_cmd(args) -> int:
                                  workers=args.workers, store=store, base=base)
         tables["measures_part"] = part.to_frame()
         text.append(part.summary())
-    paths = []
-    for name, frame in tables.items():
-        paths.append(out / f"{name}.csv")
-        frame.to_csv(paths[-1], index=False)
+    paths = _write(out, tables, {"registry_change": change.plot}, args)
     if not args.quiet:
         print("\n\n".join(text))
         print(f"\nwrote {', '.join(p.name for p in paths)} to {out}/")

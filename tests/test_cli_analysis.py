@@ -85,7 +85,8 @@ def test_registry_decomposes_the_fall_and_gives_the_measures_part(tmp_path, caps
     part = pd.read_csv(out / "measures_part.csv")
     assert set(part["measures"]) == {"all health measures", "premium_subsidy", "contracts"}
     assert (out / "runs").is_dir()
-    assert main([*args, "--quiet"]) == 0  # from the store: the same tables
+    assert (out / "registry_change.png").stat().st_size > 5_000
+    assert main([*args, "--quiet", "--no-figures"]) == 0  # from the store: the same tables
     pd.testing.assert_frame_equal(pd.read_csv(out / "measures_part.csv"), part)
 
 
