@@ -824,7 +824,7 @@ def _compare_cmd(args) -> int:
 
 
 def _registry_cmd(args) -> int:
-    from models.registry import registry_change, run_measures_part
+    from models.registry import enabled_measures, registry_change, run_measures_part
     from sim.runner import run
     from sim.timeline import month_label
 
@@ -836,6 +836,15 @@ def _registry_cmd(args) -> int:
         if month not in months:
             raise _BadInput(f"{flag} {month}: not a reported month of scenario "
                             f"{scenario.name!r}; allowed {months[0]} to {months[-1]}")
+    if end <= start:
+        raise _BadInput(f"--end {end} must come after --start {start}")
+    measures = ([m.strip() for m in args.measures.split(",") if m.strip()]
+                if args.measures else None)
+    enabled = enabled_measures(scenario)
+    wrong = [m for m in measures or () if m not in enabled]
+    if wrong and not args.no_measures:
+        raise _BadInput(f"--measures: {', '.join(wrong)} not enabled in scenario "
+                        f"{scenario.name!r}; allowed: {', '.join(enabled) or 'none'}")
     out = Path(args.out or "out/registry")
     out.mkdir(parents=True, exist_ok=True)
     store = None if args.no_store else out / "runs"
@@ -843,14 +852,14 @@ def _registry_cmd(args) -> int:
                workers=args.workers, store=store)
     change = registry_change(base, start, end)
     tables, text = {"registry_change": change.to_frame()}, [change.summary()]
-    if not args.no_measures:
-        measures = ([m.strip() for m in args.measures.split(",") if m.strip()]
-                    if args.measures else None)
+    if not args.no_measures and enabled:
         part = run_measures_part(scenario, start, end, measures=measures, reps=args.reps,
                                  seed=args.seed, households=args.households,
                                  workers=args.workers, store=store, base=base)
         tables["measures_part"] = part.to_frame()
         text.append(part.summary())
+    elif not args.no_measures:
+        text.append(f"no measure is enabled in scenario {scenario.name!r}: no measures' part")
     paths = _write(out, tables, {"registry_change": change.plot}, args)
     if not args.quiet:
         print("\n\n".join(text))

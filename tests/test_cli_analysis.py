@@ -93,10 +93,19 @@ def test_registry_decomposes_the_fall_and_gives_the_measures_part(tmp_path, caps
 @pytest.mark.parametrize("args, piece", [
     (["--start", "2017-01"], "--start 2017-01: not a reported month of scenario "
                              "'xinjiang_2019'; allowed 2018-12 to"),
-    (["--measures", "monitoring"], "not enabled in scenario 'xinjiang_2019'; allowed: "
-                                   "contracts"),
+    (["--measures", "monitoring"], "--measures: monitoring not enabled in scenario "
+                                   "'xinjiang_2019'; allowed: contracts"),
+    (["--start", "2019-07", "--end", "2018-12"], "--end 2018-12 must come after --start "
+                                                 "2019-07"),
 ])
-def test_registry_bad_input_is_one_line_and_exit_code_2(args, piece, tmp_path, capsys):
+def test_registry_bad_input_is_one_line_and_exit_code_2(args, piece, tmp_path, capsys,
+                                                         monkeypatch):
+    import sim.runner
+
+    def never(*_, **__):
+        raise AssertionError("bad input must be refused before any run")
+
+    monkeypatch.setattr(sim.runner, "run", never)
     code = main(["registry", "xinjiang_2019", "--households", "100", "--reps", "1",
                  "--no-store", "--out", str(tmp_path), *args])
     err = capsys.readouterr().err
