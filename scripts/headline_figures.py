@@ -50,9 +50,12 @@ PUBLISHED = {
     "hypertension_management_end": ((0.62, 0.90), "62% in poverty counties 2018-2019 (J Health "
                                     "Popul Nutr 2023;42:38); target 90% by 2025 (seeds 000, 004)"),
     "severe_mental_management_end": ((0.89,), "89.0% regular management (2020)"),
-    "deaths_per_1000": ((7.1, 7.9, 6.93), "7.1-7.9 national 2020-2023 (NBS); rural residents "
-                        "6.93, 2015-2021 average, rising 1.5% a year (China Cause of Death "
-                        "Surveillance; Disease Surveillance 2024;39:369)"),
+    "deaths_per_1000": ((7.1, 7.9, 6.93, 7.96),
+                        "7.1-7.9 national 2020-2023 (NBS); rural residents 6.93 registered, "
+                        "2015-2021 average (China Cause of Death Surveillance; Disease "
+                        "Surveillance 2024;39:369), 7.96 with the 12.9% of deaths that "
+                        "surveillance missed (Popul Health Metr 2015;13:16); a younger "
+                        "population than this county's"),
     "births_per_1000": ((7.52,), "7.52 (2021, NBS)"),
 }
 

@@ -102,11 +102,13 @@ def test_pairing_narrows_the_interval_of_the_return_outcome(scenario):
     # 12 replications: the ratio of the two interval widths from 6 runs each is itself
     # noisy (0.59 here at seed 0; 0.14 to 0.78 over six seeds of the 72-month run, 1,500
     # households, premium subsidy off); from 12 runs of these 24 months it lay in
-    # 0.30-0.44 over six seeds, so the assertion tests pairing, not the seed
+    # 0.35-0.60 over six seeds (0.54 at seed 0; 0.30-0.44 before the old ages' higher
+    # mortality, whose deaths make paired runs' households diverge), so the assertion
+    # tests pairing, not the seed
     table = pairing_gain(scenario, {"policies.premium_subsidy.enabled": False},
                          reps=2 * REPS, households=HH).set_index("pairing")
     paired, independent = table["width"].iloc[0], table["width"].iloc[1]
-    assert paired < 0.5 * independent
+    assert paired < 0.7 * independent
 
 
 def test_posterior_draws_give_a_parameter_interval(scenario):
