@@ -175,15 +175,24 @@ class Ledger:
 
     def take(self, persons: np.ndarray, fields=LEDGER_FIELDS) -> dict[str, np.ndarray]:
         """Year-to-date amounts of some persons (float64 copies), for the given fields."""
-        rows = np.take(self.table, persons, axis=0)
-        return {k: rows[:, self.COLUMN[k]].astype(np.float64) for k in fields}
+        return self._fields(np.take(self.table, persons, axis=0), fields)
 
-    def put(self, persons: np.ndarray, rows: dict[str, np.ndarray]) -> None:
-        """Write back updated amounts (``persons`` distinct, as in a batch of bills)."""
+    def update(self, persons: np.ndarray, fields, settle_fn):
+        """Pass the year-to-date ``fields`` of ``persons`` (distinct) to ``settle_fn``.
+
+        ``settle_fn(ytd)`` returns ``(result, new)``; the amounts in ``new`` are written
+        back and ``result`` is returned. The persons' rows are gathered once for both the
+        reading and the writing.
+        """
         block = np.take(self.table, persons, axis=0)
-        for k, v in rows.items():
+        result, new = settle_fn(self._fields(block, fields))
+        for k, v in new.items():
             block[:, self.COLUMN[k]] = v
         np.put(self._rows, persons, block.view(self._rows.dtype).ravel())
+        return result
+
+    def _fields(self, block: np.ndarray, fields) -> dict[str, np.ndarray]:
+        return {k: block[:, self.COLUMN[k]].astype(np.float64) for k in fields}
 
     def reset(self) -> None:
         """Start a new insurance year."""
@@ -331,6 +340,4 @@ def quote(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> np.nd
 def settle(kind: str, bills: Bills, ledger: Ledger, rules: PaymentRules) -> Paid:
     """Settle a batch against the ledger and record the new year-to-date amounts."""
     fn, fields = SETTLE[kind]
-    paid, new = fn(bills, ledger.take(bills.person, fields), rules)
-    ledger.put(bills.person, new)
-    return paid
+    return ledger.update(bills.person, fields, lambda ytd: fn(bills, ytd, rules))

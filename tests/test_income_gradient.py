@@ -143,3 +143,20 @@ def test_mean_ranks_are_scipys_average_ranks():
     for n in (1, 2, 7, 300):
         values = rng.integers(0, 10, n).astype(float)  # many ties
         assert np.allclose(_mean_ranks(values), rankdata(values))
+
+
+def test_ranks_by_household_equal_the_members_ranks():
+    """Ranking households with their member counts gives each member's rank exactly."""
+    from sim.results import _mean_ranks
+
+    rng = np.random.default_rng(11)
+    for n in (1, 3, 50, 400):
+        income = rng.integers(0, 6, n).astype(float)  # ties within and across households
+        members = rng.integers(0, 5, n)  # some households with no one living
+        unit = np.repeat(np.arange(n), members)
+        if len(unit) == 0:
+            continue
+        assert np.array_equal(_mean_ranks(income, members)[unit], _mean_ranks(income[unit]))
+        use = rng.random(len(unit)) < 0.3
+        assert concentration_index(use, income, unit) == concentration_index(use, income[unit]) \
+            or np.isnan(concentration_index(use, income[unit]))

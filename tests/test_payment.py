@@ -236,9 +236,16 @@ def test_more_generous_rules_never_raise_out_of_pocket():
 def test_the_ledger_writes_the_fields_it_is_given_and_keeps_the_others():
     ledger = Ledger(6)
     everyone = np.arange(6)
-    ledger.put(everyone, {"basic": np.arange(6) * 1.5, "ci": np.full(6, 7.0)})
+
+    def write(persons, new):
+        return ledger.update(persons, (), lambda ytd: ("done", new))
+
+    assert write(everyone, {"basic": np.arange(6) * 1.5, "ci": np.full(6, 7.0)}) == "done"
     persons = np.array([4, 1])
-    ledger.put(persons, {"ci": np.array([0.1, 0.2])})  # stored as float32, as before
+    write(persons, {"ci": np.array([0.1, 0.2])})  # stored as float32, as before
+    seen = ledger.update(persons, ("ci", "basic"), lambda ytd: (ytd, {}))
+    assert seen["ci"].tolist() == [np.float32(0.1), np.float32(0.2)]
+    assert seen["basic"].tolist() == [6.0, 1.5]
     got = ledger.take(everyone, ("basic", "ci", "assistance"))
     assert got["basic"].tolist() == (np.arange(6) * 1.5).tolist()
     assert got["ci"].tolist() == [7.0, np.float32(0.2), 7.0, 7.0, np.float32(0.1), 7.0]
