@@ -31,6 +31,9 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 _MONTH_MUL = 0xD6E8FEB86659FD93
 _SLOT_MUL = 0xA0761D6478BD642F
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+# shift counts as uint64 scalars, made once (a scalar made per call costs as much as a
+# pass over a short array)
+_S11, _S27, _S30, _S31 = (np.uint64(k) for k in (11, 27, 30, 31))
 
 
 def _name_key(seed: int, name: str) -> int:
@@ -42,11 +45,11 @@ def _name_key(seed: int, name: str) -> int:
 def _splitmix(z: np.ndarray) -> np.ndarray:
     """SplitMix64 finaliser, applied element-wise to uint64 words (in place on ``z``)."""
     z += _GOLDEN
-    z ^= z >> np.uint64(30)
+    z ^= z >> _S30
     z *= _MIX1
-    z ^= z >> np.uint64(27)
+    z ^= z >> _S27
     z *= _MIX2
-    z ^= z >> np.uint64(31)
+    z ^= z >> _S31
     return z
 
 
@@ -75,10 +78,8 @@ class Stream:
         care seeking, slot 1 the facility level, slot 2 the bill).
         """
         z = self._hash(ids, month, slot)
-        z >>= np.uint64(11)
-        out = z.astype(np.float64)
-        out *= _TO_UNIT
-        return out
+        z >>= _S11
+        return np.multiply(z, _TO_UNIT)  # exact: 53-bit integers convert without rounding
 
     def keyed_parts(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
         """Three uniforms per id from one hash: an array of shape (3, len(ids)).
@@ -97,8 +98,8 @@ class Stream:
 
     def _hash(self, ids: np.ndarray, month: int, slot: int) -> np.ndarray:
         salt = (self.key ^ ((int(month) + 1) * _MONTH_MUL) ^ ((int(slot) + 1) * _SLOT_MUL)) & _MASK
-        z = np.array(ids, dtype=np.uint64)  # a copy, hashed in place
-        z *= _GOLDEN
+        # id * golden in 64-bit words, into a new array that is then hashed in place
+        z = np.multiply(ids, _GOLDEN, dtype=np.uint64, casting="unsafe")
         z ^= np.uint64(salt)
         return _splitmix(z)
 

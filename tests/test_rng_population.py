@@ -17,6 +17,30 @@ def test_keyed_draws_do_not_depend_on_the_subset():
     assert np.array_equal(some, everyone[[5, 999, 17]])
 
 
+def test_keyed_draws_are_the_documented_integer_hash():
+    """Each draw is SplitMix64 of ``id * golden ^ salt``, top 53 bits: a pure-Python
+    version of the module docstring's formula gives the same floats, bit for bit (so the
+    numbers cannot depend on numpy's version or the machine)."""
+    mask = (1 << 64) - 1
+    golden = 0x9E3779B97F4A7C15
+
+    def splitmix(z):
+        z = (z + golden) & mask
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        return z ^ (z >> 31)
+
+    s = Stream(42, "care")
+    month, slot = 7, 2
+    salt = (s.key ^ ((month + 1) * 0xD6E8FEB86659FD93) ^ ((slot + 1) * 0xA0761D6478BD642F)) & mask
+    ids = [0, 1, 17, 123456789, 2**40 + 3]
+    expected = [(splitmix(((i * golden) & mask) ^ salt) >> 11) / 2.0**53 for i in ids]
+    for dtype in (np.int64, np.int32, np.uint64):
+        if np.iinfo(dtype).max < max(ids):
+            continue
+        assert s.keyed(np.array(ids, dtype), month, slot).tolist() == expected
+
+
 def test_keyed_draws_differ_by_stream_month_slot_and_seed():
     ids = np.arange(2000)
     base = Stream(1, "a").keyed(ids, 3, 0)
