@@ -79,7 +79,9 @@ class Stream:
         """
         z = self._hash(ids, month, slot)
         z >>= _S11
-        return np.multiply(z, _TO_UNIT)  # exact: 53-bit integers convert without rounding
+        out = z.astype(np.float64)
+        out *= _TO_UNIT
+        return out
 
     def keyed_parts(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
         """Three uniforms per id from one hash: an array of shape (3, len(ids)).
@@ -98,8 +100,8 @@ class Stream:
 
     def _hash(self, ids: np.ndarray, month: int, slot: int) -> np.ndarray:
         salt = (self.key ^ ((int(month) + 1) * _MONTH_MUL) ^ ((int(slot) + 1) * _SLOT_MUL)) & _MASK
-        # id * golden in 64-bit words, into a new array that is then hashed in place
-        z = np.multiply(ids, _GOLDEN, dtype=np.uint64, casting="unsafe")
+        z = np.array(ids, dtype=np.uint64)  # a copy, hashed in place
+        z *= _GOLDEN
         z ^= np.uint64(salt)
         return _splitmix(z)
 
