@@ -19,7 +19,7 @@ import numpy as np
 
 from sim import birth_screening
 from sim.arrays import member, unique
-from sim.parameters import AGE_BANDS, CHRONIC
+from sim.parameters import AGE_BANDS, CHILDBEARING_AGES, CHRONIC
 from sim.population import (
     NO_MAJOR,
     age_band_index,
@@ -619,9 +619,10 @@ def _clear_slots(model, persons: np.ndarray) -> None:
 
 
 def eligible_mothers(model) -> np.ndarray:
-    """Living women aged 15-44 (refreshed each January)."""
+    """Living women of childbearing age (``CHILDBEARING_AGES``; refreshed each January)."""
     P = model.pop.persons
-    return np.flatnonzero(P.alive & P.female & (P.age >= 15) & (P.age <= 44))
+    low, high = CHILDBEARING_AGES
+    return np.flatnonzero(P.alive & P.female & (P.age >= low) & (P.age <= high))
 
 
 def schedule_background_deaths(model, m: int) -> None:

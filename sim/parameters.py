@@ -42,6 +42,8 @@ LEVELS = ("village", "township", "county", "city")
 #: Age bands (lower bounds in years) used by prevalence, incidence and mortality tables.
 AGE_BANDS = ("0-14", "15-44", "45-59", "60-69", "70-79", "80+")
 AGE_BAND_LOWER = (0, 15, 45, 60, 70, 80)
+#: Ages (years, inclusive) at which women give birth (``population.births_per_woman_year``).
+CHILDBEARING_AGES = (15, 44)
 #: The four chronic diseases under family-doctor standardised management (seeds 000, 004).
 CHRONIC = ("hypertension", "diabetes", "tuberculosis", "severe_mental")
 TB_INDEX = CHRONIC.index("tuberculosis")
@@ -152,8 +154,10 @@ POPULATION = Section({
     "distance_km_log_sd": Num("log km", "Log-scale spread of that distance.", low=0, high=3),
     "births_per_woman_year": Num("births per woman-year", "Births per woman aged 15-44 "
                                  "a year.", low=0, high=1),
-    "birth_slots": Num("slots", "Births a household with a woman aged 10-44 at the start "
-                       "can have during a run.", low=0, high=5, integer=True),
+    "birth_slots": Num("slots", "Births a household can have during a run where a woman "
+                       "can give birth in it: one aged 10-44 at the start, or a younger girl "
+                       "who comes of age before a longer run ends "
+                       "(sim.population.birth_slots).", low=0, high=5, integer=True),
     "special_family_share": Prob(
         "Share of households that are family-planning special families (计生特殊家庭: the "
         "only child has died or is severely disabled), a fixed status of the household "

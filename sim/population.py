@@ -10,8 +10,9 @@ household without an adult gets one; earned income is shared equally by the memb
 working age (all members if none is); log earned income is log-normal around the group's
 median, a permanent part plus an AR(1) shock started from its stationary spread, with no
 floor; major diseases start at their steady-state prevalence (:func:`draw_major`);
-households where a woman could bear a child during the run get ``birth_slots`` empty
-person slots (births beyond them are not simulated).
+households where a woman could bear a child during the run (aged 10-44 at the start, and
+in runs longer than six years the younger girls who reach 15 before the end) get
+``birth_slots`` empty person slots (births beyond them are not simulated).
 
 The poverty registry (建档立卡) at the start: in each group a share of households is still
 registered poor (``registered_poor_share``): the group's households with the lowest income
@@ -32,8 +33,16 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from sim.parameters import AGE_BAND_LOWER, AGE_BANDS, CHRONIC, GROUPS, HOUSEHOLD_SIZES
+from sim.parameters import (
+    AGE_BAND_LOWER,
+    AGE_BANDS,
+    CHILDBEARING_AGES,
+    CHRONIC,
+    GROUPS,
+    HOUSEHOLD_SIZES,
+)
 from sim.rng import Streams
+from sim.timeline import Timeline
 
 NO_MAJOR = -1
 MAX_AGE = 100
@@ -215,8 +224,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
         earn_share=earn_share, death_month=np.full(n_p, -1, np.int16),
         insured_known=np.full(n_p, -1, np.int8),
     )
-    could_bear = np.bincount(hh, weights=female & (age >= 10) & (age <= 44), minlength=n_hh)
-    slots = sizes + pop["birth_slots"] * (could_bear > 0)
+    slots = birth_slots(params, hh, sizes, age, female)
     persons = _with_birth_slots(persons, sizes, slots)
     households_ = Households(
         group=group, formerly_poor=formerly, registered=registered,
@@ -350,6 +358,22 @@ def with_spare_blocks(pop: Population, n_blocks: int, block_slots: int) -> Popul
     slots = np.concatenate([pop.slots, np.full(n_blocks, block_slots, pop.slots.dtype)])
     return Population(Persons(**persons), Households(**households), slots,
                       pop.sample_households)
+
+
+def birth_slots(params: dict, hh: np.ndarray, sizes: np.ndarray, age: np.ndarray,
+                female: np.ndarray) -> np.ndarray:
+    """Person slots of each household: its members, and more if a birth can come.
+
+    ``population.birth_slots`` more where a woman can give birth during the run: a woman
+    or girl aged 10 up to the end of childbearing age (``CHILDBEARING_AGES``) at the start,
+    and in a run of more than five new years (``Timeline.januaries``) the younger girls who
+    reach childbearing age before it ends (in a ten-year run, from 5).
+    """
+    januaries = Timeline.from_calendar(params["calendar"]).januaries
+    youngest = min(10, CHILDBEARING_AGES[0] - januaries)
+    could_bear = np.bincount(hh, weights=female & (age >= youngest)
+                             & (age <= CHILDBEARING_AGES[1]), minlength=len(sizes))
+    return sizes + params["population"]["birth_slots"] * (could_bear > 0)
 
 
 def _with_birth_slots(persons: Persons, sizes: np.ndarray, slots: np.ndarray) -> Persons:

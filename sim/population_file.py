@@ -808,8 +808,7 @@ def population_from_file(params: dict, streams):
         major=major, major_late=late, major_found=found, major_months=months,
         earn_share=share, death_month=np.full(len(hh), -1, np.int16),
         insured_known=insured_known)
-    could_bear = np.bincount(hh, weights=female & (age >= 10) & (age <= 44), minlength=n_hh)
-    slots = sizes + pop["birth_slots"] * (could_bear > 0)
+    slots = synth.birth_slots(params, hh, sizes, age, female)
     persons = synth._with_birth_slots(persons, sizes, slots)
     households = synth.Households(
         group=group.astype(np.int8), formerly_poor=formerly, registered=registered,

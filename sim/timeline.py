@@ -50,6 +50,11 @@ class Timeline:
         """Warm-up months before the reported window."""
         return self.start - self.first
 
+    @property
+    def januaries(self) -> int:
+        """New years inside the run after its first month: how often everyone ages a year."""
+        return self.end // 12 - self.first // 12
+
     def index(self, absolute: int) -> int:
         """Absolute month -> engine month index (may be negative or beyond the end)."""
         return absolute - self.first

@@ -443,6 +443,27 @@ def test_a_birth_takes_the_slot_of_a_dead_member_when_no_slot_is_empty():
     assert model.dead_replaced.sum() == before + 1  # still counted among the dead
 
 
+def test_households_get_birth_slots_for_the_girls_who_come_of_age_during_the_run():
+    from sim.population import birth_slots
+
+    # one household each: a girl of 6, of 9, of 12 and a woman of 30 as the only females
+    hh, sizes = np.arange(4), np.ones(4, np.int64)
+    age, female = np.array([6, 9, 12, 30]), np.ones(4, bool)
+    for end, januaries, slotted in (("2025-12", 5, [False, False, True, True]),
+                                    ("2030-12", 10, [True, True, True, True]),
+                                    ("2027-12", 7, [False, True, True, True])):
+        params = load_scenario(overrides=[f"calendar.end={end!r}"]).params
+        assert load_scenario(overrides=[f"calendar.end={end!r}"]).timeline.januaries \
+            == januaries
+        slots = birth_slots(params, hh, sizes, age, female)
+        extra = params["population"]["birth_slots"]
+        assert (slots == 1 + extra * np.array(slotted)).all(), end
+    # no woman or girl who can reach childbearing age: no room for births
+    params = load_scenario(overrides=["calendar.end='2030-12'"]).params
+    assert birth_slots(params, hh, sizes, np.array([3, 45, 60, 80]), female).tolist() \
+        == [1, 1, 1, 1]
+
+
 def test_staying_on_chronic_care_responds_to_what_the_drugs_cost():
     model = Model(load_scenario(), seed=1, households=200)
     care, d = model.care, model.params["care"]["demand"]
