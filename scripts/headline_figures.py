@@ -33,7 +33,7 @@ PUBLISHED = {
                                 "(NHSS 2013, before the measures); 1.93% of the rural non-poor "
                                 "(CFPS 2020)"),
     "monitored_share_end": ((0.14,), "Baoshan 2021: 14% of the 2020 exited population"),
-    "oop_share_low_income": ((0.119,), "rural poor 11.9% (NHSA, October 2018)"),
+    "oop_share_low_income": ((0.119,), "rural poor 11.9% (NHC, People's Daily 2018-10-18)"),
     "oop_share_poor_groups": ((0.119,), "the same figure"),
     "inpatient_oop_share_poor_groups": ((0.119,), "the same figure (its bills are not "
                                         "stated; the local plans' targets of at most 10% "
