@@ -8,9 +8,10 @@ Usage::
 Runs ``scenarios/steady_state.toml`` (replication ``r`` with seed ``r``) and prints a
 Markdown table: for each indicator of ``sim.steady.ANNUAL_RATES``, the mean relative
 slope a year across replications, the range of the replications' slopes and the t-test's
-p-value; then the age structure at the start and the end beside the stationary one the
-scenario starts from. ``tests/test_steady_state.py`` runs the same check at 6,000 x 4,
-where drifts under about 1% a year pass unseen; this measures them at the size asked for.
+p-value; then the age structure at the start and at the end (at the same point of the
+year, see :func:`age_shares`) beside the stationary one the scenario starts from.
+``tests/test_steady_state.py`` runs the same check at 6,000 x 4, where drifts under about
+1% a year pass unseen; this measures them at the size asked for.
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ from sim.population import age_band_index  # noqa: E402
 from sim.steady import ANNUAL_RATES, replication_slopes, slope  # noqa: E402
 
 
-def age_shares(model) -> np.ndarray:
-    """Share of the living in each age band."""
+def age_shares(model, years_on: int = 0) -> np.ndarray:
+    """Share of the living in each age band, with their ages ``years_on`` years on.
+
+    The start is a January before anyone has aged, died or been born; a run ends in
+    December, when the year's newborns are in 0-14 and the year's deaths are gone but no
+    one has yet aged into the next band. The end is therefore read with everyone a year
+    older (``years_on=1``), as it stands the next January before its deaths and births:
+    the same point of the year as the start.
+    """
     P = model.pop.persons
-    counts = np.bincount(age_band_index(P.age[P.alive]), minlength=len(AGE_BANDS))
+    counts = np.bincount(age_band_index(P.age[P.alive] + years_on), minlength=len(AGE_BANDS))
     return counts / counts.sum()
 
 
@@ -55,7 +63,7 @@ def main(argv=None) -> int:
         model = Model(sc, seed=seed, households=args.households)
         start.append(age_shares(model))
         a = model.run().annual
-        end.append(age_shares(model))
+        end.append(age_shares(model, years_on=1))
         frames.append(a[a.group == "all"].set_index("year"))
     print(f"steady_state, {args.households:,} households x {args.reps}, "
           f"{frames[0].index.min()}-{frames[0].index.max()}")
