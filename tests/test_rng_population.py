@@ -240,7 +240,7 @@ def test_new_cancer_cases_in_a_run_follow_the_age_profile():
     assert seen[old] > want_flat[old] + 4 * np.sqrt(want_flat[old])  # about 9 SE expected
     assert seen[young] < want_flat[young]  # about 4 SE expected: a direction, not a test
     # the counts of the adult bands together are far likelier under the profile than flat
-    # (Poisson log-likelihood ratio: 53-84 at seeds 2-7; expected about -30 if onsets
+    # (Poisson log-likelihood ratio: 53-84 at seeds 2-7; expected about -60 if onsets
     # were flat). 45-59 alone sits only about 4 standard errors below the flat rate, too
     # near a 4-SE bound: it passed or failed with the seed.
     adult = [AGE_BANDS.index(b) for b in ("45-59", "60-69", "70-79", "80+")]
