@@ -176,6 +176,7 @@ class Model:
         self.env = simpy.Environment()
         #: the generators of this model's processes, so that close() can end them
         self._generators: weakref.WeakSet = weakref.WeakSet()
+        self._started = False  # the run's processes (run_to starts them once)
         self.death_schedule: dict[int, np.ndarray] = {}
         self.transfers: dict[int, list] = defaultdict(list)
         self.month_counts: dict = defaultdict(float)
@@ -301,15 +302,26 @@ class Model:
     def run(self, progress=None, monthly_only: bool = False) -> Results:
         """Simulate every month and return the results (see ``Results.from_run``)."""
         started = time.perf_counter()
-        self.start(self._calendar())
-        self.start(self._years())
-        for measure in self.measures.values():
-            for proc in measure.processes(self.env):
-                self.start(proc)
-        self.start(self._months(progress))
-        self.env.run(until=self.timeline.n_months)
+        self.run_to(self.timeline.n_months, progress)
         elapsed = time.perf_counter() - started
         return self.recorder.results(self, elapsed, monthly_only)
+
+    def run_to(self, month: int, progress=None) -> None:
+        """Simulate the months before ``month`` (from the first warm-up month, 0).
+
+        A later call, or ``run``, goes on from there, so the state can be looked at in
+        the middle of a run (``scripts/calibrate_gradients.py`` reads the population after
+        two years) without changing what the run does.
+        """
+        if not self._started:
+            self._started = True
+            self.start(self._calendar())
+            self.start(self._years())
+            for measure in self.measures.values():
+                for proc in measure.processes(self.env):
+                    self.start(proc)
+            self.start(self._months(progress))
+        self.env.run(until=month)
 
     # ---- the monthly step --------------------------------------------------------------
     def step(self, m: int) -> None:

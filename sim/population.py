@@ -198,6 +198,7 @@ def build_population(params: dict, streams: Streams, households: int | None = No
     n_p = len(hh)
     age = _draw_member_ages(rng, pop, hh, sizes)
     female = rng.random(n_p) < pop["female_share"]
+    place_children_with_mothers(rng, hh, age, female)
 
     earn_share, hh_capacity = capacity_shares(age, hh, sizes, params)
 
@@ -494,7 +495,7 @@ def _draw_member_ages(rng, pop: dict, hh: np.ndarray, sizes: np.ndarray) -> np.n
     age = np.empty(n, np.int16)
     age[in_old_home] = _draw_ages(rng, old, n_old_home)
     age[~in_old_home] = _draw_ages(rng, rest, n - n_old_home)
-    _ensure_an_adult(rng, hh, age, sizes, rest)
+    _ensure_an_adult(rng, hh, age, sizes, rest, donors=~in_old_home)
     return age
 
 
@@ -510,16 +511,113 @@ def elderly_only_persons_share(pop: dict) -> tuple[float, float]:
         pop["age_bands"][k] for k in ELDERLY_BANDS)
 
 
-def _ensure_an_adult(rng, hh, age, sizes, bands) -> None:
-    """Give households with no member aged 18+ an adult as their first member."""
-    first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    has_adult = np.bincount(hh, weights=age >= 18, minlength=len(sizes)) > 0
-    fix = first[~has_adult]
-    adult_bands = {k: (v if k != "0-14" else 0.0) for k, v in bands.items()}
-    if sum(adult_bands.values()) == 0:
-        adult_bands = {k: (1.0 if k == "15-44" else 0.0) for k in bands}
-    new = _draw_ages(rng, adult_bands, len(fix))
-    age[fix] = np.maximum(new, 18)
+def _ensure_an_adult(rng, hh, age, sizes, bands, donors=None) -> None:
+    """Give households with no member aged 18+ an adult as their first member.
+
+    The first member swaps ages with an adult of another household that has two or more
+    (one adult drawn at random from each such household, a household giving at most one;
+    ``donors`` marks the persons who may give, e.g. not the members of elderly-only
+    households): every age stays in the population, so the ages keep the profile's
+    shares, and the child joins a household that still has an adult. Only when donors
+    run short is the first member's age redrawn from the adult bands, which leaves the
+    population with slightly fewer children than the profile.
+    """
+    n_adults = np.bincount(hh, weights=age >= 18, minlength=len(sizes))
+    fix = np.concatenate([[0], np.cumsum(sizes)[:-1]])[n_adults == 0]
+    if not len(fix):
+        return
+    giving = (age >= 18) & (n_adults[hh] >= 2)
+    if donors is not None:
+        giving &= donors
+    candidates = np.flatnonzero(giving)
+    order = np.lexsort((rng.random(len(candidates)), hh[candidates]))
+    candidates = candidates[order]
+    one_each = candidates[np.r_[True, hh[candidates][1:] != hh[candidates][:-1]]]
+    swapped = min(len(one_each), len(fix))
+    given = rng.choice(one_each, size=swapped, replace=False)
+    age[fix[:swapped]], age[given] = age[given], age[fix[:swapped]].copy()
+    short = fix[swapped:]
+    if len(short):
+        adult_bands = {k: (v if k != "0-14" else 0.0) for k, v in bands.items()}
+        if sum(adult_bands.values()) == 0:
+            adult_bands = {k: (1.0 if k == "15-44" else 0.0) for k in bands}
+        age[short] = np.maximum(_draw_ages(rng, adult_bands, len(short)), 18)
+
+
+#: Rounds of :func:`place_children_with_mothers` (each places most of the children left).
+MOTHER_ROUNDS = 8
+
+
+def _mother_in_household(hh, age, female, child) -> np.ndarray:
+    """Whether each child (indices) shares its household with a woman 15-44 years older.
+
+    That woman could be its mother: the model's mothers give birth at ``CHILDBEARING_AGES``.
+    Households are short, so each child scans its household's members one position at a
+    time (``hh`` sorted, as the builder makes it).
+    """
+    low, high = CHILDBEARING_AGES
+    start = np.searchsorted(hh, hh[child], "left")
+    end = np.searchsorted(hh, hh[child], "right")
+    found = np.zeros(len(child), bool)
+    for j in range(int((end - start).max(initial=0))):
+        member = np.minimum(start + j, len(hh) - 1)
+        gap = age[member].astype(np.int32) - age[child]
+        found |= (start + j < end) & female[member] & (gap >= low) & (gap <= high)
+    return found
+
+
+def place_children_with_mothers(rng, hh, age, female) -> None:
+    """Move children drawn into a household without a possible mother into one with her.
+
+    Ages are drawn person by person, so only about half the children under 15 would live
+    with a woman who could be their mother (15-44 years older), while every birth in the
+    model does: in ten years of ``steady_state`` that share rose to four in five, and the
+    households' mix of workers and dependants drifted with it. Here a child without one
+    swaps places (age and sex) with a member aged 60 or more of another household who
+    lives with a woman of the right age (18-59) for the child: a grandparent goes where
+    the child was. Every household keeps its size, the county its ages and sexes, and
+    each household its adult. A child whose other members are all 60 or more stays (a
+    household of grandparents and grandchildren), so no household becomes one of older
+    people only. The woman is drawn at random among those of the right age; a household
+    takes part in at most one move a round, and :data:`MOTHER_ROUNDS` rounds place all
+    but the children for whom no host is left (about 93% of the children then live with
+    a possible mother, about what the ten-year run keeps).
+    """
+    low, high = CHILDBEARING_AGES
+    for _ in range(MOTHER_ROUNDS if len(hh) else 0):
+        n_hh = int(hh[-1]) + 1
+        child = np.flatnonzero(age < 15)  # the 0-14 band
+        child = child[~_mother_in_household(hh, age, female, child)]
+        below_60 = np.bincount(hh, weights=(age >= 15) & (age < 60), minlength=n_hh)
+        child = child[below_60[hh[child]] > 0]  # children with grandparents only stay
+        mover = age >= 60
+        has_mover = np.bincount(hh, weights=mover, minlength=n_hh) > 0
+        host = np.flatnonzero(female & (age >= 18) & (age < 60) & has_mover[hh])
+        if not len(child) or not len(host):
+            return
+        host = host[np.argsort(age[host], kind="stable")]
+        lo = np.searchsorted(age[host], age[child] + low, "left")
+        hi = np.searchsorted(age[host], age[child] + high, "right")
+        child, lo, hi = child[hi > lo], lo[hi > lo], hi[hi > lo]
+        chosen = host[lo + (rng.random(len(child)) * (hi - lo)).astype(np.int64)]
+        movers = np.flatnonzero(mover)
+        keys = np.lexsort((rng.random(len(movers)), hh[movers]))
+        movers = movers[keys]
+        movers = movers[np.r_[True, hh[movers][1:] != hh[movers][:-1]]]  # one a household
+        mover_of = np.full(n_hh, -1, np.int64)
+        mover_of[hh[movers]] = movers
+        order = rng.permutation(len(child))
+        child, chosen = child[order], chosen[order]
+        a, b = hh[child], hh[chosen]
+        first = (np.unique(a, return_index=True)[1], np.unique(b, return_index=True)[1])
+        keep = np.zeros(len(child), bool)
+        keep[np.intersect1d(*first)] = True
+        keep &= (a != b) & ~np.isin(a, b[keep]) & ~np.isin(b, a[keep])
+        if not keep.any():
+            return
+        child, other = child[keep], mover_of[b[keep]]
+        age[child], age[other] = age[other], age[child].copy()
+        female[child], female[other] = female[other], female[child].copy()
 
 
 def major_incidence_per_year(majors: list[dict], reference_ages: dict | None = None

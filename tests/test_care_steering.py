@@ -108,7 +108,14 @@ def test_steering_moves_admissions_from_county_to_township_from_its_date(monkeyp
     assert moved.any() and (both["level_off"][moved] == COUNTY).all()
     assert (both["level_on"][moved] == TOWNSHIP).all()
     assert both["oop_on"][moved].mean() < 0.6 * both["oop_off"][moved].mean()
-    assert np.allclose(both["amount_on"][~moved], both["amount_off"][~moved])
+    # the others hold the same bill, unless an earlier admission was forgone in one run
+    # only (for want of cash, which the cheaper township care leaves more of): it comes
+    # back dearer by care.delayed_admission_cost_factor (1 bill of 543 at seed 5)
+    ratio = both["amount_on"][~moved] / both["amount_off"][~moved]
+    f = load_scenario().get("care.delayed_admission_cost_factor")
+    same = np.isclose(ratio, 1.0)
+    assert (same | np.isclose(ratio, f) | np.isclose(ratio, 1 / f)).all()
+    assert same.mean() > 0.99
     # outpatient care is another pathway: the same episodes at the same levels and bills
     out = [d[d["kind"] == "outpatient"] for d in (off, on)]
     same = out[0].merge(out[1], on=["month", "person"], suffixes=("_off", "_on"))

@@ -552,3 +552,12 @@ def test_sums_and_counts_by_group_are_exactly_those_of_one_bincount(n, density, 
     counts = sim.engine.group_counts(groups)
     assert counts.dtype == np.int64
     assert np.array_equal(counts, np.bincount(groups, minlength=len(GROUPS)))
+
+
+def test_a_run_stopped_part_way_and_continued_is_the_same_run():
+    scn = load_scenario()
+    whole = Model(scn, seed=3, households=600).run().summary
+    model = Model(scn, seed=3, households=600)
+    model.run_to(24)
+    assert model.current_month == 23  # the months before 24 are done, no later one
+    pd.testing.assert_frame_equal(model.run().summary, whole)

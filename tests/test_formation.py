@@ -103,12 +103,15 @@ def test_no_household_is_formed_when_the_share_is_zero():
 
 
 def test_a_run_counts_formed_households_and_not_as_births():
-    res = Model(load_scenario(), seed=0, households=3000).run()
+    res = Model(load_scenario(), seed=0, households=6000).run()
     a = res.annual[res.annual.group == "all"]
     assert a["households_formed"].sum() > 0
+    # households end during the year and are taken over each January: the count dips
+    # by about 0.75% of the households at most (20,000 households, seeds 0-1); at 3,000
+    # households, 32 of them, 1.07%, one year at seed 0
     households = res.monthly[res.monthly.group == "all"]["households"]
     assert households.max() - households.min() <= 0.01 * households.max()
-    assert res.meta["households"] == 3000  # the sample, not its spare blocks
+    assert res.meta["households"] == 6000  # the sample, not its spare blocks
 
 
 def formed_with_leavers(monkeypatch, model, m=12):
@@ -135,11 +138,13 @@ def formed_with_leavers(monkeypatch, model, m=12):
 
 def test_new_adults_are_young_adults_of_their_township_who_leave_their_households(
         monkeypatch):
-    model, gone = ended_model()
+    model, gone = ended_model(households=1000)
     P, H = model.pop.persons, model.pop.households
     members, seen, before = formed_with_leavers(monkeypatch, model)
     leaver, came = seen["leaver"], seen["leaver"] >= 0
-    assert came.sum() > 0.9 * len(members)  # 400 households have young adults to spare
+    # about a third of the households have a young adult to spare, some 330 here for
+    # about 75 new adults; with 400 households a few townships ran out (88% found)
+    assert came.sum() > 0.9 * len(members)
     left = leaver[came]
     assert len(np.unique(P.hh[left])) == len(left)  # one leaver per household
     assert (H.township[P.hh[left]] == seen["township"][came]).all()

@@ -115,10 +115,11 @@ def test_admissions_are_concentrated_among_the_poor_with_the_gradient():
     """The recorded index of a run: with the default's gradient clearly below flat need's.
 
     Without it, only the chronic gradient and the groups' prices make the poor use more
-    (about -0.02 at 20,000 households); the default's 0.30 was calibrated to about -0.09.
+    (about -0.02 at 20,000 households); the default's 0.35 was calibrated to about -0.09
+    (``scripts/calibrate_gradients.py``).
     """
     out = {}
-    for e in (0.0, 0.3):
+    for e in (0.0, 0.35):
         res = run(load_scenario(overrides=[f"health.acute.income_elasticity={e}",
                                            "calendar.end=2022-12"]), reps=1, seed=4,
                   households=8000)
@@ -130,8 +131,8 @@ def test_admissions_are_concentrated_among_the_poor_with_the_gradient():
         share = a.loc[a["group"] == "all", "admitted_persons"] / a.loc[
             a["group"] == "all", "persons"]
         assert share.between(0.10, 0.22).all()  # CFPS rural 2018: 14.4% a year
-    assert out[0.3] < out[0.0] - 0.04
-    assert out[0.3] < -0.05
+    assert out[0.35] < out[0.0] - 0.04
+    assert out[0.35] < -0.05
 
 
 def test_mean_ranks_are_scipys_average_ranks():
@@ -160,3 +161,20 @@ def test_ranks_by_household_equal_the_members_ranks():
         use = rng.random(len(unit)) < 0.3
         assert concentration_index(use, income, unit) == concentration_index(use, income[unit]) \
             or np.isnan(concentration_index(use, income[unit]))
+
+
+def test_the_default_chronic_gradient_gives_the_survey_s_index_after_two_years():
+    """The calibration's own measure (``scripts/calibrate_gradients.py``) at its value.
+
+    At 20,000 households x 3 the fit gave -0.085 (target -0.086, rural western China 2014);
+    here 8,000 x 2 (seed to seed about 0.01 apart): within 0.025. With the elasticity of
+    before the children were placed with a possible mother (0.47) it is -0.035.
+    """
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "calibrate_gradients.py"
+    spec = importlib.util.spec_from_file_location("calibrate_gradients", script)
+    calibrate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(calibrate)
+    assert abs(calibrate.chronic_index([], 8000, 2) - calibrate.CHRONIC_TARGET) < 0.025

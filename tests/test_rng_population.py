@@ -84,8 +84,11 @@ def test_same_seed_same_population_and_shares_match_the_profile():
     band = age_band_index(P.age[P.born])  # empty birth slots are no one yet
     for i, key in enumerate(AGE_BANDS):
         p = params["population"]["age_bands"][key]
-        # households without an adult get one, so children are slightly fewer
-        assert abs(np.mean(band == i) - p) < 0.02, key
+        # households of children only get their adult by swapping ages with a household
+        # of two or more adults, so the ages keep the profile (a redrawn adult would
+        # leave about 0.9 points, 11 standard errors, fewer children)
+        se = np.sqrt(p * (1 - p) / len(band))
+        assert abs(np.mean(band == i) - p) < 4 * se, key
 
 
 def test_every_household_has_an_adult_and_earnings_shares_sum_to_one():
@@ -166,10 +169,14 @@ def test_major_diseases_start_at_their_steady_state_prevalence():
     assert (P.major != -1).sum() > 0
 
 
-def test_major_disease_treatment_does_not_build_up_over_the_period(default_run):
-    m = default_run.monthly[default_run.monthly["group"] == "all"]
+def test_major_disease_treatment_does_not_build_up_over_the_period(run_small):
+    # 6,000 households (about 145 cases in treatment): the ratio of the last six months
+    # to the first six was 0.80-1.06 at seeds 0-7 (at the 1,500 households of the shared
+    # run it spread 0.78-1.34); it more than doubled when prevalence started at zero
+    run = run_small(households=6000)
+    m = run.monthly[run.monthly["group"] == "all"]
     first, last = m["major_in_treatment"].iloc[:6].mean(), m["major_in_treatment"].iloc[-6:].mean()
-    assert 0.6 < last / first < 1.25  # it more than doubled when prevalence started at zero
+    assert 0.7 < last / first < 1.3
 
 
 
