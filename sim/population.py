@@ -583,41 +583,62 @@ def place_children_with_mothers(rng, hh, age, female) -> None:
     but the children for whom no host is left (about 93% of the children then live with
     a possible mother, about what the ten-year run keeps).
     """
+    if not len(hh):
+        return
     low, high = CHILDBEARING_AGES
-    for _ in range(MOTHER_ROUNDS if len(hh) else 0):
-        n_hh = int(hh[-1]) + 1
-        child = np.flatnonzero(age < 15)  # the 0-14 band
-        child = child[~_mother_in_household(hh, age, female, child)]
-        below_60 = np.bincount(hh, weights=(age >= 15) & (age < 60), minlength=n_hh)
-        child = child[below_60[hh[child]] > 0]  # children with grandparents only stay
-        mover = age >= 60
-        has_mover = np.bincount(hh, weights=mover, minlength=n_hh) > 0
-        host = np.flatnonzero(female & (age >= 18) & (age < 60) & has_mover[hh])
+    n_hh = int(hh[-1]) + 1
+    # what the moves never change: the women who could host (none of them moves), each
+    # household's members of 15-59 (a child leaves, a member of 60+ arrives, and back),
+    # and so which children still need a host (only the moved ones stop needing one)
+    women = np.flatnonzero(female & (age >= 18) & (age < 60))
+    women = women[np.argsort(age[women], kind="stable")]
+    below_60 = np.bincount(hh, weights=(age >= 15) & (age < 60), minlength=n_hh)
+    child = np.flatnonzero(age < 15)  # the 0-14 band
+    child = child[~_mother_in_household(hh, age, female, child)]
+    child = child[below_60[hh[child]] > 0]  # children with grandparents only stay
+    n_old = np.bincount(hh, weights=age >= 60, minlength=n_hh)
+    for _ in range(MOTHER_ROUNDS):
+        host = women[n_old[hh[women]] > 0]
         if not len(child) or not len(host):
             return
-        host = host[np.argsort(age[host], kind="stable")]
         lo = np.searchsorted(age[host], age[child] + low, "left")
         hi = np.searchsorted(age[host], age[child] + high, "right")
-        child, lo, hi = child[hi > lo], lo[hi > lo], hi[hi > lo]
-        chosen = host[lo + (rng.random(len(child)) * (hi - lo)).astype(np.int64)]
-        movers = np.flatnonzero(mover)
-        keys = np.lexsort((rng.random(len(movers)), hh[movers]))
-        movers = movers[keys]
-        movers = movers[np.r_[True, hh[movers][1:] != hh[movers][:-1]]]  # one a household
-        mover_of = np.full(n_hh, -1, np.int64)
-        mover_of[hh[movers]] = movers
-        order = rng.permutation(len(child))
-        child, chosen = child[order], chosen[order]
-        a, b = hh[child], hh[chosen]
+        seeking, lo, hi = child[hi > lo], lo[hi > lo], hi[hi > lo]
+        chosen = host[lo + (rng.random(len(seeking)) * (hi - lo)).astype(np.int64)]
+        mover_of = _one_at_random(rng, hh, np.flatnonzero(age >= 60), n_hh)
+        order = rng.permutation(len(seeking))
+        seeking, chosen = seeking[order], chosen[order]
+        a, b = hh[seeking], hh[chosen]
         first = (np.unique(a, return_index=True)[1], np.unique(b, return_index=True)[1])
-        keep = np.zeros(len(child), bool)
+        keep = np.zeros(len(seeking), bool)
         keep[np.intersect1d(*first)] = True
         keep &= (a != b) & ~np.isin(a, b[keep]) & ~np.isin(b, a[keep])
         if not keep.any():
             return
-        child, other = child[keep], mover_of[b[keep]]
-        age[child], age[other] = age[other], age[child].copy()
-        female[child], female[other] = female[other], female[child].copy()
+        moved, other = seeking[keep], mover_of[b[keep]]
+        age[moved], age[other] = age[other], age[moved].copy()
+        female[moved], female[other] = female[other], female[moved].copy()
+        n_old[hh[moved]] += 1  # a household takes part in one move a round at most
+        n_old[hh[other]] -= 1
+        child = child[~np.isin(child, moved)]
+
+
+def _one_at_random(rng, hh, persons, n_hh) -> np.ndarray:
+    """One of ``persons`` (sorted) drawn at random in each household, -1 where none.
+
+    Each gets a uniform key and the lowest key of its household wins.
+    """
+    key = rng.random(len(persons))
+    out = np.full(n_hh, -1, np.int64)
+    if not len(persons):
+        return out
+    start = np.flatnonzero(np.r_[True, hh[persons][1:] != hh[persons][:-1]])
+    lowest = np.minimum.reduceat(key, start)
+    wins = key == np.repeat(lowest, np.diff(np.r_[start, len(persons)]))
+    winners = persons[wins]
+    first = np.r_[True, hh[winners][1:] != hh[winners][:-1]]  # equal keys: the first
+    out[hh[winners[first]]] = winners[first]
+    return out
 
 
 def major_incidence_per_year(majors: list[dict], reference_ages: dict | None = None
