@@ -529,10 +529,8 @@ def _ensure_an_adult(rng, hh, age, sizes, bands, donors=None) -> None:
     giving = (age >= 18) & (n_adults[hh] >= 2)
     if donors is not None:
         giving &= donors
-    candidates = np.flatnonzero(giving)
-    order = np.lexsort((rng.random(len(candidates)), hh[candidates]))
-    candidates = candidates[order]
-    one_each = candidates[np.r_[True, hh[candidates][1:] != hh[candidates][:-1]]]
+    one_each = _one_at_random(rng, hh, np.flatnonzero(giving), len(sizes))
+    one_each = one_each[one_each >= 0]
     swapped = min(len(one_each), len(fix))
     given = rng.choice(one_each, size=swapped, replace=False)
     age[fix[:swapped]], age[given] = age[given], age[fix[:swapped]].copy()
@@ -580,8 +578,8 @@ def place_children_with_mothers(rng, hh, age, female) -> None:
     household of grandparents and grandchildren), so no household becomes one of older
     people only. The woman is drawn at random among those of the right age; a household
     takes part in at most one move a round, and :data:`MOTHER_ROUNDS` rounds place all
-    but the children for whom no host is left (about 93% of the children then live with
-    a possible mother, about what the ten-year run keeps).
+    but the children for whom no host is left (92-93% of the children then live with a
+    possible mother, about what ten years of the model's own births keep).
     """
     if not len(hh):
         return
