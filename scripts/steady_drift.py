@@ -8,10 +8,12 @@ Usage::
 Runs ``scenarios/steady_state.toml`` (replication ``r`` with seed ``r``) and prints a
 Markdown table: for each indicator of ``sim.steady.ANNUAL_RATES``, the mean relative
 slope a year across replications, the range of the replications' slopes and the t-test's
-p-value; then the age structure at the start and at the end (at the same point of the
-year, see :func:`age_shares`) beside the stationary one the scenario starts from.
-``tests/test_steady_state.py`` runs the same check at 6,000 x 4, where drifts under about
-1% a year pass unseen; this measures them at the size asked for.
+p-value; then the same for :data:`NOT_TESTED`, quantities the test leaves out because
+they are known not to be stationary (README "Still drifting"); then the age structure at
+the start and at the end (at the same point of the year, see :func:`age_shares`) beside
+the stationary one the scenario starts from. ``tests/test_steady_state.py`` runs the
+check at 10,000 x 4, where drifts under about 1% a year pass unseen; this measures them at
+the size asked for.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ from sim.engine import Model  # noqa: E402
 from sim.parameters import AGE_BANDS  # noqa: E402
 from sim.population import age_band_index  # noqa: E402
 from sim.steady import ANNUAL_RATES, replication_slopes, slope  # noqa: E402
+
+#: Shown, not tested: every household starts without debt, and the formerly poor are a
+#: closed cohort whose old households end, so that their return rate rises while the
+#: returns themselves stay flat.
+NOT_TESTED = {
+    "households in debt": lambda a: a.debt_households / a.households,
+    "returns due to illness (households)": lambda a: a.returned_illness_households,
+    "formerly-poor households (at the year's start)":
+        lambda a: a.formerly_poor_households_start,
+}
 
 
 def age_shares(model, years_on: int = 0) -> np.ndarray:
@@ -67,12 +79,14 @@ def main(argv=None) -> int:
         frames.append(a[a.group == "all"].set_index("year"))
     print(f"steady_state, {args.households:,} households x {args.reps}, "
           f"{frames[0].index.min()}-{frames[0].index.max()}")
-    print("| indicator | slope a year (mean) | replications' range | p |")
-    print("|---|---|---|---|")
-    for name, indicator in ANNUAL_RATES.items():
-        mean, p = slope(frames, indicator)
-        each = replication_slopes(frames, indicator)
-        print(f"| {name} | {mean:+.2%} | {np.min(each):+.2%} to {np.max(each):+.2%} | {p:.3f} |")
+    for title, table in (("indicator", ANNUAL_RATES), ("not tested", NOT_TESTED)):
+        print(f"\n| {title} | slope a year (mean) | replications' range | p |")
+        print("|---|---|---|---|")
+        for name, indicator in table.items():
+            mean, p = slope(frames, indicator)
+            each = replication_slopes(frames, indicator)
+            print(f"| {name} | {mean:+.2%} | {np.min(each):+.2%} to {np.max(each):+.2%} | "
+                  f"{p:.3f} |")
     stationary = sc.get("population.age_bands")
     print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")
     for b, band in enumerate(AGE_BANDS):
