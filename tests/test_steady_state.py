@@ -23,6 +23,8 @@ to illness per person gave +0.36% a year (replications
 and 20,000 x 4 +0.14% (-0.16% to +0.49%, p = 0.39).
 """
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -148,3 +150,17 @@ def test_awareness_and_management_do_not_drift(annual, disease, stage):
     2013-2018 while checks spread), rather than diagnosing everyone within two years."""
     per_year, p = slope(annual, ANNUAL_RATES[f"{disease} {stage} share"])
     assert p > LEVEL or abs(per_year) < 0.003, f"{disease} {stage}: {per_year:+.2%} a year"
+
+
+def test_the_drift_script_prints_the_tested_and_the_untested_slopes(capsys):
+    import importlib.util
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "steady_drift.py"
+    spec = importlib.util.spec_from_file_location("steady_drift", script)
+    drift = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drift)
+    assert drift.main(["--households", "400", "--reps", "2"]) == 0
+    out = capsys.readouterr().out
+    for name in [*ANNUAL_RATES, *drift.NOT_TESTED]:
+        assert f"| {name} | " in out, name
+    assert not set(drift.NOT_TESTED) & set(ANNUAL_RATES)  # shown apart, never tested
