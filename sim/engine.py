@@ -388,6 +388,7 @@ class Model:
                     for cause, lists in deaths.items()}
         illness = np.concatenate([v for c, v in by_cause.items() if c != "background"])
         died = health.apply_deaths(self, np.concatenate(list(by_cause.values())), illness)
+        self._close_ended(died)
         loss_hh = sick_loss + self.death_loss.month(m)
         for measure in self.measures.values():
             measure.on_deaths(died)
@@ -532,6 +533,16 @@ class Model:
         counts["debt_yuan"] += self._hh_by_group(liq.debt)
         counts["debt_households"] += group_counts(H.group[owing])
         counts["cash_yuan"] += self._hh_by_group(liq.cash)
+
+    def _close_ended(self, died: np.ndarray) -> None:
+        """Write off the debt of households whose last member died this month."""
+        H = self.pop.households
+        ended = unique(self.pop.persons.hh[died])
+        ended = ended[H.size[ended] == 0]
+        if len(ended):
+            written = self.liquidity.write_off(ended)
+            self.month_counts["debt_written_off_yuan"] += np.bincount(
+                H.group[ended], weights=written, minlength=N_GROUPS)
 
     def _income_loss(self, sick: list[Sick]) -> np.ndarray:
         """Illness-caused loss of earnings per household this month (yuan).

@@ -22,8 +22,10 @@ one left to leave, join from outside the sample with the chronic diseases of the
 
 A new household has no major disease, the group's earnings for its capacity, a fresh
 income shock and the group's savings share (savers start with a full cash buffer,
-``sim.liquidity``). It is not in the poverty registry (no household has been registered
-since 2020), has no debt, and its 12-month windows start at its own income. Its members
+``sim.liquidity``). It is not registered poor (no household has been registered since
+2020), but is formerly poor when one of its adults left a formerly-poor household
+(:func:`_inherit_exited_status`); it has no debt, and its 12-month windows start at its
+own income. Its members
 are new persons to every module (enrolment and the measures' ``on_births``; a leaver was
 first dropped by ``on_left``); they are not counted as births.
 
@@ -142,6 +144,7 @@ def form_households(model, m: int) -> np.ndarray:
     P.earn_share[members] = capacity / total[owner]
     model.n_born[ended] = n_new
     _new_household_columns(model, ended, n_new, total, m)
+    _inherit_exited_status(model, ended, owner[came], leaver[came])
     leave_households(model, leaver[came])
     refresh_age(model, members)
     return members
@@ -239,6 +242,35 @@ def leave_households(model, leavers: np.ndarray) -> None:
     model.ledger.clear(leavers)
     model.care.chronic_share_paid[leavers] = np.nan
     share_earnings(model, affected)
+
+
+def _inherit_exited_status(model, new: np.ndarray, owner: np.ndarray,
+                           leaver: np.ndarray) -> None:
+    """New households of persons who left a formerly-poor household are formerly poor.
+
+    ``new`` are the new households, ``owner`` (into ``new``) and ``leaver`` each adult who
+    came from one of the sample's households. The poverty registry counts persons: the
+    members of an exited household stay exited when they set up a household of their own
+    (分户; assumption: no published rule on split households was found). So a new
+    household is formerly poor, with the recorded main cause of illness if such a
+    household it came from had it, when one of its adults left a formerly-poor household
+    and its group is one that holds formerly-poor households
+    (``population.formerly_poor_share`` above zero). Otherwise the formerly poor would be a
+    closed cohort that loses its households as their last members die while their
+    children's households leave the count: a shrinking, ageing denominator of the return
+    rate in a county without trends. Leavers from households still registered (not
+    exited) form unregistered households, as the registry's counts of 2019 assume.
+    """
+    H = model.pop.households
+    source = model.pop.persons.hh[leaver]
+    from_fp = H.formerly_poor[source]
+    exited = np.bincount(owner, weights=from_fp, minlength=len(new)) > 0
+    illness = np.bincount(owner, weights=from_fp & H.cause_illness[source],
+                          minlength=len(new)) > 0
+    share = np.array([model.params["population"]["formerly_poor_share"][g] for g in GROUPS])
+    exited &= share[H.group[new]] > 0
+    H.formerly_poor[new] = exited
+    H.cause_illness[new] = exited & illness
 
 
 def _with_room(model, ended: np.ndarray, m: int) -> np.ndarray:

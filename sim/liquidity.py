@@ -27,6 +27,9 @@ stock of cash at hand (yuan) per household:
   reimbursement, or debt leave less cash for the next deposit. The advance, the borrowing,
   the debt and its interest are reported on their own and are never counted as spending or
   as a loss of income.
+* **A household that ends** (its last member dies) leaves no one to pay or to be paid: its
+  debt is written off (reported), its cash and the reimbursements still due to it are gone
+  (``write_off``). Before, such debt stayed on the books and grew by its interest for good.
 
 Money in yuan; months are engine months.
 """
@@ -36,6 +39,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+
+from sim.arrays import member, unique
 
 
 def cash_buffer(params: dict, monthly_income: np.ndarray) -> np.ndarray:
@@ -135,6 +140,24 @@ class Liquidity:
         # what lies above the buffer (a reimbursement that arrived) is spent
         self.cash = np.minimum(self.cash + saved - to_debt, np.maximum(cap, 0.0))
         return short - from_cash
+
+    def write_off(self, households: np.ndarray) -> np.ndarray:
+        """Close the accounts of ``households`` that ended; returns each one's debt (yuan).
+
+        Their debt and cash go to zero and the reimbursements still due to them are
+        dropped, so that a new household taking their slots starts clean.
+        """
+        written = self.debt[households].copy()
+        self.debt[households] = 0.0
+        self.cash[households] = 0.0
+        if len(households):
+            ended = unique(households)
+            for due in self._repay.values():
+                for i, (hh, yuan) in enumerate(due):
+                    gone = member(hh, ended)
+                    if gone.any():
+                        due[i] = (hh, np.where(gone, 0.0, yuan))
+        return written
 
     def _receive(self, yuan: np.ndarray) -> None:
         to_debt = np.minimum(yuan, self.debt)

@@ -177,6 +177,8 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("debt_yuan", "yuan", "Debt for advances still open at the end of the month.",
        "last"),
     _i("debt_households", "households", "Households with such debt.", "last"),
+    _i("debt_written_off_yuan", "yuan", "Debt of households that ended (their last member "
+       "died), written off: no one is left to pay it (sim.liquidity)."),
     _i("cash_yuan", "yuan", "Cash at hand at the end of the month (what deposits are paid "
        "from).", "last"),
     _i("debt_interest_yuan", "yuan", "Interest on that debt (reported on its own; not in "
@@ -937,6 +939,8 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
     add("deaths_total", tot["deaths"] * scale, "persons (scaled to the area)")
     add("advanced_yuan_total", tot["advanced_yuan"] * scale, "yuan (scaled to the area)")
     add("debt_interest_yuan_total", tot["debt_interest_yuan"] * scale,
+        "yuan (scaled to the area)")
+    add("debt_written_off_yuan_total", tot["debt_written_off_yuan"] * scale,
         "yuan (scaled to the area)")
     add("registry_poor_illness_households_end", last["registry_poor_illness_households"]
         * scale, "households (scaled to the area)")

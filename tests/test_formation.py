@@ -1,11 +1,12 @@
-"""New households take over ended ones: young adults, not registered, no debt, counted,
-with room for their births."""
+"""New households take over ended ones: young adults, not registered (formerly poor when
+they come from a formerly-poor household), no debt, counted, with room for their births."""
 
 import numpy as np
 
 from sim import load_scenario
 from sim.engine import Model
-from sim.formation import block_slots, form_households
+from sim.formation import _inherit_exited_status, block_slots, form_households
+from sim.parameters import GROUPS
 from sim.places import place_of_township
 
 
@@ -45,7 +46,10 @@ def test_ended_households_are_taken_over_by_young_adults():
     assert ((P.age[members] >= 20) & (P.age[members] <= 34)).all()
     for h in target[slots >= 2]:
         assert sorted(P.female[members[P.hh[members] == h]]) == [False, True]
-    assert not (H.formerly_poor[target] | H.registered[target] | H.monitored[target]).any()
+    assert not (H.registered[target] | H.monitored[target]).any()
+    # formerly poor only by inheritance, in groups that hold formerly-poor households
+    share = np.array([model.params["population"]["formerly_poor_share"][g] for g in GROUPS])
+    assert not H.formerly_poor[target[share[H.group[target]] == 0]].any()
     assert (model.liquidity.debt[target] == 0).all()
     for column, values in before.items():  # the same group and village
         assert (getattr(H, column)[target] == values).all()
@@ -242,3 +246,25 @@ def test_matching_gives_each_request_a_distinct_item_of_its_key():
 
     got = _match(np.array([5, 3, 5, 5, 7]), np.array([3, 5, 9, 5]))
     assert list(got) == [1, 0, 3, -1, -1]
+
+
+def test_a_household_formed_from_a_formerly_poor_one_is_formerly_poor():
+    """Hand-built: three new households and the households their adults left."""
+    model = Model(load_scenario(), seed=0, households=300)
+    P, H = model.pop.persons, model.pop.households
+    fp_group, other = GROUPS.index("formerly_poor"), GROUPS.index("other")
+    new = np.array([0, 1, 2])
+    H.group[new] = [fp_group, other, fp_group]
+    source = np.array([10, 11, 12, 13])  # households the four adults left
+    H.formerly_poor[source] = [True, True, False, True]
+    H.cause_illness[source] = [False, False, True, True]
+    leaver = np.array([np.flatnonzero(P.hh == h)[0] for h in source])
+    owner = np.array([0, 1, 2, 2])  # the third new household is a couple
+    _inherit_exited_status(model, new, owner, leaver)
+    # the first inherits; the second is in a group without formerly-poor households; the
+    # couple inherits from its one formerly-poor source, with that source's cause
+    assert H.formerly_poor[new].tolist() == [True, False, True]
+    assert H.cause_illness[new].tolist() == [False, False, True]
+    H.formerly_poor[source] = False
+    _inherit_exited_status(model, new, owner, leaver)
+    assert not (H.formerly_poor[new] | H.cause_illness[new]).any()

@@ -74,3 +74,22 @@ def test_a_deposit_needs_that_much_cash_at_hand():
     blocked = {k: model.care.deposit_blocks(person, np.array([lv]), u)[0]
                for k, lv in levels.items()}
     assert blocked == {"township": False, "county": True}
+
+
+def test_an_ended_household_s_debt_is_written_off_and_its_reimbursements_dropped():
+    liq = wallet([100.0, 50.0], debt=np.array([300.0, 40.0]))
+    liq.advance(0, np.array([0, 1]), np.array([200.0, 20.0]), delay=2)
+    written = liq.write_off(np.array([0]))
+    np.testing.assert_allclose(written, [400.0])  # 300 + the 100 of 200 beyond its cash
+    assert liq.debt[0] == 0.0 and liq.cash[0] == 0.0
+    np.testing.assert_allclose(liq.repay_due(2), [0.0, 20.0])  # the other still repaid
+
+
+def test_no_ended_household_keeps_debt_in_a_run():
+    """Ten years of the county without trends: households end, some of them in debt."""
+    model = Model(load_scenario("steady_state"), seed=0, households=6000)
+    res = model.run()
+    H = model.pop.households
+    assert (model.liquidity.debt[H.size == 0] == 0).all()
+    written = res.monthly.loc[res.monthly.group == "all", "debt_written_off_yuan"].sum()
+    assert written > 0
