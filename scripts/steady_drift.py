@@ -7,9 +7,10 @@ Usage::
 
 Runs ``scenarios/steady_state.toml`` (replication ``r`` with seed ``r``) and prints a
 Markdown table: for each indicator of ``sim.steady.ANNUAL_RATES``, the mean relative
-slope a year across replications, the range of the replications' slopes and the t-test's
-p-value; then the same for :data:`NOT_TESTED`, quantities the test leaves out because
-they are known not to be stationary (README "Still drifting"); then the age structure at
+slope a year across replications, the range of the replications' slopes, the t-test's
+p-value and the mean level in the first and the last year; then the same for
+:data:`NOT_TESTED`, quantities the test leaves out because they are known not to be
+stationary (README "Still drifting"); then the age structure at
 the start and at the end (at the same point of the year, see :func:`age_shares`) beside
 the stationary one the scenario starts from. ``tests/test_steady_state.py`` runs the
 check at 10,000 x 4, where drifts under about 1% a year pass unseen; this measures them at
@@ -81,13 +82,16 @@ def main(argv=None) -> int:
     print(f"steady_state, {args.households:,} households x {args.reps}, "
           f"{frames[0].index.min()}-{frames[0].index.max()}")
     for title, table in (("indicator", ANNUAL_RATES), ("not tested", NOT_TESTED)):
-        print(f"\n| {title} | slope a year (mean) | replications' range | p |")
-        print("|---|---|---|---|")
+        print(f"\n| {title} | slope a year (mean) | replications' range | p | first year | "
+              "last year |")
+        print("|---|---|---|---|---|---|")
         for name, indicator in table.items():
             mean, p = slope(frames, indicator)
             each = replication_slopes(frames, indicator)
+            first, last = (np.mean([np.asarray(indicator(a), float)[i] for a in frames])
+                           for i in (0, -1))
             print(f"| {name} | {mean:+.2%} | {np.min(each):+.2%} to {np.max(each):+.2%} | "
-                  f"{p:.3f} |")
+                  f"{p:.3f} | {first:.4g} | {last:.4g} |")
     stationary = sc.get("population.age_bands")
     print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")
     for b, band in enumerate(AGE_BANDS):
