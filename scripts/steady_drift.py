@@ -10,7 +10,9 @@ Markdown table: for each indicator of ``sim.steady.ANNUAL_RATES``, the mean rela
 slope a year across replications, the range of the replications' slopes, the t-test's
 p-value and the mean level in the first and the last year; then the same for
 :data:`NOT_TESTED`, quantities the test leaves out because they are known not to be
-stationary (README "Still drifting"); then the age structure at
+stationary (README "Still drifting"); then the households by the make-up of their
+members' ages in the first and the last December with the share of each poor in that
+year (:func:`makeup_poverty`); then the age structure at
 the start and at the end (at the same point of the year, see :func:`age_shares`) beside
 the stationary one the scenario starts from. ``tests/test_steady_state.py`` runs the
 check at 10,000 x 4, where drifts under about 1% a year pass unseen; this measures them at
@@ -59,6 +61,30 @@ def age_shares(model, years_on: int = 0) -> np.ndarray:
     return counts / counts.sum()
 
 
+#: household make-ups by the members' ages: children under 16, working age 16-59,
+#: elderly 60 and over (labels of this table only; the model's earning ages are its own)
+MAKEUPS = ("elderly only", "elderly with children", "working age only",
+           "working age with children", "working age with elderly")
+
+
+def makeup_poverty(model) -> tuple[np.ndarray, np.ndarray]:
+    """Living households of each of :data:`MAKEUPS`, and the share of them poor this year.
+
+    Read in a December: poor in some month of the calendar year (``ever_poor``).
+    """
+    P, H = model.pop.persons, model.pop.households
+    living = np.flatnonzero(P.alive & P.born)
+    hh, age = P.hh[living], P.age[living]
+    kids, work, old = (np.bincount(hh, weights=w, minlength=H.n) > 0
+                       for w in (age < 16, (age >= 16) & (age < 60), age >= 60))
+    kind = np.where(~work, np.where(kids, 1, 0), np.where(kids, 3, np.where(old, 4, 2)))
+    live = H.size > 0
+    n = np.bincount(kind[live], minlength=len(MAKEUPS))
+    poor = np.bincount(kind[live], weights=model.accounts.year_outcomes()["ever_poor"][live],
+                       minlength=len(MAKEUPS))
+    return n, poor / np.maximum(n, 1)
+
+
 def main(argv=None) -> int:
     """Run the replications and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -72,12 +98,15 @@ def main(argv=None) -> int:
     sc = load_scenario("steady_state")
     if args.set:
         sc = sc.with_overrides(args.set)
-    frames, start, end = [], [], []
+    frames, start, end, makeups = [], [], [], []
     for seed in range(args.reps):
         model = Model(sc, seed=seed, households=args.households)
         start.append(age_shares(model))
+        model.run_to(model.timeline.warmup + 12)  # the first reported December
+        first = makeup_poverty(model)
         a = model.run().annual
         end.append(age_shares(model, years_on=1))
+        makeups.append((first, makeup_poverty(model)))
         frames.append(a[a.group == "all"].set_index("year"))
     print(f"steady_state, {args.households:,} households x {args.reps}, "
           f"{frames[0].index.min()}-{frames[0].index.max()}")
@@ -92,6 +121,12 @@ def main(argv=None) -> int:
                            for i in (0, -1))
             print(f"| {name} | {mean:+.2%} | {np.min(each):+.2%} to {np.max(each):+.2%} | "
                   f"{p:.3f} | {first:.4g} | {last:.4g} |")
+    (n0, p0), (n1, p1) = ([np.mean([rep[when][j] for rep in makeups], axis=0) for j in (0, 1)]
+                          for when in (0, 1))
+    print("\n| households (by members' ages) | first year | last year | poor in the first "
+          "year | in the last |\n|---|---|---|---|---|")
+    for k, name in enumerate(MAKEUPS):
+        print(f"| {name} | {n0[k]:,.0f} | {n1[k]:,.0f} | {p0[k]:.1%} | {p1[k]:.1%} |")
     stationary = sc.get("population.age_bands")
     print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")
     for b, band in enumerate(AGE_BANDS):
