@@ -83,7 +83,8 @@ def rates_by_age(sc, households: int, reps: int) -> tuple[np.ndarray, np.ndarray
         for seed in range(reps):
             model = engine.Model(sc, seed=seed, households=households)
             monthly = model.run().monthly.query("group == 'all'")
-            joined += float((monthly["persons_joined"] - monthly["persons_left"]).sum())
+            joined += float((monthly["persons_joined"] - monthly["persons_left"]
+                             - monthly["persons_migrated_out"]).sum())
             reported_years += float(monthly["persons"].sum()) / 12.0
     finally:
         engine.death_causes = split

@@ -35,7 +35,7 @@ from sim.arrays import member, unique
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.enrolment import Enrolment
-from sim.formation import block_slots, form_households, spare_blocks
+from sim.formation import block_slots, form_households, migrate_out, spare_blocks
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
 from sim.liquidity import Liquidity, cash_buffer
@@ -415,10 +415,17 @@ class Model:
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 
     def _form_households(self, m: int) -> None:
-        """January: new households of young adults take over ended ones (sim.formation)."""
+        """January: new households take over ended ones; then young adults leave the county.
+
+        Both in ``sim.formation``.
+        """
         members = form_households(self, m)
-        if len(members) == 0:
-            return
+        if len(members):
+            self._welcome(members)
+        migrate_out(self, m, formed=np.unique(self.pop.persons.hh[members]))
+
+    def _welcome(self, members: np.ndarray) -> None:
+        """Enrol, count and register the members of newly formed households."""
         self.enrolment.enrol(members)
         for measure in self.measures.values():
             measure.on_births(members)

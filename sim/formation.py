@@ -150,6 +150,57 @@ def form_households(model, m: int) -> np.ndarray:
     return members
 
 
+def migrate_out(model, m: int, formed: np.ndarray | None = None) -> np.ndarray:
+    """Young adults who leave the county for good each January; returns them.
+
+    A person of the sample aged ``formation_age_min``-``formation_age_max`` with no major
+    disease, in a household that keeps a living member aged 18 or more without them and
+    was not formed this January (``formed``, household indices), leaves with yearly
+    chance ``population.out_migration_per_year`` (keyed, stream
+    ``formation``); a household loses at most one a year (the first of its drawn by
+    their keys). They settle elsewhere (work or study in a city, marriage outside the
+    county) and never come back: their household loses them as it loses one who forms a
+    new household (:func:`leave_households`), except that a share
+    ``population.out_migrant_earnings_kept_share`` of their earnings keeps reaching it
+    (remittances). The parents they leave behind grow old in households of their own (空巢),
+    and children left with grandparents make households of grandparents and grandchildren:
+    without this flow a closed county cannot keep the make-up it starts with (README,
+    "Households' make-up").
+    """
+    pop = model.params["population"]
+    rate = pop["out_migration_per_year"]
+    if rate <= 0:
+        return np.zeros(0, np.int64)
+    cand = _young_adults_who_can_leave(model)
+    if formed is not None and len(formed):
+        cand = cand[~np.isin(model.pop.persons.hh[cand], formed)]
+    stream = model.streams["formation"]
+    key = stream.keyed(cand, m, 5)
+    cand, key = cand[key < rate], key[key < rate]
+    cand = cand[np.argsort(key, kind="stable")]
+    _, first = np.unique(model.pop.persons.hh[cand], return_index=True)
+    leavers = np.sort(cand[first])
+    leave_households(model, leavers, count="persons_migrated_out",
+                     earnings_kept=pop["out_migrant_earnings_kept_share"])
+    return leavers
+
+
+def _young_adults_who_can_leave(model) -> np.ndarray:
+    """Living persons of the formation ages, no major disease, whose household keeps an adult.
+
+    In households that are open (``Model.open_block``); the candidates of
+    :func:`choose_leavers` and :func:`migrate_out`, in index order.
+    """
+    P, H, pop = model.pop.persons, model.pop.households, model.params["population"]
+    alive = np.flatnonzero(P.alive)
+    hh, age = P.hh[alive], P.age[alive]
+    adults = np.bincount(hh, weights=age >= 18, minlength=H.n)
+    fits = ((age >= pop["formation_age_min"]) & (age <= pop["formation_age_max"])
+            & (P.major[alive] == NO_MAJOR) & model.open_block[hh])
+    fits &= adults[hh] - (age >= 18) >= 1
+    return alive[fits]
+
+
 def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.ndarray,
                    m: int) -> np.ndarray:
     """The person of the sample each new adult was, or -1 for one who joins from outside.
@@ -171,14 +222,7 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.nd
                           < pop["formation_from_households_share"])
     if len(seek) == 0:
         return out
-    alive = np.flatnonzero(P.alive)
-    hh = P.hh[alive]
-    adults = np.bincount(hh, weights=P.age[alive] >= 18, minlength=H.n)
-    age = P.age[alive]
-    fits = ((age >= pop["formation_age_min"]) & (age <= pop["formation_age_max"])
-            & (P.major[alive] == NO_MAJOR) & model.open_block[hh])
-    fits &= adults[hh] - (age >= 18) >= 1
-    cand = alive[fits]
+    cand = _young_adults_who_can_leave(model)
     if len(cand) == 0:
         return out
     cand = cand[np.argsort(stream.keyed(cand, m, 4), kind="stable")]
@@ -217,15 +261,18 @@ def _match(want: np.ndarray, have: np.ndarray) -> np.ndarray:
     return got
 
 
-def leave_households(model, leavers: np.ndarray) -> None:
+def leave_households(model, leavers: np.ndarray, count: str = "persons_left",
+                     earnings_kept: float = 0.0) -> None:
     """The leavers' households lose them and their share of the earnings; slots empty.
 
-    The household's earned income falls by the leaver's share (their earnings go with
-    them; none is replaced), the living members' shares are renormalised, and the slot
-    is emptied as if never born (every person column to its empty value, nothing paid
-    this year, no check on record) for a later birth (``sim.health.births``). Leavers
-    are counted in ``persons_left`` by the group of the household they left; the measures,
-    enrolment and registry drop them from their counts (``Model.departed``).
+    The household's earned income falls by the leaver's share times
+    ``1 - earnings_kept`` (their earnings go with them; ``earnings_kept`` is the share
+    that still reaches the household), the living members' shares are renormalised, and
+    the slot is emptied as if never born (every person column to its empty value, nothing
+    paid this year, no check on record) for a later birth (``sim.health.births``).
+    Leavers are counted in the month count ``count`` by the group of the household they
+    left; the measures, enrolment and registry drop them from their counts
+    (``Model.departed``).
     """
     if len(leavers) == 0:
         return
@@ -233,9 +280,8 @@ def leave_households(model, leavers: np.ndarray) -> None:
     affected, at = np.unique(P.hh[leavers], return_inverse=True)
     H.size[affected] -= np.bincount(at).astype(H.size.dtype)
     lost = np.clip(np.bincount(at, weights=P.earn_share[leavers]), 0.0, 1.0)
-    H.earned_year[affected] *= 1.0 - lost
-    model.month_counts["persons_left"] += np.bincount(model.pgroup[leavers],
-                                                      minlength=len(GROUPS))
+    H.earned_year[affected] *= 1.0 - lost * (1.0 - earnings_kept)
+    model.month_counts[count] += np.bincount(model.pgroup[leavers], minlength=len(GROUPS))
     model.departed(leavers)
     empty_person_slots(P, leavers)
     model.last_check[leavers] = NEVER

@@ -173,6 +173,14 @@ POPULATION = Section({
         "adult behind and have no major disease); the rest, and any for whom no household "
         "of the township has a leaver, join from outside the sample. Absent: 0 (all join "
         "from outside).", required=False, fallback=0.0),
+    "out_migration_per_year": Prob(
+        "Yearly chance that a young adult of the sample (formation ages, no major disease, "
+        "in a household that keeps an adult) leaves the county for good, at most one of a "
+        "household a year (sim.formation.migrate_out). Absent: 0 (a closed county).",
+        unit="per person-year", required=False, fallback=0.0),
+    "out_migrant_earnings_kept_share": Prob(
+        "Share of an out-migrant's earnings that keeps reaching the household left "
+        "behind (remittances), for good. Absent: 0.", required=False, fallback=0.0),
     "formation_age_min": Num("years", "Youngest age of a new household's adults.", low=16,
                              high=60, integer=True),
     "formation_age_max": Num("years", "Oldest age of a new household's adults.", low=16,

@@ -123,6 +123,9 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("persons_left", "persons", "Members who left their household to form a new one "
        "(counted in the group they left; the new households' members are persons_joined, "
        "so persons_joined - persons_left joined from outside the sample)."),
+    _i("persons_migrated_out", "persons", "Young adults who left the county for good "
+       "(each January; sim.formation.migrate_out), by the group of the household they "
+       "left."),
     _i("persons_moved_in", "persons", "Persons (living or dead) whose household moved into "
        "this group (monitoring; sim.registry)."),
     _i("persons_moved_out", "persons", "Persons (living or dead) whose household moved out "
@@ -238,6 +241,10 @@ ANNUAL_INDICATORS: tuple[Indicator, ...] = (
        "admitted_persons among the persons living at the end of the year, ranked by their "
        "household's income per person (negative: the poorer are admitted more; the CFPS "
        "measure of rural China, Int J Equity Health 2023;22:90).", "last", by_group=False),
+    _i("elderly_persons", "persons", "Persons aged 60 or more living at the end of the "
+       "year."),
+    _i("elderly_alone_persons", "persons", "Of them, those whose household has no member "
+       "under 60 (living alone or only with a spouse or other older people)."),
     *[ind for name, doc in HARDSHIP_CLASSES for ind in (
         _i(f"{name}_households", "households", doc),
         _i(f"{name}_persons", "persons", "Persons in them."))],
@@ -254,6 +261,10 @@ RATES = (
      "New poverty due to illness, per other household-year."),
     ("ever_poor_rate", "ever_poor_households", "households_start", "Poor in some month, per "
      "household."),
+    ("elderly_alone_share", "elderly_alone_persons", "elderly_persons", "Share of persons "
+     "aged 60 or more who live without anyone younger, at the end of the year (45% of "
+     "China's 60+ lived alone or only with a spouse in 2011: Lei et al., China Economic "
+     "Journal 2015;8(3):191-214)."),
     # every hardship class in households and in persons (DESIGN: "Every hardship rate is
     # reported in households and in persons")
     *[(f"{name}_rate{suffix}", f"{name}_{unit}", f"{unit}_start", f"{doc} Share of "
@@ -322,6 +333,21 @@ WINDOW_CLUSTERS = 100
 #: The groups of the registered poor (建档立卡) of the years before 2021, whose medical
 #: costs the health poverty alleviation figures report; marginal households came later.
 POOR_GROUPS = ("extremely_poor", "minimum_guarantee", "formerly_poor")
+
+
+def _elderly_alone(model, group: np.ndarray) -> dict[str, np.ndarray]:
+    """Living persons aged 60+, and those of them with no member under 60, by ``group``.
+
+    ``group`` is each household's group index.
+    """
+    P = model.pop.persons
+    living = np.flatnonzero(P.alive & P.born)
+    hh, old = P.hh[living], P.age[living] >= 60
+    has_younger = np.bincount(hh[~old], minlength=len(group)) > 0
+    g = group[hh[old]]
+    return {"elderly_persons": np.bincount(g, minlength=len(GROUPS)),
+            "elderly_alone_persons": np.bincount(g, weights=~has_younger[hh[old]],
+                                                 minlength=len(GROUPS))}
 
 
 def concentration_index(use: np.ndarray, income: np.ndarray,
@@ -573,6 +599,7 @@ class Recorder:
                                                   minlength=len(GROUPS))
             out["admission_concentration_index"] = np.full(len(GROUPS), concentration_index(
                 admitted, household_income_pp(model), P.hh[living]))
+        out.update(_elderly_alone(model, g))
         count("oop_households", (acc.year_oop > 0) & (H.size > 0), "oop_persons")
         for name, mask in flags.items():
             count(f"{name}_households", mask, f"{name}_persons")

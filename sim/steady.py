@@ -56,9 +56,11 @@ def _person_years(mortality_per_1000: dict, joiners_per_birth: float,
 
     For each birth, ``joiners_per_birth`` persons also join at ages spread evenly over
     ``join_ages`` (inclusive); a joiner of age j lives on as a person of age j born here.
+    A negative number is a net flow out (young adults who leave the county): each leaver
+    takes away the person-years a person of that age would still live.
     """
     survivors, person_years, band = _life_table(mortality_per_1000)
-    if joiners_per_birth > 0:
+    if joiners_per_birth != 0:
         ages = np.arange(join_ages[0], join_ages[1] + 1)
         after = np.zeros_like(person_years)
         for j in ages:

@@ -97,8 +97,9 @@ def test_a_monitoring_trigger_switched_off_moves_assistance_and_poverty_only(mon
 
 def test_the_deposit_scope_moves_city_admissions_only(monkeypatch):
     """Treat-first-pay-later limited to county facilities (seed 000): the covered groups'
-    city admissions meet a deposit and some are forgone; every outpatient bill and every
-    admission below the city made in both runs is the same."""
+    city admissions meet a deposit and some are forgone; every outpatient bill, and every
+    admission below the city of the persons never admitted to a city hospital (whose later
+    care follows from the one forgone or delayed), made in both runs is the same."""
     city = LEVELS.index("city")
     monthly_all, all_levels, model_a = paired(monkeypatch, ())
     monthly_county, county, model_c = paired(monkeypatch, (
@@ -118,7 +119,11 @@ def test_the_deposit_scope_moves_city_admissions_only(monkeypatch):
     county = county[county["person"].isin(same)]
     both = all_levels.merge(county, on=["kind", "month", "person"], suffixes=("_a", "_c"))
     assert len(both) > 0.95 * len(all_levels)
-    below = both["level_a"] != city
+    at_city = np.union1d(all_levels.person[all_levels.level == city],
+                         county.person[county.level == city])
+    below = (both["level_a"] != city) & ~both["person"].isin(at_city)
+    inpatient = both["kind"] == "inpatient"
+    assert (below & inpatient).sum() > 0.5 * (inpatient & (both["level_a"] != city)).sum()
     assert (both["level_a"] == both["level_c"]).all()
     assert np.allclose(both["amount_a"][below], both["amount_c"][below])
     outpatient = all_levels[all_levels["kind"] == "outpatient"]
