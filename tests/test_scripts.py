@@ -66,3 +66,18 @@ def test_calibrate_gradients_check_measures_the_current_values_and_writes_nothin
     out = capsys.readouterr().out
     assert calibrate.CHRONIC_KEY in out and calibrate.ACUTE_KEY in out
     assert calibrate.SCENARIO.read_text() == before
+
+
+def test_calibrate_out_migration_check_measures_and_writes_nothing(capsys, monkeypatch):
+    calibrate = script("calibrate_out_migration")
+    monkeypatch.setattr(calibrate, "write", lambda *a: pytest.fail("--check wrote"))
+    assert calibrate.main(["--check", "--households", "800", "--reps", "2"]) == 0
+    assert calibrate.KEY in capsys.readouterr().out
+
+
+def test_the_share_of_older_people_alone_rises_with_out_migration():
+    """What the fit's bisection assumes: more leavers, a rising share of the 60+ alone."""
+    calibrate = script("calibrate_out_migration")
+    none = calibrate.share_slope(0.0, 2000, 2)
+    many = calibrate.share_slope(0.3, 2000, 2)
+    assert many[0] > none[0] and many[3] < none[3]  # and the county shrinks faster
