@@ -964,6 +964,10 @@ def summarise(annual: pd.DataFrame, monthly: pd.DataFrame, window: dict, meta: d
     add("crude_birth_rate_per_1000", a["births"].sum() / max(person_years, 1) * 1000,
         "births per 1000 person-years")
     add("deaths_total", tot["deaths"] * scale, "persons (scaled to the area)")
+    add("persons_migrated_out_total", tot["persons_migrated_out"] * scale,
+        "persons (scaled to the area): young adults who left the county")
+    add("elderly_alone_share_end", a["elderly_alone_share"].iloc[-1],
+        "share of persons 60+ living without anyone younger, the last December")
     add("advanced_yuan_total", tot["advanced_yuan"] * scale, "yuan (scaled to the area)")
     add("debt_interest_yuan_total", tot["debt_interest_yuan"] * scale,
         "yuan (scaled to the area)")

@@ -67,9 +67,15 @@ def test_at_rate_zero_no_one_leaves_and_a_run_counts_those_who_do():
     assert len(migrate_out(model, 12)) == 0
     assert (model.pop.persons.alive == alive).all()
     sc = load_scenario(overrides=["population.out_migration_per_year=0.08"])
-    m = run(sc, reps=1, households=2000).monthly.query("group == 'all'")
+    res = run(sc, reps=1, households=2000)
+    m = res.monthly.query("group == 'all'")
     januaries = m[m.month.str.endswith("-01")]
     assert m.persons_migrated_out.sum() == januaries.persons_migrated_out.sum() > 0
+    assert np.isclose(res.value("persons_migrated_out_total"),
+                      m.persons_migrated_out.sum() * res.meta["scale"])
+    last = res.annual.query("group == 'all'").iloc[-1]
+    assert res.value("elderly_alone_share_end") == pytest.approx(
+        last.elderly_alone_persons / last.elderly_persons)
 
 
 def test_the_elderly_alone_are_the_60_plus_in_households_with_no_one_younger():
