@@ -36,7 +36,7 @@ from sim.checks import due_for_check, health_check
 from sim.parameters import GROUPS, by_group
 from sim.policies.base import Measure, cost, enabled_flag, group_array
 from sim.results import Indicator
-from sim.schema import Num, Prob, Section, Yuan
+from sim.schema import Bool, Num, Prob, Section, Yuan
 
 NEVER = -32000
 
@@ -72,6 +72,12 @@ class Contracts(Measure):
                                       "follow-up."),
         "dropout_factor": Num("factor", "Dropout of a managed patient followed up on time, "
                               "relative to no contract.", low=0, high=1),
+        "start_management_at_steady_state": Bool(
+            doc="Draw the start's management of each diagnosed patient at the share the "
+            "model's own flows keep, by whether they will be contracted "
+            "(Contracts._start_management), instead of the population's managed_share "
+            "for all (steady_state: a start at steady state). Absent: false.",
+            required=False, fallback=False),
         "annual_check_share": Prob("Share of contracted persons who take the free yearly "
                                    "health check (seed 004)."),
         "fee_yuan_per_contract_year": Yuan(unit="yuan per contracted person-year"),
@@ -161,6 +167,8 @@ class Contracts(Measure):
         else:  # only a first diagnosis or a birth can change a person's target now
             idx = unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
             idx = idx[P.alive[idx]]
+        if m == 0 and self.p["start_management_at_steady_state"]:
+            self._start_management()
         p0 = self.p["initial_share_of_target"]
         ramp = min(1.0, p0 + (1.0 - p0) * (m + 1) / self.p["signing_months"])
         g = model.pgroup[idx]
@@ -174,6 +182,52 @@ class Contracts(Measure):
             self.n_contracted = self.by_group(idx[now]).astype(float)
         else:
             self.n_contracted += self.by_group(new) - self.by_group(idx[before & ~now])
+
+    def _start_management(self) -> None:
+        """Start each diagnosed patient's management at the share the model's flows keep.
+
+        The population's ``managed_share`` applies to all the diagnosed, but only a
+        contracted patient's follow-ups bring anyone back into management: a patient who
+        will never be contracted (above their group's ``coverage_chronic`` target) can
+        only drop out, and their managed share falls from the start's 0.60 to about 0.1
+        over a decade, past any warm-up (a slow transient, not a trend). Here the two
+        kinds of patient are drawn at the stationary share of a two-state chain
+        (managed, not managed) with the rates of the tables, per month: entry managed at
+        diagnosis, dropout and, for the contracted, the follow-ups' way back; exits by
+        death (background and the disease's excess) and resolution, averaged over the
+        patients at the start. About 0.83 of the contracted and 0.07 (hypertension) to
+        0.12 (diabetes) of the others are managed.
+        """
+        model = self.model
+        P, t, p = model.pop.persons, model.health, self.p
+        for d in range(len(t.dropout)):
+            bit = np.uint8(1 << d)
+            diagnosed = np.flatnonzero(P.alive & ((P.diagnosed & bit) != 0))
+            if len(diagnosed) == 0:
+                continue
+            will_sign = self.u[diagnosed] < self.cov_chronic[model.pgroup[diagnosed]]
+            for contracted in (True, False):
+                who = diagnosed[will_sign == contracted]
+                if len(who) == 0:
+                    continue
+                band = model.band[who]
+                background = float(np.mean(-np.log1p(-t.background_death[band]) / 12.0))
+                exit_u = background + t.excess_death[d, 0, band].mean() + t.resolve[d, 0]
+                exit_m = background + t.excess_death[d, 1, band].mean() + t.resolve[d, 1]
+                if contracted:
+                    enter = max(t.manage_on_diagnosis[d], p["manage_on_diagnosis"])
+                    drop = t.dropout[d] * p["dropout_factor"]
+                    back = p["followup_manage_share"] / p["abnormal_interval_months"]
+                else:
+                    enter, drop, back = t.manage_on_diagnosis[d], t.dropout[d], 0.0
+                # months managed M and not U per diagnosis: M (drop + exit_m) = enter +
+                # back U, and U (back + exit_u) = 1 - enter + drop M
+                months = np.linalg.solve([[drop + exit_m, -back], [-drop, back + exit_u]],
+                                         [enter, 1.0 - enter])
+                share = months[0] / months.sum()
+                u = model.streams["contracts"].keyed(who, 0, 4 + d)
+                P.managed[who] &= ~bit
+                P.managed[who[u < share]] |= bit
 
     def on_births(self, born: np.ndarray) -> None:
         """New persons have no contract yet; they are signed at the next signing.
