@@ -41,8 +41,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.intervals import t_quantile
 from sim.scenario import Scenario, load_scenario, parse_overrides
 
 #: Annual indicators taken by target group by default (flows and rates of return to poverty).
@@ -139,7 +139,7 @@ class Batch:
         g = t.groupby(["package", "indicator", "unit"], sort=False)["value"]
         n = g.count()
         mean, sd = g.mean(), g.std(ddof=1)
-        half = stats.t.ppf(1 - alpha / 2, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
+        half = t_quantile(1 - alpha / 2, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
         half[n < 2] = np.nan
         out = pd.DataFrame({"n": n, "mean": mean, "ci_lo": mean - half, "ci_hi": mean + half,
                             "range_lo": g.quantile(alpha / 2),

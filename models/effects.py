@@ -50,9 +50,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from models.batch import Batch, run_batch
+from sim.intervals import t_quantile
 from sim.scenario import Scenario, parse_overrides
 
 #: The default outcome, named for the default scenario's period (2021-2025); ``None``
@@ -366,6 +366,8 @@ def pairing_gain(base: Scenario | str | None, change: Mapping[str, Any],
     (``other_seed`` on; Welch's two-sample interval), as if the runs shared no draws.
     One row per way: ``pairing, estimate, lo, hi, width``.
     """
+    from scipy import stats  # Welch's test is needed here only; the import costs ~0.6 s
+
     packages = {"base": {}, "change": dict(change)}
     runs = run_batch(base, packages, reps=reps, seed=seed, households=households,
                      workers=workers)
@@ -403,7 +405,7 @@ def paired_interval(values: np.ndarray, draws: np.ndarray, alpha: float = 0.05):
     if n < 2:
         return mean, np.nan, np.nan, np.nan, CHANCE
     se = float(values.std(ddof=1) / np.sqrt(n))
-    half = stats.t.ppf(1 - alpha / 2, n - 1) * se
+    half = t_quantile(1 - alpha / 2, n - 1) * se
     return mean, se, mean - half, mean + half, CHANCE.replace("95%", f"{100 * (1 - alpha):g}%")
 
 
@@ -418,7 +420,7 @@ def within_interval(values: np.ndarray, variances: np.ndarray, clusters: int,
     r = len(values)
     mean = float(values.mean())
     se = float(np.sqrt(variances.sum()) / r)
-    half = stats.t.ppf(1 - alpha / 2, r * (clusters - 1)) * se
+    half = t_quantile(1 - alpha / 2, r * (clusters - 1)) * se
     kind = HOUSEHOLDS.replace("95%", f"{100 * (1 - alpha):g}%").replace(
         "K clusters", f"{clusters} clusters")
     return mean, se, mean - half, mean + half, kind

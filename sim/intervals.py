@@ -18,10 +18,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 #: Column names of :func:`interval_table`, in order.
 COLUMNS = ("value", "ci_lo", "ci_hi", "range_lo", "range_hi")
+
+
+def t_quantile(p, df):
+    """Student t quantile ``p`` with ``df`` degrees of freedom (scalars or arrays).
+
+    Equal to ``scipy.stats.t.ppf`` within 1e-14, from ``scipy.special``, which the
+    engine loads anyway: importing ``scipy.stats`` costs
+    each process about 0.6 s, a third of a 20,000-household run.
+    """
+    return special.stdtrit(df, p)
 
 
 def t_interval(values, confidence: float = 0.95) -> tuple[float, float]:
@@ -34,7 +44,7 @@ def t_interval(values, confidence: float = 0.95) -> tuple[float, float]:
     if len(x) < 2:
         return (np.nan, np.nan)
     mean = x.mean()
-    half = stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    half = t_quantile(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
     return (float(mean - half), float(mean + half))
 
 

@@ -184,3 +184,17 @@ def test_ctrl_c_while_a_replication_is_written_stops_the_run(tmp_path, monkeypat
     with pytest.raises(KeyboardInterrupt):
         store.save(1, res)
     assert not store.has(1) and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_run_and_its_intervals_never_load_scipy_stats():
+    """Importing scipy.stats costs each process ~0.6 s; a short run must not pay it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sim import load_scenario, run; import models.batch, models.effects\n"
+            "from sim.intervals import t_quantile\n"
+            "run(load_scenario(), reps=2, households=300)\n"
+            "assert abs(t_quantile(0.975, 4) - 2.7764451051977987) < 1e-12\n"
+            "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
