@@ -6,10 +6,12 @@ Usage::
     python benchmarks/bench_engine.py --households 200000 --vs /work/main   # ratio to main
     python benchmarks/bench_engine.py --households 200000 --one --profile   # top functions
 
-Three measurements, each in a fresh process (so that peak memory is its own): the engine
-at ``--households`` with every measure on, the same with every measure off, and a
-calibration-sized run (``--small`` households, default 20,000) end to end (building the
-population, the run and the result frames). Speed counts every simulated month (warm-up
+Four measurements, each in a fresh process (so that peak memory is its own): the engine
+at ``--households`` with every measure on, the same with every measure off, a
+calibration-sized model (``--small`` households, default 20,000) end to end (building the
+population and the run), and the whole process of one replication at that size as a user
+runs it (``sim.run``: the interpreter's start, the imports, the population, the run and
+the result frames; wall seconds). Speed counts every simulated month (warm-up
 included) in household-months per second of the run. Two memory figures per person slot:
 ``array_bytes_per_person`` adds up every numpy array the model holds (population, ledger,
 accounts, the measures' and the engine's own arrays), ``peak_bytes_per_person`` is the
@@ -144,6 +146,40 @@ def _run_one(python: str, script: Path, households: int, seed: int, measures: st
     return fig
 
 
+def _process_s(python: str, script: Path, households: int, seed: int) -> float:
+    """Wall seconds of a fresh process that runs one replication with ``sim.run``.
+
+    ``script`` is the version's benchmark; its checkout goes first on ``PYTHONPATH``.
+    """
+    root = script.parent.parent
+    code = (f"from sim import load_scenario, run; "
+            f"run(load_scenario(), reps=1, seed={seed}, households={households})")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    t0 = time.perf_counter()
+    subprocess.run([python, "-c", code], cwd=root, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def _in_turn(measure, args: tuple, this, other, pairs: int) -> tuple[list, list]:
+    """``measure(python, script, *args)`` of this version and the other (if any).
+
+    Each version is a (python, benchmark script) pair; ``pairs`` runs of each.
+
+    The second run of a pair measured faster (memory the first one freed): the order
+    alternates, so use an even number of pairs.
+    """
+    mine, theirs = [], []
+    for pair in range(pairs if other else 1):
+        if other and pair % 2:
+            theirs.append(measure(*other, *args))
+        mine.append(measure(*this, *args))
+        if other and not pair % 2:
+            theirs.append(measure(*other, *args))
+    return mine, theirs
+
+
 def compare(households: int, small: int, seed: int, vs: Path | None, pairs: int) -> None:
     """Every measurement, in turn with the other version's when ``vs`` is given."""
     this = (sys.executable, Path(__file__).resolve())
@@ -156,15 +192,7 @@ def compare(households: int, small: int, seed: int, vs: Path | None, pairs: int)
             ("measures off", households, "off", "household_months_per_s"),
             ("end to end", small, "on", "end_to_end_s")]
     for label, n, measures, key in rows:
-        mine, theirs = [], []
-        for pair in range(pairs if other else 1):
-            # the second run of a pair measured faster (memory the first one freed): the
-            # order alternates, so use an even number of pairs
-            if other and pair % 2:
-                theirs.append(_run_one(*other, n, seed, measures))
-            mine.append(_run_one(*this, n, seed, measures))
-            if other and not pair % 2:
-                theirs.append(_run_one(*other, n, seed, measures))
+        mine, theirs = _in_turn(_run_one, (n, seed, measures), this, other, pairs)
         fig = {k: statistics.median(f[k] for f in mine) for k in mine[0]}
         line = (f"{label}: households={n:,} household_months_per_s="
                 f"{fig['household_months_per_s']:.0f} run_s={fig['run_s']:.2f} "
@@ -182,6 +210,15 @@ def compare(households: int, small: int, seed: int, vs: Path | None, pairs: int)
                      f"speed_ratio={statistics.median(ratios):.2f} "
                      f"(median of {pairs} pairs: {', '.join(f'{r:.2f}' for r in ratios)})")
         print(line, flush=True)
+    mine, theirs = _in_turn(_process_s, (small, seed), this, other, pairs)
+    line = (f"one replication, whole process: households={small:,} "
+            f"process_s={statistics.median(mine):.2f}")
+    if other:
+        ratios = [b / a for a, b in zip(mine, theirs, strict=True)]
+        line += (f" | vs {vs}: process_s={statistics.median(theirs):.2f} "
+                 f"speed_ratio={statistics.median(ratios):.2f} "
+                 f"(median of {pairs} pairs: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(line, flush=True)
 
 
 def main(argv=None) -> int:
