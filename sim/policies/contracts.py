@@ -41,6 +41,21 @@ from sim.schema import Bool, Num, Prob, Section, Yuan
 NEVER = -32000
 
 
+def counts_by_group(groups: np.ndarray, masks) -> np.ndarray:
+    """For each bool mask over the same persons, how many have it set in each group.
+
+    ``groups`` are the persons' group codes. A comparison per group, shared by the masks:
+    over the whole population several times quicker than counting the selected persons'
+    gathered groups (``Model._by_group``). One row per mask.
+    """
+    out = np.zeros((len(masks), len(GROUPS)), np.int64)
+    for k in range(len(GROUPS)):
+        in_group = groups == k
+        for i, mask in enumerate(masks):
+            out[i, k] = np.count_nonzero(in_group & mask)
+    return out
+
+
 class Contracts(Measure):
     """Signing, follow-ups under team capacity, and their effect on management."""
 
@@ -155,6 +170,14 @@ class Contracts(Measure):
         return [self.every_month(self._month, when_off=True)]
 
     def _sign(self, m: int) -> None:
+        """Contract each living person whose fixed uniform lies below their target now.
+
+        While the targets ramp up, or after they changed (``compile``), every person slot
+        is evaluated with masks over the whole population (no gathers of the living);
+        otherwise only the persons whose target can have changed since the last signing:
+        first diagnoses, births and group changes. The dead keep their flag and are not
+        counted.
+        """
         model = self.model
         P = model.pop.persons
         ramping = m + 1 <= self.p["signing_months"]  # including the month it reaches 1
@@ -162,26 +185,29 @@ class Contracts(Measure):
         fresh, model.newly_diagnosed = model.newly_diagnosed + self._born, []
         self._born = []
         if everyone:
-            idx = np.flatnonzero(P.alive)
+            who = slice(None)
             self._everyone = False
         else:  # only a first diagnosis or a birth can change a person's target now
-            idx = unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
-            idx = idx[P.alive[idx]]
+            who = unique(np.concatenate(fresh)) if fresh else np.zeros(0, np.intp)
         if m == 0 and self.p["start_management_at_steady_state"]:
             self._start_management()
         p0 = self.p["initial_share_of_target"]
         ramp = min(1.0, p0 + (1.0 - p0) * (m + 1) / self.p["signing_months"])
-        g = model.pgroup[idx]
-        target = np.where(P.diagnosed[idx] != 0, self.cov_chronic[g], self.cov[g]) * ramp
-        now = self.u[idx] < target
-        before = self.contracted[idx]
-        new = idx[now & ~before]
-        self.contracted[idx] = now
-        self.count("contracts_signed", self.by_group(new))
+        # targets indexed by group * 2 + diagnosed (a patient of the four diseases)
+        target = np.stack([self.cov, self.cov_chronic], axis=1).ravel() * ramp
+        groups, living = model.pgroup[who], P.alive[who]
+        key = groups.astype(np.intp) * 2 + (P.diagnosed[who] != 0)
+        now = (self.u[who] < target.take(key)) & living
+        before = self.contracted[who]
+        new = now & ~before
+        self.contracted[who] = now | (before & ~living)
         if everyone:
-            self.n_contracted = self.by_group(idx[now]).astype(float)
+            signed, signed_now = counts_by_group(groups, (new, now))
+            self.n_contracted = signed_now.astype(float)
         else:
-            self.n_contracted += self.by_group(new) - self.by_group(idx[before & ~now])
+            signed, ended = counts_by_group(groups, (new, before & living & ~now))
+            self.n_contracted += signed - ended
+        self.count("contracts_signed", signed)
 
     def _start_management(self) -> None:
         """Start each diagnosed patient's management at the share the model's flows keep.
