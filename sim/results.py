@@ -274,7 +274,7 @@ RATES = (
 
 
 #: Household counts of each month: (households indicator, persons indicator or None, flags
-#: every counted household has, flags none has); flags as in ``Recorder.record_month``.
+#: every counted household has, flags none has); flags as in ``_household_flags``.
 FP, POOR, ILL, ENTERED, ENTERED_ILL, REG, REG_ILL, MON = range(8)
 HOUSEHOLD_COUNTS = (
     ("households", "persons", (), ()),
@@ -317,6 +317,61 @@ HOUSEHOLD_SELECT = _select([(need, without) for *_, need, without in HOUSEHOLD_C
 CHRONIC_COUNTS = tuple(f"{d}_{k}" for k in ("cases", "diagnosed", "managed") for d in CHRONIC)
 CHRONIC_SELECT = _select([((shift + d,), ()) for shift in (0, 4, 8)
                           for d in range(len(CHRONIC))], 12).T
+
+
+def _household_flags(H, status) -> np.ndarray:
+    """Each household's flags of ``HOUSEHOLD_COUNTS`` (bit FP, POOR, ...) in one byte.
+
+    ``status`` is the month's poverty status. The boolean columns are read as bytes of
+    0 or 1 and scaled by their bit: numpy multiplies bytes in vector instructions but
+    shifts them one at a time (about 8x slower).
+    """
+    flags = np.zeros(H.n, np.uint8)
+    bit_value = np.empty(H.n, np.uint8)
+    for bit, flag in enumerate((H.formerly_poor, status.poor, status.poor_illness,
+                                status.entered, status.entered_illness, H.registered,
+                                H.registered & H.cause_illness, H.monitored)):
+        np.multiply(flag.view(np.uint8), np.uint8(1 << bit), out=bit_value)
+        flags |= bit_value
+    return flags
+
+
+def _household_histogram(H, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Living households and their members by (flags, group): two int (256, groups) arrays.
+
+    One count over a key of (flags, group, size): the members are the sizes times the
+    counts, and households with no members left have size 0 and drop out, so neither a
+    selection of the living households nor a second count weighted by size is needed.
+    The key is built in the narrowest integer type that holds it (less memory to write;
+    flags, groups and sizes are never negative, so their bytes are read as unsigned).
+    """
+    n_groups, n_sizes = len(GROUPS), int(H.size.max(initial=0)) + 1
+    n_keys = 256 * n_groups * n_sizes
+    key = flags.astype(np.min_scalar_type(n_keys - 1))
+    key *= n_groups
+    key += H.group.view(np.uint8)
+    key *= n_sizes
+    key += H.size.view(np.uint16)
+    hist = np.bincount(key, minlength=n_keys).reshape(256, n_groups, n_sizes)
+    return hist[:, :, 1:].sum(axis=2), hist @ np.arange(n_sizes)
+
+
+def _chronic_histogram(model) -> np.ndarray:
+    """The living chronically ill by (group, present, diagnosed, managed): (groups, 4096).
+
+    Every chronic count of the month is a sum over its rows (``CHRONIC_SELECT``). Those
+    who died this month are put in row 0 (no disease, none diagnosed or managed), which
+    no count reads, instead of being selected out. The key is built in 16 bits: 3 for
+    the group, 4 for each disease flag set.
+    """
+    P = model.pop.persons
+    ill = model.chronic_ill
+    key = np.multiply(P.managed[ill], 1 << 8, dtype=np.uint16)
+    key += np.multiply(P.diagnosed[ill], 1 << 4, dtype=np.uint16)
+    key += P.chronic[ill]
+    key *= P.alive[ill]  # the month's dead to row 0
+    key += np.multiply(model.pgroup[ill].view(np.uint8), 1 << 12, dtype=np.uint16)
+    return np.bincount(key, minlength=len(GROUPS) << 12).reshape(len(GROUPS), 4096)
 
 
 #: The window's risk sets and outcomes: the recorder's key -> the name in ``window``.
@@ -462,34 +517,15 @@ class Recorder:
     def record_month(self, model, m: int) -> None:
         """Store the month's stocks and the flows accumulated in ``model.month_counts``."""
         row = m - self.timeline.warmup
-        P, H = model.pop.persons, model.pop.households
-        st = model.status
-        g, size = H.group, H.size.astype(float)
-        fp = H.formerly_poor
-
-        # one histogram of living households by (group, formerly poor, poor, poor due to
-        # illness, entered, entered due to illness, registered poor, registered with
-        # illness as the recorded cause, monitored) gives every household count below
-        # (the flags of every household in one byte each, then those of the living: one
-        # selection, not eight)
-        alive = np.flatnonzero(H.size > 0)
-        reg = H.registered
-        flags = np.zeros(H.n, np.uint8)
-        for bit, status in enumerate((fp, st.poor, st.poor_illness, st.entered,
-                                      st.entered_illness, reg, reg & H.cause_illness,
-                                      H.monitored)):
-            flags |= status.astype(np.uint8, copy=False) << np.uint8(bit)
-        n_flags = 256
-        key = flags[alive].astype(np.intp) * len(GROUPS) + g[alive]
-        bins = n_flags * len(GROUPS)
-        n_hh = np.bincount(key, minlength=bins).reshape(n_flags, len(GROUPS))
-        n_p = np.bincount(key, weights=size[alive], minlength=bins).reshape(n_flags,
-                                                                            len(GROUPS))
+        H = model.pop.households
+        # one histogram of living households by (flags, group) gives every household
+        # count below (see _household_histogram)
+        n_hh, n_p = _household_histogram(H, _household_flags(H, model.status))
         out: dict = {}
         put = out.__setitem__  # every name below is put once
         # every household count is a sum over rows of the histogram: one matrix product
         households = HOUSEHOLD_SELECT @ n_hh
-        persons = HOUSEHOLD_SELECT.astype(float) @ n_p  # integer-valued: exact in any order
+        persons = HOUSEHOLD_SELECT @ n_p
         for q, (hh_name, p_name, _, _) in enumerate(HOUSEHOLD_COUNTS):
             put(hh_name, households[q])
             if p_name:
@@ -505,12 +541,7 @@ class Recorder:
         counts[:, dead] += model.dead_replaced.astype(counts.dtype)
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
-        # every chronic count from one histogram of (group, present, diagnosed, managed)
-        ill = model.chronic_ill
-        ill = ill[P.alive[ill]]  # not those who died this month
-        key = (model.pgroup[ill].astype(np.intp) << 12) | P.chronic[ill] | (P.diagnosed[ill].astype(
-            np.intp) << 4) | (P.managed[ill].astype(np.intp) << 8)
-        hist = np.bincount(key, minlength=n_groups << 12).reshape(n_groups, 4096)
+        hist = _chronic_histogram(model)
         for q, column in enumerate((hist @ CHRONIC_SELECT).T):
             put(CHRONIC_COUNTS[q], column)
         put("insured_persons", model.enrolment.n_insured.copy())
@@ -654,19 +685,27 @@ class Recorder:
 
 
 def health_state_codes(model) -> np.ndarray:
-    """One health state per person this month (int8), by precedence (see HEALTH_STATES)."""
+    """One health state per person this month (int8), by precedence (see HEALTH_STATES).
+
+    The codes are written in the order of their precedence, each over the earlier ones.
+    The major-disease cases and the dead come from one pass over all persons, and each
+    code is written at a list of persons (a write through a mask of all persons costs
+    about as much as finding the few it selects).
+    """
     P = model.pop.persons
     code = np.zeros(P.n, np.int8)
     ill = model.chronic_ill
-    ill = ill[P.chronic[ill] != 0]  # not those cured this month
-    all_managed = (P.managed[ill] & P.chronic[ill]) == P.chronic[ill]
-    code[ill] = np.where(all_managed, 1, 2)
+    chronic = P.chronic[ill]
+    unmanaged = (P.managed[ill] & chronic) != chronic  # False for the cured (chronic 0)
+    # 1 managed, 2 not, and 0 (healthy) for those cured this month
+    code[ill] = (chronic != 0).view(np.uint8) + unmanaged.view(np.uint8)
     episodes = model.month_persons
     code[episodes["outpatient"]] = 3
     code[episodes["inpatient"]] = 4
-    major = np.flatnonzero(P.major != NO_MAJOR)
-    code[major] = np.where(P.major_late[major], 6, 5)
-    code[~P.alive & P.born] = HEALTH_STATES.index("dead")
+    either = np.flatnonzero((P.major != NO_MAJOR) | (~P.alive & P.born))
+    major = either[P.major[either] != NO_MAJOR]
+    code[major] = np.where(P.major_late[major], np.int8(6), np.int8(5))
+    code[either[~P.alive[either] & P.born[either]]] = HEALTH_STATES.index("dead")
     return code
 
 
