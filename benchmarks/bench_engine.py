@@ -23,8 +23,10 @@ only: a checkout, or an export such as ``git archive main | tar -x -C DIR``) in 
 this one, ``--pairs`` times per measurement (the order alternating: the second run of a
 pair measured faster), and prints the ratio of speeds pair by pair (median): pairing keeps
 the ratio meaningful on a machine whose load drifts. ``DIR`` runs
-with its own ``.venv`` if it has one, else with this interpreter and ``DIR`` first on
-``PYTHONPATH``.
+with its own ``.venv`` if it has one, else with this interpreter; each version runs with
+its own checkout first on ``PYTHONPATH``, and the benchmark checks that each imports its
+own ``sim`` (until this check, a ``DIR`` without ``.venv`` imported this checkout's
+editable install, so both sides measured the same code).
 
 ``--one`` measures a single configuration in this process and prints the lines the
 parent reads (also the format of earlier versions of this benchmark):
@@ -47,6 +49,7 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # this checkout's sim, whatever the venv has installed
 
 
 def rss_mb() -> float:
@@ -128,17 +131,32 @@ def _figures(text: str) -> dict[str, float]:
     return {k: float(v) for k, v in re.findall(r"(\w+)=([0-9.]+)(?=\s|$)", text)}
 
 
+def _version_env(python: str, root: Path) -> dict[str, str]:
+    """The environment in which ``python`` imports the ``sim`` of checkout ``root``.
+
+    ``root`` goes first on ``PYTHONPATH``: a script's own folder (``benchmarks/``) is all
+    Python puts on the path, so without it an interpreter with an editable install of
+    another checkout would import that one's code and the two versions would measure
+    the same code. Checked before measuring.
+    """
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    where = subprocess.run([python, "-c", "import sim; print(sim.__file__)"], cwd=root,
+                           env=env, capture_output=True, text=True, check=True).stdout
+    if not Path(where.strip()).resolve().is_relative_to(root.resolve()):
+        raise SystemExit(f"{python} imports sim from {where.strip()}, not from {root}")
+    return env
+
+
 def _run_one(python: str, script: Path, households: int, seed: int, measures: str
              ) -> dict[str, float]:
     """One measurement in a fresh process of ``python`` running ``script``."""
     args = [python, str(script), "--households", str(households), "--seed", str(seed),
             "--measures", measures]
     root = script.parent.parent
-    env = dict(os.environ)
+    env = _version_env(python, root)
     if script == Path(__file__).resolve() or "--one" in script.read_text():
         args.append("--one")  # a version with --one measures everything without it
-    elif python == sys.executable:  # another version's code with this interpreter
-        env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
     done = subprocess.run(args, capture_output=True, text=True, cwd=root, env=env,
                           check=True)
     fig = _figures(done.stdout)
@@ -154,8 +172,7 @@ def _process_s(python: str, script: Path, households: int, seed: int) -> float:
     root = script.parent.parent
     code = (f"from sim import load_scenario, run; "
             f"run(load_scenario(), reps=1, seed={seed}, households={households})")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    env = _version_env(python, root)
     t0 = time.perf_counter()
     subprocess.run([python, "-c", code], cwd=root, env=env, check=True,
                    stdout=subprocess.DEVNULL)
