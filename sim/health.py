@@ -29,7 +29,6 @@ from sim.population import (
 from sim.schema import dated_value
 
 N_CHRONIC = len(CHRONIC)
-DISEASE_BITS = np.uint8(1) << np.arange(N_CHRONIC, dtype=np.uint8)  # mask bit of each
 DAYS_PER_MONTH = 30.0
 #: The list rank of a major disease that is not on the special-treatment list (no
 #: ``list_ranks``): beyond any list length.
@@ -370,56 +369,62 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     Returns the work lost by the chronically ill. Measures act on detection and on the
     management probabilities through the extension points (``sim.hooks``).
 
-    Finds every (disease, patient) pair with one scan of the ill, then goes disease by
-    disease over its pairs (a cure clears the patient's bits before the next disease's
-    detection asks whether a diagnosis is the first); deaths and work lost are decided
-    for all pairs at once.
+    Goes disease by disease (a cure clears the patient's bits before the next disease's
+    detection asks whether a diagnosis is the first). Each disease's patients, its
+    managed and its undiagnosed patients are picked from the bits of the ill gathered
+    once (disease d's steps change bit d only, so a later disease still reads its own
+    bits right). Deaths and work lost are listed disease by disease, each in the order
+    of ``ill``. Tables are looked up by small-integer cells (managed, age band) and the
+    selections made with ``compress``: fewer and cheaper passes than index arithmetic
+    and boolean indexing over the (disease, patient) pairs.
     """
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
     detection = model.hooks.detection_factor()
-    n = len(ill)
-    pairs = np.flatnonzero((P.chronic[ill] & DISEASE_BITS[:, None]) != 0)  # d * n + i
-    start = np.searchsorted(pairs, np.arange(N_CHRONIC + 1) * n)
-    disease = np.repeat(np.arange(N_CHRONIC), np.diff(start))
-    who = ill[pairs - disease * n]
-    # each pair's bits, gathered once: disease d's steps change bit d only, so a pair of a
-    # later disease still reads its own bit right
-    managed_bits, diagnosed_bits = P.managed[who], P.diagnosed[who]
-    m_idx = np.empty(len(who), np.intp)
-    cured = np.zeros(len(who), bool)
-    u_death = np.empty(len(who))
+    n_bands = np.int8(t.excess_death.shape[2])  # cells managed * n_bands + band fit int8
+    bits = P.chronic[ill]
+    managed_bits = bits & P.managed[ill]
+    hidden_bits = bits & ~P.diagnosed[ill]
+    died, sick, share = [], [], []
     for d in range(N_CHRONIC):
-        pair = slice(start[d], start[d + 1])
-        patients = who[pair]
+        b = bit(d)
+        patients = ill.compress((bits & b) != 0)
         if len(patients) == 0:
             continue
-        b = bit(d)
         # draws are keyed, so each is made only for those who can make the transition
-        managed = patients[(managed_bits[pair] & b) != 0]
+        managed = ill.compress((managed_bits & b) != 0)
         if t.dropout[d] > 0 and len(managed):
             drops = stream.keyed(managed, m, 8 * d + 2) < model.hooks.dropout(
                 managed, d, t.dropout[d]) * model.care.dropout_price_factor(managed)
             P.managed[managed[drops]] &= ~b
-        hidden = patients[(diagnosed_bits[pair] & b) == 0]
+        hidden = ill.compress((hidden_bits & b) != 0)
         if t.detect[d] > 0 and len(hidden):
             found = stream.keyed(hidden, m, 8 * d) < t.detect[d] * detection
             diagnose_chronic(model, hidden[found], d, m)
-        m_idx[pair] = (P.managed[patients] & b) != 0
+        is_managed = ((P.managed[patients] & b) != 0).view(np.int8)  # 0 or 1
+        cell = is_managed * n_bands
+        cell += model.band[patients]
+        dies = stream.keyed(patients, m, 8 * d + 4) < t.excess_death[d].ravel().take(cell)
+        loss = t.work_loss[d].take(is_managed)
+        keep = loss > 0
         if t.resolve[d].max() > 0:
-            cured[pair] = stream.keyed(patients, m, 8 * d + 3) < t.resolve[d, m_idx[pair]]
-            gone = patients[cured[pair]]
+            cured = stream.keyed(patients, m, 8 * d + 3) < t.resolve[d].take(is_managed)
+            gone = patients[cured]
             P.chronic[gone] &= ~b
             P.diagnosed[gone] &= ~b
             P.managed[gone] &= ~b
-        u_death[pair] = stream.keyed(patients, m, 8 * d + 4)
-    cell = disease * 2 + m_idx  # (disease, managed) cell of each pair's tables
-    n_bands = t.excess_death.shape[2]  # the (cell, band) table, flat
-    died = ~cured & (u_death < t.excess_death.ravel()[cell * n_bands + model.band[who]])
-    deaths.append(who[died])
-    loss = t.work_loss.ravel()[cell]
-    keep = np.flatnonzero(~cured & (loss > 0))
-    return [Sick(who[keep], loss[keep])] if len(keep) else []
+            dies &= ~cured
+            keep &= ~cured
+        died.append(patients[dies])
+        if not keep.all():  # most often every patient loses work
+            patients, loss = patients.compress(keep), loss.compress(keep)
+        sick.append(patients)
+        share.append(loss)
+    if not died:
+        return []
+    deaths.append(np.concatenate(died))
+    sick = np.concatenate(sick)
+    return [Sick(sick, np.concatenate(share))] if len(sick) else []
 
 
 def diagnose_chronic(model, persons: np.ndarray, d: int, m: int) -> None:
