@@ -374,9 +374,9 @@ def chronic_course(model, m: int, ill: np.ndarray, deaths: list) -> list[Sick]:
     managed and its undiagnosed patients are picked from the bits of the ill gathered
     once (disease d's steps change bit d only, so a later disease still reads its own
     bits right). Deaths and work lost are listed disease by disease, each in the order
-    of ``ill``. Tables are looked up by small-integer cells (managed, age band) and the
-    selections made with ``compress``: fewer and cheaper passes than index arithmetic
-    and boolean indexing over the (disease, patient) pairs.
+    of ``ill``. Tables are looked up with ``take`` at int8 cells (managed, age band), and
+    selections are made with ``compress``, which is faster than boolean indexing on the
+    dense masks of the common diseases.
     """
     P, t = model.pop.persons, model.health
     stream = model.streams["chronic"]
