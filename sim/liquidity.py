@@ -71,17 +71,21 @@ class Liquidity:
         """Households pay ``yuan`` (per entry) from cash, borrowing what it does not cover.
 
         Returns the yuan borrowed per entry (a household's shortfall shared among its
-        entries in proportion to their amounts).
+        entries in proportion to their amounts). Computed at the entries only (a batch
+        touches few households): each entry reads its household's total, cash and debt,
+        and writes back its household's new cash and debt (the same values from every
+        entry of a household).
         """
         if len(households) == 0:
             return np.zeros(0)
-        total = np.bincount(households, weights=yuan, minlength=len(self.cash))
-        from_cash = np.minimum(self.cash, total)
+        total = np.bincount(households, weights=yuan)[households]
+        cash = self.cash[households]
+        from_cash = np.minimum(cash, total)
         short = total - from_cash
-        self.cash -= from_cash
-        self.debt += short
+        self.cash[households] = cash - from_cash
+        self.debt[households] = self.debt[households] + short
         share = np.divide(short, total, out=np.zeros(len(total)), where=total > 0)
-        return yuan * share[households]
+        return yuan * share
 
     def advance(self, m: int, households: np.ndarray, yuan: np.ndarray, delay: int) -> dict:
         """Households pay ``yuan`` now that is reimbursed ``delay`` months later.
@@ -129,17 +133,25 @@ class Liquidity:
         from relatives, assets sold, consumption cut below its usual share), returned in
         yuan per household and not carried as debt.
         """
-        left = np.maximum(income, 0.0) - oop
-        short = np.maximum(-left, 0.0)
+        # in place where an array is not needed again: few full-length temporaries
+        left = np.maximum(income, 0.0)
+        left -= oop
+        short = np.negative(left)
+        np.maximum(short, 0.0, out=short)
         from_cash = np.minimum(self.cash, short)
         self.cash -= from_cash
-        saved = saving_share * np.maximum(left, 0.0)
+        saved = np.maximum(left, 0.0, out=left)
+        saved *= saving_share
         to_debt = np.minimum(saved, self.debt)
         self.debt -= to_debt
         cap = np.where(self.saver, buffer, 0.0)
+        np.maximum(cap, 0.0, out=cap)
         # what lies above the buffer (a reimbursement that arrived) is spent
-        self.cash = np.minimum(self.cash + saved - to_debt, np.maximum(cap, 0.0))
-        return short - from_cash
+        self.cash += saved
+        self.cash -= to_debt
+        np.minimum(self.cash, cap, out=self.cash)
+        short -= from_cash
+        return short
 
     def write_off(self, households: np.ndarray) -> np.ndarray:
         """Close the accounts of ``households`` that ended; returns each one's debt (yuan).
