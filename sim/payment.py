@@ -208,23 +208,36 @@ class Ledger:
 
 
 def _capped(amount, used, cap):
-    """Pay ``amount`` without letting ``used`` exceed ``cap``."""
-    return np.minimum(amount, np.maximum(cap - used, 0.0))
+    """Pay ``amount`` without letting ``used`` exceed ``cap``.
+
+    One new array (the room left under the cap, then the payment written over it).
+    """
+    room = cap - used
+    np.maximum(room, 0.0, out=room)
+    return np.minimum(amount, room, out=room)
 
 
 def _above(before, add, deductible):
     """The part of ``add`` that lies above ``deductible``, counting from ``before``."""
-    return np.maximum(before + add - np.maximum(before, deductible), 0.0)
+    out = before + add
+    out -= np.maximum(before, deductible)
+    return np.maximum(out, 0.0, out=out)
 
 
-def _floor_gap(total, bills: Bills):
-    """What basic insurance adds to bring an insured bill's reimbursement to its floor.
+def _add_floor(basic, bills: Bills, *others):
+    """Basic insurance with what it adds to bring an insured bill's reimbursement to its floor.
 
-    Zeros, cheaply, for a batch without floors.
+    The reimbursement is ``basic`` plus the other layers' payments ``others``, added in
+    that order. Returns ``(basic, topup)``: for a batch without floors, ``basic`` itself
+    and zeros, without a pass over the bills.
     """
     if bills.floor is None or not bills.floor.any():
-        return np.zeros_like(total)
-    return np.where(bills.insured, np.maximum(bills.floor * bills.amount - total, 0.0), 0.0)
+        return basic, np.zeros(len(basic))
+    total = basic
+    for paid in others:
+        total = total + paid
+    topup = np.where(bills.insured, np.maximum(bills.floor * bills.amount - total, 0.0), 0.0)
+    return basic + topup, topup
 
 
 def _assistance(g, left, ytd, rules):
@@ -276,11 +289,13 @@ def settle_inpatient(bills: Bills, ytd: dict, rules: PaymentRules, special: bool
     sup = np.maximum(rules.sup_target * amount - paid, 0.0)
     sup = np.where(rules.sup_eligible[g] & ins, _capped(sup, ytd["supplemental"],
                                                          rules.sup_cap), 0.0)
-    topup = _floor_gap(paid + sup, bills)
-    basic = basic + topup
+    basic, topup = _add_floor(basic, bills, ci, assist, sup)
     new.update(basic=ytd["basic"] + basic, ci_base=ytd["ci_base"] + ci_add, ci=ytd["ci"] + ci,
                supplemental=ytd["supplemental"] + sup)
-    oop = amount - basic - ci - assist - sup
+    oop = amount - basic
+    oop -= ci
+    oop -= assist
+    oop -= sup
     return Paid(basic, ci, assist, sup, oop, topup), new
 
 
@@ -289,8 +304,7 @@ def settle_outpatient(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Pai
     basic = _capped(rules.outpatient_ratio * bills.scope, ytd["outpatient"],
                     rules.outpatient_cap)
     basic = np.where(bills.insured, basic, 0.0)
-    topup = _floor_gap(basic, bills)
-    basic = basic + topup
+    basic, topup = _add_floor(basic, bills)
     zero = np.zeros_like(basic)  # shared by the layers that never pay outpatient bills
     new = {"outpatient": ytd["outpatient"] + basic}
     return Paid(basic, zero, zero, zero, bills.amount - basic, topup), new
@@ -304,8 +318,7 @@ def settle_chronic(bills: Bills, ytd: dict, rules: PaymentRules) -> tuple[Paid, 
         assist, new = _assistance(bills.group, bills.scope - basic, ytd, rules)
     else:
         assist, new = np.zeros_like(basic), {}
-    topup = _floor_gap(basic + assist, bills)
-    basic = basic + topup
+    basic, topup = _add_floor(basic, bills, assist)
     new["chronic"] = ytd["chronic"] + basic
     zero = np.zeros_like(basic)
     return Paid(basic, zero, assist, zero, bills.amount - basic - assist, topup), new
