@@ -501,15 +501,18 @@ class Model:
             households.append(hh)
             oop.append(paid.oop)
             g = bills.group.astype(np.intp)  # converted once for the sums below
+            billed = group_sums(g, bills.amount)
+            by_payer = {payer: group_sums(g, getattr(paid, payer))
+                        for payer in PAYERS_BY_KIND[kind]}
             if kind == "chronic":  # what managed patients pay bears on staying managed
                 self.care.note_chronic_paid(bills, paid.oop)
             elif kind == "inpatient":  # hospital bills, and who was admitted this year
                 self.recorder.admitted(bills.person)
-                counts["inpatient_bills_yuan"] += group_sums(g, bills.amount)
-                counts["inpatient_oop_yuan"] += group_sums(g, paid.oop)
-            counts["bills_yuan"] += group_sums(g, bills.amount)
-            for payer in PAYERS_BY_KIND[kind]:
-                counts[f"{payer}_yuan"] += group_sums(g, getattr(paid, payer))
+                counts["inpatient_bills_yuan"] += billed
+                counts["inpatient_oop_yuan"] += by_payer["oop"]
+            counts["bills_yuan"] += billed
+            for payer, yuan in by_payer.items():
+                counts[f"{payer}_yuan"] += yuan
             if kind in SETTLED_LATER:
                 self._advance(m, kind, hh, g, paid, bills.level)
         if not households:
