@@ -210,7 +210,8 @@ class Ledger:
 def _capped(amount, used, cap):
     """Pay ``amount`` without letting ``used`` exceed ``cap``.
 
-    One new array (the room left under the cap, then the payment written over it).
+    ``used`` is an array of year-to-date amounts (float64, as :class:`Ledger` gives them).
+    One new array: the room left under the cap, then the payment written over it.
     """
     room = cap - used
     np.maximum(room, 0.0, out=room)
@@ -218,7 +219,10 @@ def _capped(amount, used, cap):
 
 
 def _above(before, add, deductible):
-    """The part of ``add`` that lies above ``deductible``, counting from ``before``."""
+    """The part of ``add`` that lies above ``deductible``, counting from ``before``.
+
+    ``before`` and ``add`` are arrays (float64); one new array holds the steps.
+    """
     out = before + add
     out -= np.maximum(before, deductible)
     return np.maximum(out, 0.0, out=out)
