@@ -440,7 +440,8 @@ class CareSystem:
         """
         m = self.model
         P, ct = m.pop.persons, m.care_tables
-        code = P.diagnosed[ill] | (P.managed[ill] << 4)
+        diagnosed, managed = P.diagnosed[ill], P.managed[ill]  # gathered once for every bill
+        code = diagnosed | (managed << 4)
         keep = np.flatnonzero(ct.chronic_cost[code] > 0)
         who, code = ill[keep], code[keep]
         level = np.full(len(who), LEVELS.index("township"), np.int8)
@@ -449,11 +450,12 @@ class CareSystem:
                            np.zeros(len(who), bool), ct.chronic_scope[code] * factor)]
         for d in np.flatnonzero(ct.alone):
             bit = np.uint8(1 << d)
-            sick = ill[(P.diagnosed[ill] & bit) != 0]
-            managed = ((P.managed[sick] & bit) != 0).astype(np.int64)
+            has = (diagnosed & bit) != 0
+            sick = ill[has]
+            managed_d = ((managed[has] & bit) != 0).astype(np.int64)
             level = np.full(len(sick), m.health.chronic_level[d], np.int8)
             factor = m.hooks.price_factor("chronic", sick, level)
-            out.append(self._bills("chronic", sick, level, ct.alone_cost[d, managed] * factor,
+            out.append(self._bills("chronic", sick, level, ct.alone_cost[d, managed_d] * factor,
                                    np.full(len(sick), d == TB_INDEX),
                                    disease=np.full(len(sick), d, np.int64)))
         return out

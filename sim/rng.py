@@ -34,6 +34,9 @@ _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
 # shift counts as uint64 scalars, made once (a scalar made per call costs as much as a
 # pass over a short array)
 _S11, _S27, _S30, _S31 = (np.uint64(k) for k in (11, 27, 30, 31))
+# keyed_parts: bits 0-20, 21-41 and 42-62 of a hash, one row each
+_PART_SHIFTS = np.array([[0], [21], [42]], np.uint64)
+_PART_MASK = np.uint64(0x1FFFFF)
 
 
 def _name_key(seed: int, name: str) -> int:
@@ -91,9 +94,7 @@ class Stream:
         should use :meth:`keyed`.
         """
         z = self._hash(ids, month, slot)
-        out = np.empty((3, len(z)))
-        for i in range(3):
-            out[i] = ((z >> np.uint64(21 * i)) & np.uint64(0x1FFFFF)).astype(np.float64)
+        out = ((z >> _PART_SHIFTS) & _PART_MASK).astype(np.float64)  # the three at once
         out += 0.5
         out *= 1.0 / 2097152.0
         return out

@@ -56,22 +56,23 @@ class FeeExemption(Measure):
         return {"outpatient": self.p["bill_reduction"],
                 "inpatient": self.p["inpatient_bill_reduction"]}.get(kind, 0.0)
 
-    def _share(self, persons: np.ndarray, level: np.ndarray, reduction: float) -> np.ndarray:
-        """Share of each bill waived (0 where the exemption does not apply)."""
-        hit = self.groups[self.model.pgroup[persons]] & self.levels[level]
+    def _share(self, group: np.ndarray, level: np.ndarray, reduction: float) -> np.ndarray:
+        """Share of each bill waived (0 where the exemption does not apply), by its group."""
+        hit = self.groups[group] & self.levels[level]
         return np.where(hit, reduction, 0.0)
 
     def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
         """Lower the outpatient and acute inpatient bills of covered groups at the levels."""
         reduction = self._reduction(kind)
-        return 1.0 if reduction == 0 else 1.0 - self._share(persons, level, reduction)
+        return 1.0 if reduction == 0 else 1.0 - self._share(self.model.pgroup[persons], level,
+                                                            reduction)
 
     def after_care(self, kind: str, bills) -> None:
         """Count the visits and admissions with fees waived and the yuan waived (the cost)."""
         reduction = self._reduction(kind)
         if reduction == 0 or len(bills) == 0:
             return
-        share = self._share(bills.person, bills.level, reduction)
+        share = self._share(bills.group, bills.level, reduction)  # the bills' own groups
         waived = bills.amount * share / (1.0 - share)  # the bill is already lowered
         what = "visits" if kind == "outpatient" else "admissions"
         self.count(f"fee_exemption_{what}", self.by_group(bills.person[share > 0]))
