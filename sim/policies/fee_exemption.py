@@ -45,9 +45,11 @@ class FeeExemption(Measure):
     )
 
     def compile(self) -> None:
-        """Covered groups and levels as arrays."""
+        """Covered groups, and whether it applies as one table by group and level."""
         self.groups = group_array(self.p["groups"], bool) & self.on
-        self.levels = np.array([self.p["levels"][k] for k in LEVELS], bool)
+        levels = np.array([self.p["levels"][k] for k in LEVELS], bool)
+        #: whether the exemption applies, at ``group * len(LEVELS) + level``
+        self.covered = (self.groups[:, None] & levels[None, :]).ravel()
 
     def _reduction(self, kind: str) -> float:
         """Share of a bill of ``kind`` waived where the exemption applies (0: none)."""
@@ -57,9 +59,12 @@ class FeeExemption(Measure):
                 "inpatient": self.p["inpatient_bill_reduction"]}.get(kind, 0.0)
 
     def _share(self, group: np.ndarray, level: np.ndarray, reduction: float) -> np.ndarray:
-        """Share of each bill waived (0 where the exemption does not apply), by its group."""
-        hit = self.groups[group] & self.levels[level]
-        return np.where(hit, reduction, 0.0)
+        """Share of each bill waived (0 where the exemption does not apply), by its group.
+
+        One ``take`` from a table by group and level (numpy indexes with small integer
+        arrays, as groups and levels are, about three times slower than ``take``).
+        """
+        return np.where(self.covered, reduction, 0.0).take(group * len(LEVELS) + level)
 
     def price_factor(self, kind: str, persons: np.ndarray, level: np.ndarray):
         """Lower the outpatient and acute inpatient bills of covered groups at the levels."""
