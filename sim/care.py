@@ -380,7 +380,7 @@ class CareSystem:
         admitted = seek & ~blocked
         forgone = persons[~admitted]
         dies = forgone[s.keyed(forgone, month, 4)
-                       < ct.forgone_admission_death[m.band[forgone]]]
+                       < ct.forgone_admission_death.take(m.band[forgone])]
         survivors = forgone[~member(forgone, dies)]  # both sorted, distinct
         self._delay(survivors, month, ct.forgone_admission_recurs, 6,
                     m.admission_rank[survivors])
