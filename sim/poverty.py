@@ -109,7 +109,7 @@ class Accounts:
                                  (self.ring_oop, self.sum_oop, oop),
                                  (self.ring_loss, self.sum_loss, loss)):
             new32 = np.asarray(new, dtype=np.float32)
-            total += np.subtract(new32, ring[slot], dtype=np.float64)  # in float64, one pass
+            total += new32.astype(np.float64) - ring[slot]
             ring[slot] = new32
         self.sum_size += size
         self.sum_size -= self.ring_size[slot]
