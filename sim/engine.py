@@ -558,15 +558,22 @@ class Model:
         """Illness-caused loss of earnings per household this month (yuan).
 
         A person ill for several reasons loses the sum of the shares; a household never
-        loses more than it earns.
+        loses more than it earns. Few temporaries: each step writes into an array already
+        made (the shares capped in their concatenation, the product built in the gathered
+        earnings, the cap in the sums), and the households are gathered with ``take`` and
+        converted to ``intp`` once, for both the gather and the sums by household.
         """
         P, H = self.pop.persons, self.pop.households
         who = np.concatenate([s.person for s in sick])
         share = np.concatenate([s.share for s in sick])
-        hh = P.hh[who]
+        np.minimum(share, 1.0, out=share)
+        hh = P.hh.take(who).astype(np.intp)
         month_earned = H.earned_year / 12.0
-        lost = month_earned[hh] * P.earn_share[who] * np.minimum(share, 1.0)
-        return np.minimum(np.bincount(hh, weights=lost, minlength=H.n), month_earned)
+        lost = month_earned.take(hh)  # times the person's share of it, times the month lost
+        lost *= P.earn_share.take(who)
+        lost *= share
+        loss = np.bincount(hh, weights=lost, minlength=H.n)
+        return np.minimum(loss, month_earned, out=loss)
 
     def _transfers_arriving(self, m: int) -> np.ndarray:
         """Cash transfers (e.g. temporary assistance) reaching households this month, yuan."""
