@@ -687,10 +687,13 @@ class Recorder:
 def health_state_codes(model) -> np.ndarray:
     """One health state per person this month (int8), by precedence (see HEALTH_STATES).
 
-    The codes are written in the order of their precedence, each over the earlier ones.
-    The major-disease cases and the dead are written through masks of all persons by
-    ``np.copyto`` (a pass over the bytes; indexing by a mask would first find the
-    persons, several times slower).
+    The codes of HEALTH_STATES rise with their precedence, so a person's state is the
+    highest code that applies. The chronic states and the month's episodes are written at
+    their persons, each over the earlier ones; the major-disease cases and the dead are
+    coded over all persons by arithmetic (0 where a state does not apply) and put in by
+    ``np.maximum``. Whole-array arithmetic on bytes is several times quicker than writing
+    through a mask (``np.copyto`` with ``where``, or indexing by the mask, which would
+    first find the persons).
     """
     P = model.pop.persons
     code = np.zeros(P.n, np.int8)
@@ -698,14 +701,19 @@ def health_state_codes(model) -> np.ndarray:
     chronic = P.chronic[ill]
     unmanaged = (P.managed[ill] & chronic) != chronic  # False for the cured (chronic 0)
     # 1 managed, 2 not, and 0 (healthy) for those cured this month
-    code[ill] = (chronic != 0).view(np.uint8) + unmanaged.view(np.uint8)
+    ill_code = (chronic != 0).view(np.int8)
+    ill_code += unmanaged.view(np.int8)
+    code[ill] = ill_code  # int8 into int8: no conversion on the way
     episodes = model.month_persons
     code[episodes["outpatient"]] = 3
     code[episodes["inpatient"]] = 4
-    # 5 early, 6 late
-    np.copyto(code, np.int8(5) + P.major_late.view(np.int8), where=P.major != NO_MAJOR)
-    np.copyto(code, np.int8(HEALTH_STATES.index("dead")), where=~P.alive & P.born)
-    return code
+    # 5 early, 6 late, 0 without a major disease; then the dead (born, not alive) over them
+    major = (P.major != NO_MAJOR).view(np.int8)
+    major *= np.int8(5) + P.major_late.view(np.int8)
+    dead = np.greater(P.born, P.alive).view(np.int8)
+    dead *= np.int8(HEALTH_STATES.index("dead"))
+    np.maximum(major, dead, out=major)
+    return np.maximum(code, major, out=code)
 
 
 class Results:
