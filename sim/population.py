@@ -777,7 +777,8 @@ def income_gradient(income_pp: np.ndarray, band: np.ndarray, elasticity: float,
     (yuan per year) against the median over persons, the ratio clipped to [1/4, 4]; then
     divided by its mean within each age band (over persons with ``weight``, e.g. the
     living), so that every band's incidence and prevalence are those of the scenario and
-    only who falls ill changes. None when the elasticity is 0 (no gradient).
+    only who falls ill changes. None when the elasticity is 0 or ``weight`` selects
+    nobody (no gradient).
 
     Computed in few passes (called yearly over every person slot): the median from one
     partition about the middle (``np.median`` partitions about three points, several
@@ -788,6 +789,8 @@ def income_gradient(income_pp: np.ndarray, band: np.ndarray, elasticity: float,
     if elasticity == 0 or len(income_pp) == 0:
         return None
     chosen = income_pp.copy() if weight is None else income_pp.compress(weight)
+    if len(chosen) == 0:  # nobody to rank (a county whose members have all died)
+        return None
     half = len(chosen) // 2
     chosen.partition(half)  # the lower half before chosen[half], none of it larger
     middle = chosen[half] if len(chosen) % 2 else (chosen[:half].max() + chosen[half]) / 2.0
