@@ -35,7 +35,13 @@ from sim.arrays import member, unique
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.enrolment import Enrolment
-from sim.formation import block_slots, form_households, migrate_out, spare_blocks
+from sim.formation import (
+    block_slots,
+    form_households,
+    migrate_out,
+    spare_blocks,
+    split_at_marriage,
+)
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
 from sim.liquidity import Liquidity, cash_buffer
@@ -415,14 +421,20 @@ class Model:
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 
     def _form_households(self, m: int) -> None:
-        """January: new households take over ended ones; then young adults leave the county.
+        """January: new households in ended ones, splits at marriage, then out-migration.
 
-        Both in ``sim.formation``.
+        New households take over ended ones, young couples split off at marriage and
+        young adults leave the county: all three in ``sim.formation``.
         """
         members = form_households(self, m)
         if len(members):
             self._welcome(members)
-        migrate_out(self, m, formed=np.unique(self.pop.persons.hh[members]))
+        formed = np.unique(self.pop.persons.hh[members])
+        split = split_at_marriage(self, m, formed)
+        if len(split):
+            self._welcome(split)
+            formed = np.union1d(formed, self.pop.persons.hh[split])
+        migrate_out(self, m, formed=formed)
 
     def _welcome(self, members: np.ndarray) -> None:
         """Enrol, count and register the members of newly formed households."""

@@ -1,4 +1,4 @@
-"""New households: young adults set up a household where one has ended.
+"""New households: young adults set up a household where one has ended, or at marriage.
 
 The simulated households are a sample of the county's; without new households the sample
 would only age: households of the old dissolve as their members die, and nothing young
@@ -6,7 +6,9 @@ takes their place. Each January, ``population.households_formed_share`` of the
 households that have ended (no living member) are taken over by a newly formed household
 of young adults of the same group and village (township, distance): a couple aged
 ``formation_age_min``-``formation_age_max`` when the household has two person slots or
-more, one young adult otherwise.
+more, one young adult otherwise. With ``population.marriage_split_per_year`` above zero,
+young couples also split off at marriage into spare blocks whether or not a household has
+ended (:func:`split_at_marriage`).
 
 Where they come from: each new adult is, with chance
 ``population.formation_from_households_share``, one of the sample's young adults of the
@@ -77,7 +79,8 @@ def spare_blocks(pop, params: dict, years: float) -> int:
     member's age over the years (each member independently), times :data:`SPARE_MARGIN`
     plus three standard deviations of a Poisson count and one.
     """
-    if params["population"]["households_formed_share"] <= 0:
+    if (params["population"]["households_formed_share"] <= 0
+            and params["population"]["marriage_split_per_year"] <= 0):
         return 0
     P = pop.persons
     n = pop.sample_households
@@ -90,13 +93,30 @@ def spare_blocks(pop, params: dict, years: float) -> int:
     dead = 1.0 - np.exp(-mu[band].sum(axis=1))
     log_ended = np.bincount(P.hh[members], weights=np.log(np.maximum(dead, 1e-300)),
                             minlength=n)
-    expected = float(np.exp(log_ended[small]).sum()) * SPARE_MARGIN
+    expected = float(np.exp(log_ended[small]).sum()) + _expected_splits(pop, params, years)
+    expected *= SPARE_MARGIN
     return int(np.ceil(expected + 3.0 * np.sqrt(expected))) + 1
+
+
+def _expected_splits(pop, params: dict, years: float) -> float:
+    """Households a run of ``years`` is expected to split off (:func:`split_at_marriage`).
+
+    Each year's candidates are taken as the sample's persons of the formation ages at the
+    start (a county whose ages hold), each splitting with the yearly chance; an upper
+    bound, since some candidates' households have no other adult.
+    """
+    rate = params["population"]["marriage_split_per_year"]
+    if rate <= 0:
+        return 0.0
+    lo, hi = params["population"]["formation_age_min"], params["population"]["formation_age_max"]
+    P, n = pop.persons, pop.sample_households
+    ages = P.age[P.born & (P.hh < n)]
+    return float(rate * np.count_nonzero((ages >= lo) & (ages <= hi)) * np.ceil(years))
 
 
 def form_households(model, m: int) -> np.ndarray:
     """Take over ended households with new young ones; returns the new members' indices."""
-    P, H = model.pop.persons, model.pop.households
+    H = model.pop.households
     pop = model.params["population"]
     share = pop["households_formed_share"]
     ended = np.flatnonzero((H.size == 0) & model.open_block)
@@ -108,15 +128,89 @@ def form_households(model, m: int) -> np.ndarray:
         return np.zeros(0, np.int64)
     n_new = np.minimum(model.pop.slots[ended], 2)
     ended = _with_room(model, ended, m)
-    owner = np.repeat(np.arange(len(ended)), n_new)
-    position = np.arange(len(owner)) - np.repeat(np.cumsum(n_new) - n_new, n_new)
-    members = model.hh_first[ended][owner] + position
-    lo, hi = pop["formation_age_min"], pop["formation_age_max"]
-    age = np.minimum(lo + stream.keyed(members, m, 1) * (hi - lo + 1), hi)
+    owner, position, members = _new_slots(model, ended, n_new)
     single_female = stream.keyed(members, m, 2) < pop["female_share"]
     female = np.where(n_new[owner] == 2, position == 1, single_female)
     leaver = choose_leavers(model, H.township[ended][owner], female, H.group[ended][owner],
                             m)
+    return _set_up(model, ended, n_new, owner, members, female, leaver,
+                   _outsider_age(model, members, m, 1),
+                   (stream.generator(m), stream.generator(m, 1)), m)
+
+
+def split_at_marriage(model, m: int, formed: np.ndarray) -> np.ndarray:
+    """Young couples who set up a household of their own (分家) each January; their members.
+
+    A person who could leave (:func:`_young_adults_who_can_leave`) and whose household was
+    not formed or split this January (``formed``, household indices) marries and leaves
+    with yearly chance ``population.marriage_split_per_year`` (keyed, stream
+    ``formation``), at most one of a household a year (the first by the keys). The couple
+    takes a spare block (:func:`spare_blocks`) with the group, township, distance and
+    transfers of the household the person left; the spouse is found as a new household's
+    adults are (:func:`choose_leavers`, other sex, same township, not from that
+    household), or joins from outside. Unlike :func:`form_households`, this does not wait
+    for a household to end, so households of parents without their married children (the
+    empty nest, 空巢) and young families arise at the pace of marriages; the number of
+    households grows by the splits and falls by the households that end. When the spare
+    blocks run out, the rest stay with their parents and the events table says so once.
+    """
+    rate = model.params["population"]["marriage_split_per_year"]
+    if rate <= 0:
+        return np.zeros(0, np.int64)
+    P, H = model.pop.persons, model.pop.households
+    stream = model.streams["formation"]
+    cand = _young_adults_who_can_leave(model)
+    cand = cand[~np.isin(P.hh[cand], formed)]
+    chosen = _one_per_household(model, cand, stream.keyed(cand, m, 6), rate)
+    blocks = np.arange(model.next_spare, H.n)[:len(chosen)]
+    if len(blocks) < len(chosen):
+        model.log(m, "spare blocks used up", marriages_not_split=int(len(chosen) - len(blocks)))
+        chosen = chosen[:len(blocks)]
+    if len(chosen) == 0:
+        return np.zeros(0, np.int64)
+    origin = P.hh[chosen]
+    for column in ("group", "township", "distance_km", "transfer_pp_year"):
+        getattr(H, column)[blocks] = getattr(H, column)[origin]
+    _open_blocks(model, blocks)
+    n_new = np.full(len(blocks), 2, np.int64)
+    owner, position, members = _new_slots(model, blocks, n_new)
+    female = position == 1
+    own = 2 * np.arange(len(chosen)) + P.female[chosen]  # the member who marries
+    spouse = np.setdiff1d(np.arange(len(members)), own)
+    leaver = np.full(len(members), -1, np.int64)
+    leaver[own] = chosen
+    # households that give a spouse: not those the marrying persons leave this January
+    leaver[spouse] = choose_leavers(model, H.township[blocks], female[spouse],
+                                    H.group[blocks], m, keys=(7, 8), exclude=origin)
+    return _set_up(model, blocks, n_new, owner, members, female, leaver,
+                   _outsider_age(model, members, m, 9),
+                   (stream.generator(m, 2), stream.generator(m, 3)), m)
+
+
+def _new_slots(model, blocks: np.ndarray, n_new: np.ndarray):
+    """Each new member's household (into ``blocks``), position in it and person index."""
+    owner = np.repeat(np.arange(len(blocks)), n_new)
+    position = np.arange(len(owner)) - np.repeat(np.cumsum(n_new) - n_new, n_new)
+    return owner, position, model.hh_first[blocks][owner] + position
+
+
+def _outsider_age(model, members: np.ndarray, m: int, key: int) -> np.ndarray:
+    """Age of a new adult who joins from outside: uniform over the formation ages."""
+    pop = model.params["population"]
+    lo, hi = pop["formation_age_min"], pop["formation_age_max"]
+    return np.minimum(lo + model.streams["formation"].keyed(members, m, key) * (hi - lo + 1),
+                      hi)
+
+
+def _set_up(model, blocks, n_new, owner, members, female, leaver, age, rngs, m):
+    """Fill the new households ``blocks`` with their adults; returns the members.
+
+    ``owner`` (into ``blocks``), ``female`` and ``leaver`` (the person of the sample each
+    member was, or -1 for one from outside, then of age ``age``) describe each member;
+    ``rngs`` are the generators of the outsiders' chronic diseases and of the households'
+    earnings and savings. Leavers bring their state and leave their households.
+    """
+    P = model.pop.persons
     came = leaver >= 0
     was_dead = members[~P.alive[members] & P.born[members]]
     model.dead_replaced += np.bincount(model.pgroup[was_dead], minlength=len(GROUPS))
@@ -124,8 +218,7 @@ def form_households(model, m: int) -> np.ndarray:
     P.female[members] = female
     P.alive[members] = True
     P.born[members] = True
-    chronic = draw_chronic(stream.generator(m), model.params["health"]["chronic"],
-                           P.age[members])
+    chronic = draw_chronic(rngs[0], model.params["health"]["chronic"], P.age[members])
     for column, values in zip(("chronic", "diagnosed", "managed"), chronic, strict=True):
         getattr(P, column)[members] = np.where(came, getattr(P, column)[leaver], values)
     P.major[members] = NO_MAJOR
@@ -136,15 +229,15 @@ def form_households(model, m: int) -> np.ndarray:
     model.last_check[members] = np.where(came, model.last_check[leaver], NEVER)
     model.disability_u[members] = np.where(
         came, model.disability_u[leaver], model.streams["disability"].keyed(members, m, 2))
-    model.special_family_u[ended] = 1.0  # young adults: not a special family
+    model.special_family_u[blocks] = 1.0  # young adults: not a special family
     model.care.chronic_share_paid[members] = np.where(
         came, model.care.chronic_share_paid[leaver], np.nan)
     capacity = work_capacity(P.age[members], model.params)
-    total = np.bincount(owner, weights=capacity, minlength=len(ended))
+    total = np.bincount(owner, weights=capacity, minlength=len(blocks))
     P.earn_share[members] = capacity / total[owner]
-    model.n_born[ended] = n_new
-    _new_household_columns(model, ended, n_new, total, m)
-    _inherit_exited_status(model, ended, owner[came], leaver[came])
+    model.n_born[blocks] = n_new
+    _new_household_columns(model, blocks, n_new, total, rngs[1])
+    _inherit_exited_status(model, blocks, owner[came], leaver[came])
     leave_households(model, leaver[came])
     refresh_age(model, members)
     return members
@@ -174,15 +267,23 @@ def migrate_out(model, m: int, formed: np.ndarray | None = None) -> np.ndarray:
     cand = _young_adults_who_can_leave(model)
     if formed is not None and len(formed):
         cand = cand[~np.isin(model.pop.persons.hh[cand], formed)]
-    stream = model.streams["formation"]
-    key = stream.keyed(cand, m, 5)
-    cand, key = cand[key < rate], key[key < rate]
-    cand = cand[np.argsort(key, kind="stable")]
-    _, first = np.unique(model.pop.persons.hh[cand], return_index=True)
-    leavers = np.sort(cand[first])
+    leavers = _one_per_household(model, cand, model.streams["formation"].keyed(cand, m, 5),
+                                 rate)
     leave_households(model, leavers, count="persons_migrated_out",
                      earnings_kept=pop["out_migrant_earnings_kept_share"])
     return leavers
+
+
+def _one_per_household(model, cand: np.ndarray, key: np.ndarray, rate: float
+                       ) -> np.ndarray:
+    """The candidates whose ``key`` is below ``rate``, the first by key of each household.
+
+    In index order; ``cand`` are person indices, ``key`` their keyed uniforms.
+    """
+    cand, key = cand[key < rate], key[key < rate]
+    cand = cand[np.argsort(key, kind="stable")]
+    _, first = np.unique(model.pop.persons.hh[cand], return_index=True)
+    return np.sort(cand[first])
 
 
 def _young_adults_who_can_leave(model) -> np.ndarray:
@@ -202,7 +303,8 @@ def _young_adults_who_can_leave(model) -> np.ndarray:
 
 
 def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.ndarray,
-                   m: int) -> np.ndarray:
+                   m: int, keys: tuple[int, int] = (3, 4),
+                   exclude: np.ndarray | None = None) -> np.ndarray:
     """The person of the sample each new adult was, or -1 for one who joins from outside.
 
     ``township``, ``female`` and ``group`` give each new adult's township, sex and the
@@ -213,19 +315,23 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.nd
     keeps a living member aged 18 or more without them; a household gives at most one a
     year. Candidates are taken in a keyed random order, first from households of the same
     group, then of any group; a township with fewer candidates than adults sought fills
-    the rest from outside.
+    the rest from outside. ``keys`` are the two keyed slots of the draws (whom to seek,
+    the candidates' order): each caller its own; no member of the households ``exclude``
+    is chosen.
     """
     P, H, pop = model.pop.persons, model.pop.households, model.params["population"]
     out = np.full(len(township), -1, np.int64)
     stream = model.streams["formation"]
-    seek = np.flatnonzero(stream.keyed(np.arange(len(township)), m, 3)
+    seek = np.flatnonzero(stream.keyed(np.arange(len(township)), m, keys[0])
                           < pop["formation_from_households_share"])
     if len(seek) == 0:
         return out
     cand = _young_adults_who_can_leave(model)
+    if exclude is not None:
+        cand = cand[~np.isin(P.hh[cand], exclude)]
     if len(cand) == 0:
         return out
-    cand = cand[np.argsort(stream.keyed(cand, m, 4), kind="stable")]
+    cand = cand[np.argsort(stream.keyed(cand, m, keys[1]), kind="stable")]
     _, first = np.unique(P.hh[cand], return_index=True)  # one per household: its first
     cand = cand[np.sort(first)]
     place = township.astype(np.int64) * 2 + female  # (township, sex) of each new adult
@@ -341,26 +447,37 @@ def _with_room(model, ended: np.ndarray, m: int) -> np.ndarray:
     for flag in ("formerly_poor", "registered", "cause_illness", "monitored"):
         getattr(H, flag)[old] = False  # as when a new household took the slots
     model.registry.move_slots(old, spare)
-    slots = household_members(model, spare)
-    hh = model.pop.persons.hh[slots]
-    model.pgroup[slots] = H.group[hh]
-    model.pplace[slots] = place_of_township(model.params)[H.township[hh]]
     model.open_block[old] = False
-    model.open_block[spare] = True
-    model.next_spare += len(spare)
+    _open_blocks(model, spare)
     ended = ended.copy()
     ended[small] = spare
     return ended
 
 
-def _new_household_columns(model, ended, n_new, capacity, m) -> None:
-    """Registry, income, savings, debt and money windows of the new households."""
+def _open_blocks(model, spare: np.ndarray) -> None:
+    """Open the next spare blocks ``spare``, given their group and township, to a household.
+
+    Their slots take the block's group and place (the engine's per-person copies).
+    """
+    H = model.pop.households
+    slots = household_members(model, spare)
+    hh = model.pop.persons.hh[slots]
+    model.pgroup[slots] = H.group[hh]
+    model.pplace[slots] = place_of_township(model.params)[H.township[hh]]
+    model.open_block[spare] = True
+    model.next_spare += len(spare)
+
+
+def _new_household_columns(model, ended, n_new, capacity, rng) -> None:
+    """Registry, income, savings, debt and money windows of the new households.
+
+    ``rng`` draws their earnings, income shocks and savings.
+    """
     H = model.pop.households
     g = H.group[ended]
     H.size[ended] = n_new
     for flag in ("formerly_poor", "registered", "cause_illness", "monitored"):
         getattr(H, flag)[ended] = False
-    rng = model.streams["formation"].generator(m, 1)
     earned_pp, shock = draw_earnings(rng, model.params, g, len(ended))
     H.earned_year[ended] = earned_pp * capacity
     H.shock[ended] = shock

@@ -173,6 +173,13 @@ POPULATION = Section({
         "adult behind and have no major disease); the rest, and any for whom no household "
         "of the township has a leaver, join from outside the sample. Absent: 0 (all join "
         "from outside).", required=False, fallback=0.0),
+    "marriage_split_per_year": Prob(
+        "Yearly chance that a young adult of the sample (formation ages, no major disease, "
+        "in a household that keeps an adult) marries and sets up a household of their own "
+        "(分家) with a spouse of the township or from outside, at most one of a household a "
+        "year, whether or not a household has ended (sim.formation.split_at_marriage). "
+        "Absent: 0 (new households form only where one has ended).",
+        unit="per person-year", required=False, fallback=0.0),
     "out_migration_per_year": Prob(
         "Yearly chance that a young adult of the sample (formation ages, no major disease, "
         "in a household that keeps an adult) leaves the county for good, at most one of a "

@@ -117,8 +117,9 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "screening)."),
     _i("congenital_found_at_birth", "persons", "Congenital conditions found by newborn "
        "screening (diagnosed at the early stage)."),
-    _i("households_formed", "households", "Ended households taken over by a newly formed "
-       "household of young adults (each January; sim.formation)."),
+    _i("households_formed", "households", "Newly formed households of young adults (each "
+       "January; sim.formation): taking over ended households, or split off at marriage "
+       "(population.marriage_split_per_year)."),
     _i("persons_joined", "persons", "Members of the newly formed households (not births)."),
     _i("persons_left", "persons", "Members who left their household to form a new one "
        "(counted in the group they left; the new households' members are persons_joined, "
