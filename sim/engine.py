@@ -407,16 +407,18 @@ class Model:
         counts["deaths"] = self._by_group(died)
         for cause, who in death_causes(died, by_cause).items():
             counts[f"deaths_{cause}"] = self._by_group(who)
-        counts["outpatient_episodes"] = self._by_group(op["bills"].person)
         counts["outpatient_forgone"] = self._by_group(op["forgone"])
-        counts["admissions"] = self._by_group(ip["bills"].person)
         counts["admissions_forgone"] = self._by_group(ip["forgone"])
         n_levels = len(LEVELS)
-        for kind, bills in (("outpatient", op["bills"]), ("admissions", ip["bills"])):
+        for kind, total, bills in (("outpatient", "outpatient_episodes", op["bills"]),
+                                   ("admissions", "admissions", ip["bills"])):
+            # the (group, level) counts in one pass; a group's total is its row's sum
             by_level = np.bincount(self.pgroup[bills.person].astype(np.intp) * n_levels
-                                   + bills.level, minlength=N_GROUPS * n_levels)
-            for k, level in enumerate(LEVELS):  # the (group, level) counts, a column each
-                counts[f"{kind}_at_{level}"] = by_level[k::n_levels]
+                                   + bills.level, minlength=N_GROUPS * n_levels
+                                   ).reshape(N_GROUPS, n_levels)
+            counts[total] = by_level.sum(axis=1)
+            for k, level in enumerate(LEVELS):  # a column each
+                counts[f"{kind}_at_{level}"] = by_level[:, k]
         counts["income_yuan"] = self._hh_by_group(income_hh)
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 
