@@ -300,7 +300,12 @@ HOUSEHOLD_COUNTS = (
 
 
 def _select(queries, n_bits: int) -> np.ndarray:
-    """0/1 matrix (query, histogram row) of the rows with all ``need`` and no ``without`` bits."""
+    """0/1 matrix (query, histogram row) of the rows with all ``need`` and no ``without`` bits.
+
+    In float64, for products with histograms converted to float64: those run in BLAS (an
+    integer matrix product is a plain loop, three times slower for the chronic counts),
+    and are exact, every partial sum being a whole number of persons far below 2**53.
+    """
     rows = np.arange(1 << n_bits)
     out = np.ones((len(queries), len(rows)), np.int64)
     for q, (need, without) in enumerate(queries):
@@ -308,7 +313,7 @@ def _select(queries, n_bits: int) -> np.ndarray:
             out[q] *= (rows >> b) & 1
         for b in without:
             out[q] *= 1 - ((rows >> b) & 1)
-    return out
+    return out.astype(np.float64)
 
 
 #: Rows of the monthly household histogram (256 flag combinations) in each count.
@@ -457,6 +462,10 @@ def cluster_of(households: np.ndarray) -> np.ndarray:
     return np.asarray(households, np.int64) % WINDOW_CLUSTERS
 
 
+#: the zeros of an area-level value in the groups after the first (``Recorder._store``)
+_OTHER_GROUPS = (0.0,) * (len(GROUPS) - 1)
+
+
 class Recorder:
     """Pre-allocated arrays for the reported months and years of one run."""
 
@@ -505,15 +514,12 @@ class Recorder:
         undeclared = [name for name in values if name not in self.col]
         if undeclared:
             raise KeyError(f"indicator {undeclared[0]!r} is recorded but not declared")
-        block = np.zeros((len(GROUPS), len(values)))
-        for i, value in enumerate(values.values()):
-            if np.ndim(value) == 0:
-                block[0, i] = value
-            else:
-                block[:, i] = value
-        cells = self.data[row]
+        # one conversion of every value: an area's as a row of it and zeros (np.ndim, a
+        # function call a value, took as long as the rest)
+        block = np.array([value if getattr(value, "ndim", 0) else (value, *_OTHER_GROUPS)
+                          for value in values.values()], np.float64)
         cols = [self.col[name] for name in values]  # distinct: names are dict keys
-        cells[:, cols] += block
+        self.data[row][:, cols] += block.T
 
     def record_month(self, model, m: int) -> None:
         """Store the month's stocks and the flows accumulated in ``model.month_counts``."""
@@ -524,9 +530,11 @@ class Recorder:
         n_hh, n_p = _household_histogram(H, _household_flags(H, model.status))
         out: dict = {}
         put = out.__setitem__  # every name below is put once
-        # every household count is a sum over rows of the histogram: one matrix product
-        households = HOUSEHOLD_SELECT @ n_hh
-        persons = HOUSEHOLD_SELECT @ n_p
+        # every household and person count is a sum over rows of the histograms: one
+        # matrix product (in float64, exact: see _select)
+        households, persons = np.split(
+            HOUSEHOLD_SELECT @ np.concatenate([n_hh, n_p], axis=1, dtype=np.float64), 2,
+            axis=1)
         for q, (hh_name, p_name, _, _) in enumerate(HOUSEHOLD_COUNTS):
             put(hh_name, households[q])
             if p_name:
@@ -543,7 +551,7 @@ class Recorder:
         for s, name in enumerate(HEALTH_STATES):
             put(f"state_{name}", counts[:, s])
         hist = _chronic_histogram(model)
-        for q, column in enumerate((hist @ CHRONIC_SELECT).T):
+        for q, column in enumerate((hist.astype(np.float64) @ CHRONIC_SELECT).T):
             put(CHRONIC_COUNTS[q], column)
         put("insured_persons", model.enrolment.n_insured.copy())
         for name, value in model.month_counts.items():
