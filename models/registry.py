@@ -5,9 +5,10 @@ at the end of 2018 and in August 2019, seed 002). Between two month-ends the cou
 by the exits the registry records and by households whose members have all died; the
 persons count falls by the members of the households that exit, by each death in those
 households and by each member who leaves to form a new household (``sim.formation``),
-and rises by each birth (``sim.registry``; births enter the decomposition with a negative
-sign). This module reads those flows from a run and returns the decomposition, with the
-exits (households and persons) split by the programme that decided them. The identity
+and rises by each birth and each migrant who comes back (``sim.registry``,
+``sim.migration``; :data:`GAINS`, with a negative sign in the decomposition). This
+module reads those flows from a run and returns the decomposition, with the exits
+(households and persons) split by the programme that decided them. The identity
 ``start - end == sum of components`` holds exactly in every replication (tested).
 
 The health measures' part of the fall is not in this accounting (a household that exits
@@ -52,8 +53,12 @@ COMPONENTS = {
     "persons": [*_exits("persons"),
                 ("deaths", "registry_deaths_illness_persons"),
                 ("left", "registry_left_illness_persons"),
-                ("births", "registry_births_illness_persons")],
+                ("births", "registry_births_illness_persons"),
+                ("returned", "registry_returned_illness_persons")],
 }
+
+#: The components that add to the count (negative in the fall).
+GAINS = ("births", "returned")
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ class RegistryChange:
     def plot(self, ax=None):
         """A waterfall per unit of the count from the start to the end.
 
-        The count at the start, each component of the fall (births raise it), the count
+        The count at the start, each component of the fall (births and returns raise it), the count
         at the end: means over replications, scaled to the area.
         """
         import matplotlib.pyplot as plt
@@ -149,8 +154,7 @@ def _per_replication(res: Results, start: str, end: str) -> pd.DataFrame:
         last = stock.xs(end, level="month")[col]
         out[(unit, f"at {start}")], out[(unit, f"at {end}")] = first, last
         out[(unit, "fall")] = first - last
-        # births add to the count: their component is negative in the fall
-        out.update({(unit, name): window[source] * (-1 if name == "births" else 1)
+        out.update({(unit, name): window[source] * (-1 if name in GAINS else 1)
                     for name, source in parts})
     return pd.DataFrame(out)
 

@@ -35,16 +35,11 @@ from sim.arrays import member, unique
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
 from sim.enrolment import Enrolment
-from sim.formation import (
-    block_slots,
-    form_households,
-    migrate_out,
-    spare_blocks,
-    split_at_marriage,
-)
+from sim.formation import block_slots, form_households, spare_blocks, split_at_marriage
 from sim.health import HealthTables, Sick
 from sim.hooks import Hooks
 from sim.liquidity import Liquidity, cash_buffer
+from sim.migration import Away, come_home, migrate_out
 from sim.parameters import GROUPS, LEVELS
 from sim.payment import PAYERS, Ledger, PaymentRules, settle
 from sim.places import PlaceRules, place_of_township
@@ -147,6 +142,10 @@ class Model:
         self.hh_size0 = self.pop.slots  # person slots per household (members, births)
         self.hh_first = np.concatenate([[0], np.cumsum(self.hh_size0)[:-1]])
         self.n_born = H.size.astype(np.int64)  # slots filled: members at start and births
+        #: each household's count of new households set up in its slots (sim.formation):
+        #: a migrant comes home only to the household they left (sim.migration)
+        self.household_epoch = np.zeros(H.n, np.int64)
+        self.away = Away()  # migrants who may come back (sim.migration)
         self.mothers = None  # women who can give birth this year (set each January)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.pplace = place_of_township(self.params)[H.township[P.hh]]  # int8 (sim.places)
@@ -423,10 +422,11 @@ class Model:
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 
     def _form_households(self, m: int) -> None:
-        """January: new households in ended ones, splits at marriage, then out-migration.
+        """January: new households, splits at marriage, out-migration, then returns.
 
-        New households take over ended ones, young couples split off at marriage and
-        young adults leave the county: all three in ``sim.formation``.
+        New households take over ended ones and young couples split off at marriage
+        (``sim.formation``); young adults leave the county and earlier migrants come back
+        (``sim.migration``).
         """
         members = form_households(self, m)
         if len(members):
@@ -437,6 +437,9 @@ class Model:
             self._welcome(split)
             formed = np.union1d(formed, self.pop.persons.hh[split])
         migrate_out(self, m, formed=formed)
+        back = come_home(self, m)
+        if len(back):
+            self._returned(back)
 
     def _welcome(self, members: np.ndarray) -> None:
         """Enrol, count and register the members of newly formed households."""
@@ -449,6 +452,18 @@ class Model:
         self.month_counts["households_formed"] += np.bincount(
             self.pop.households.group[first], minlength=N_GROUPS)
         self.month_counts["persons_joined"] += self._by_group(members)
+
+    def _returned(self, persons: np.ndarray) -> None:
+        """Enrol, count and register migrants who came back to their households.
+
+        New persons to every module, as newborns are (``on_births``), though not births.
+        """
+        self.enrolment.enrol(persons)
+        self.recorder.born(persons)
+        for measure in self.measures.values():
+            measure.on_births(persons)
+        self.registry.on_returned(persons)
+        self.month_counts["persons_returned"] += self._by_group(persons)
 
     def departed(self, persons: np.ndarray) -> None:
         """Tell every counter of the living that ``persons`` left their household alive.

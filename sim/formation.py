@@ -141,7 +141,7 @@ def form_households(model, m: int) -> np.ndarray:
 def split_at_marriage(model, m: int, formed: np.ndarray) -> np.ndarray:
     """Young couples who set up a household of their own (分家) each January; their members.
 
-    A person who could leave (:func:`_young_adults_who_can_leave`) and whose household was
+    A person who could leave (:func:`young_adults_who_can_leave`) and whose household was
     not formed or split this January (``formed``, household indices) marries and leaves
     with yearly chance ``population.marriage_split_per_year`` (keyed, stream
     ``formation``), at most one of a household a year (the first by the keys). The couple
@@ -159,9 +159,9 @@ def split_at_marriage(model, m: int, formed: np.ndarray) -> np.ndarray:
         return np.zeros(0, np.int64)
     P, H = model.pop.persons, model.pop.households
     stream = model.streams["formation"]
-    cand = _young_adults_who_can_leave(model)
+    cand = young_adults_who_can_leave(model)
     cand = cand[~np.isin(P.hh[cand], formed)]
-    chosen = _one_per_household(model, cand, stream.keyed(cand, m, 6), rate)
+    chosen = one_per_household(model, cand, stream.keyed(cand, m, 6), rate)
     blocks = np.arange(model.next_spare, H.n)[:len(chosen)]
     if len(blocks) < len(chosen):
         model.log(m, "spare blocks used up", marriages_not_split=int(len(chosen) - len(blocks)))
@@ -214,24 +214,16 @@ def _set_up(model, blocks, n_new, owner, members, female, leaver, age, rngs, m):
     came = leaver >= 0
     was_dead = members[~P.alive[members] & P.born[members]]
     model.dead_replaced += np.bincount(model.pgroup[was_dead], minlength=len(GROUPS))
-    P.age[members] = np.where(came, P.age[leaver], age).astype(P.age.dtype)
-    P.female[members] = female
-    P.alive[members] = True
-    P.born[members] = True
-    chronic = draw_chronic(rngs[0], model.params["health"]["chronic"], P.age[members])
-    for column, values in zip(("chronic", "diagnosed", "managed"), chronic, strict=True):
-        getattr(P, column)[members] = np.where(came, getattr(P, column)[leaver], values)
-    P.major[members] = NO_MAJOR
-    P.major_late[members] = False
-    P.major_found[members] = False
-    P.major_months[members] = -1
-    P.death_month[members] = -1
-    model.last_check[members] = np.where(came, model.last_check[leaver], NEVER)
-    model.disability_u[members] = np.where(
-        came, model.disability_u[leaver], model.streams["disability"].keyed(members, m, 2))
+    arrive_as_adults(model, members, np.where(came, P.age[leaver], age), female, rngs[0],
+                     m, 2)
+    fro, to = leaver[came], members[came]
+    for column in ("chronic", "diagnosed", "managed"):
+        getattr(P, column)[to] = getattr(P, column)[fro]
+    model.last_check[to] = model.last_check[fro]
+    model.disability_u[to] = model.disability_u[fro]
+    model.care.chronic_share_paid[to] = model.care.chronic_share_paid[fro]
     model.special_family_u[blocks] = 1.0  # young adults: not a special family
-    model.care.chronic_share_paid[members] = np.where(
-        came, model.care.chronic_share_paid[leaver], np.nan)
+    model.household_epoch[blocks] += 1
     capacity = work_capacity(P.age[members], model.params)
     total = np.bincount(owner, weights=capacity, minlength=len(blocks))
     P.earn_share[members] = capacity / total[owner]
@@ -243,38 +235,36 @@ def _set_up(model, blocks, n_new, owner, members, female, leaver, age, rngs, m):
     return members
 
 
-def migrate_out(model, m: int, formed: np.ndarray | None = None) -> np.ndarray:
-    """Young adults who leave the county for good each January; returns them.
+def arrive_as_adults(model, members: np.ndarray, age: np.ndarray, female: np.ndarray,
+                     rng, m: int, disability_slot: int) -> None:
+    """Persons who arrive from outside the sample in the empty slots ``members``.
 
-    A person of the sample aged ``formation_age_min``-``formation_age_max`` with no major
-    disease, in a household that keeps a living member aged 18 or more without them and
-    was not formed this January (``formed``, household indices), leaves with yearly
-    chance ``population.out_migration_per_year`` (keyed, stream
-    ``formation``); a household loses at most one a year (the first of its drawn by
-    their keys). They settle elsewhere (work or study in a city, marriage outside the
-    county) and never come back: their household loses them as it loses one who forms a
-    new household (:func:`leave_households`), except that a share
-    ``population.out_migrant_earnings_kept_share`` of their earnings keeps reaching it
-    (remittances). The parents they leave behind grow old in households of their own (空巢),
-    and children left with grandparents make households of grandparents and grandchildren:
-    without this flow a closed county cannot keep the make-up it starts with (README,
-    "Households' make-up").
+    Living, of the given ``age`` and sex, with the chronic diseases (and their awareness
+    and management) of their age drawn by ``rng`` (``sim.population.draw_chronic``), no
+    major disease, no health check on record, nothing paid this year and a fresh disability
+    draw (stream ``disability``, keyed slot ``disability_slot``). The caller gives them
+    their household's earnings shares and refreshes what depends on age.
     """
-    pop = model.params["population"]
-    rate = pop["out_migration_per_year"]
-    if rate <= 0:
-        return np.zeros(0, np.int64)
-    cand = _young_adults_who_can_leave(model)
-    if formed is not None and len(formed):
-        cand = cand[~np.isin(model.pop.persons.hh[cand], formed)]
-    leavers = _one_per_household(model, cand, model.streams["formation"].keyed(cand, m, 5),
-                                 rate)
-    leave_households(model, leavers, count="persons_migrated_out",
-                     earnings_kept=pop["out_migrant_earnings_kept_share"])
-    return leavers
+    P = model.pop.persons
+    P.age[members] = np.asarray(age).astype(P.age.dtype)
+    P.female[members] = female
+    P.alive[members] = True
+    P.born[members] = True
+    chronic = draw_chronic(rng, model.params["health"]["chronic"], P.age[members])
+    for column, values in zip(("chronic", "diagnosed", "managed"), chronic, strict=True):
+        getattr(P, column)[members] = values
+    P.major[members] = NO_MAJOR
+    P.major_late[members] = False
+    P.major_found[members] = False
+    P.major_months[members] = -1
+    P.death_month[members] = -1
+    model.last_check[members] = NEVER
+    model.disability_u[members] = model.streams["disability"].keyed(members, m,
+                                                                    disability_slot)
+    model.care.chronic_share_paid[members] = np.nan
 
 
-def _one_per_household(model, cand: np.ndarray, key: np.ndarray, rate: float
+def one_per_household(model, cand: np.ndarray, key: np.ndarray, rate: float
                        ) -> np.ndarray:
     """The candidates whose ``key`` is below ``rate``, the first by key of each household.
 
@@ -286,11 +276,11 @@ def _one_per_household(model, cand: np.ndarray, key: np.ndarray, rate: float
     return np.sort(cand[first])
 
 
-def _young_adults_who_can_leave(model) -> np.ndarray:
+def young_adults_who_can_leave(model) -> np.ndarray:
     """Living persons of the formation ages, no major disease, whose household keeps an adult.
 
     In households that are open (``Model.open_block``); the candidates of
-    :func:`choose_leavers` and :func:`migrate_out`, in index order.
+    :func:`choose_leavers` and ``sim.migration.migrate_out``, in index order.
     """
     P, H, pop = model.pop.persons, model.pop.households, model.params["population"]
     alive = np.flatnonzero(P.alive)
@@ -326,7 +316,7 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.nd
                           < pop["formation_from_households_share"])
     if len(seek) == 0:
         return out
-    cand = _young_adults_who_can_leave(model)
+    cand = young_adults_who_can_leave(model)
     if exclude is not None:
         cand = cand[~np.isin(P.hh[cand], exclude)]
     if len(cand) == 0:

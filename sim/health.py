@@ -558,9 +558,7 @@ def births(model, m: int) -> np.ndarray:
     mothers = model.mothers[P.alive[model.mothers]]
     give = mothers[stream.keyed(mothers, m, 0) < 1.0 - np.exp(-rate / 12.0)]
     hh = unique(P.hh[give])
-    empty = model.n_born[hh] < model.pop.slots[hh]
-    baby = np.where(empty, model.hh_first[hh] + model.n_born[hh], -1)
-    baby[~empty] = _first_free_slot(model, hh[~empty])
+    baby, empty = free_slots(model, hh)
     keep = baby >= 0
     hh, baby, empty = hh[keep], baby[keep], empty[keep]
     if len(hh) == 0:
@@ -570,8 +568,7 @@ def births(model, m: int) -> np.ndarray:
     hh, baby, condition, empty = hh[~ended], baby[~ended], condition[~ended], empty[~ended]
     if len(hh) == 0:
         return np.zeros(0, np.int64)
-    model.n_born[hh[empty]] += 1
-    _clear_slots(model, baby[~empty])
+    occupy_slots(model, hh, baby, empty)
     P.major[baby] = condition
     P.major_late[baby] = False
     P.major_found[baby] = False
@@ -585,6 +582,29 @@ def births(model, m: int) -> np.ndarray:
     refresh_age(model, baby)
     birth_screening.newborn(model, baby, m)
     return baby
+
+
+def free_slots(model, households: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A slot for one new member of each household, and whether it was never filled.
+
+    The household's next slot never filled (``model.n_born``), or, when all have been, the
+    first slot of a member who has died or left (-1: none); see :func:`occupy_slots`.
+    """
+    empty = model.n_born[households] < model.pop.slots[households]
+    slot = np.where(empty, model.hh_first[households] + model.n_born[households], -1)
+    slot[~empty] = _first_free_slot(model, households[~empty])
+    return slot, empty
+
+
+def occupy_slots(model, households: np.ndarray, slots: np.ndarray, empty: np.ndarray
+                 ) -> None:
+    """Take the slots :func:`free_slots` found (all >= 0) for new members.
+
+    Never-filled slots count as filled; a dead member's slot is cleared (the dead stay
+    counted as dead).
+    """
+    model.n_born[households[empty]] += 1
+    _clear_slots(model, slots[~empty])
 
 
 def _first_free_slot(model, households: np.ndarray) -> np.ndarray:

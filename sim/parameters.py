@@ -182,9 +182,14 @@ POPULATION = Section({
         unit="per person-year", required=False, fallback=0.0),
     "out_migration_per_year": Prob(
         "Yearly chance that a young adult of the sample (formation ages, no major disease, "
-        "in a household that keeps an adult) leaves the county for good, at most one of a "
-        "household a year (sim.formation.migrate_out). Absent: 0 (a closed county).",
+        "in a household that keeps an adult) leaves the county, at most one of a "
+        "household a year (sim.migration.migrate_out). Absent: 0 (a closed county).",
         unit="per person-year", required=False, fallback=0.0),
+    "migrant_return_per_year": Prob(
+        "Yearly chance that an out-migrant comes back to the household they left, if it "
+        "still lives and has a free slot (sim.migration.come_home); while away they are "
+        "not residents, age and die at background mortality. Absent: 0 (they leave for "
+        "good).", unit="per person-year", required=False, fallback=0.0),
     "out_migrant_earnings_kept_share": Prob(
         "Share of an out-migrant's earnings that keeps reaching the household left "
         "behind (remittances), for good. Absent: 0.", required=False, fallback=0.0),

@@ -84,6 +84,9 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("registry_left_illness_persons", "persons", "Members of registered "
               "illness-labelled households who left to form a new household "
               "(sim.formation; registered persons lost)."),
+    Indicator("registry_returned_illness_persons", "persons", "Migrants who came back to "
+              "registered illness-labelled households (sim.migration; registered persons "
+              "gained)."),
     *_counted("registry_programme_joins", "Registered poor households joining a "
               "non-health programme (one count per programme)."),
     *_counted("registry_monitored_new", "Households identified as monitored objects this "
@@ -245,6 +248,14 @@ class Registry:
         lost = died[H.registered[hh] & H.cause_illness[hh]]
         self.model.month_counts["registry_deaths_illness_persons"] += self.model._by_group(
             lost)
+
+    def on_returned(self, returned: np.ndarray) -> None:
+        """Count migrants back in registered illness-labelled households (sim.migration)."""
+        H, P = self.model.pop.households, self.model.pop.persons
+        hh = P.hh[returned]
+        back = returned[H.registered[hh] & H.cause_illness[hh]]
+        self.model.month_counts["registry_returned_illness_persons"] += (
+            self.model._by_group(back))
 
     def on_left(self, left: np.ndarray) -> None:
         """Count members leaving registered illness-labelled households (sim.formation)."""

@@ -124,9 +124,11 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
     _i("persons_left", "persons", "Members who left their household to form a new one "
        "(counted in the group they left; the new households' members are persons_joined, "
        "so persons_joined - persons_left joined from outside the sample)."),
-    _i("persons_migrated_out", "persons", "Young adults who left the county for good "
-       "(each January; sim.formation.migrate_out), by the group of the household they "
-       "left."),
+    _i("persons_migrated_out", "persons", "Young adults who left the county (each "
+       "January; sim.migration.migrate_out), by the group of the household they left: "
+       "for good, or to come back with population.migrant_return_per_year."),
+    _i("persons_returned", "persons", "Migrants who came back to the household they left "
+       "(each January; sim.migration.come_home), by its group."),
     _i("persons_moved_in", "persons", "Persons (living or dead) whose household moved into "
        "this group (monitoring; sim.registry)."),
     _i("persons_moved_out", "persons", "Persons (living or dead) whose household moved out "

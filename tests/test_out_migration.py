@@ -1,4 +1,4 @@
-"""Young adults who leave the county for good (sim.formation.migrate_out), and the share of
+"""Young adults who leave the county for good (sim.migration.migrate_out), and the share of
 the 60+ who live without anyone younger (the annual elderly_alone_share)."""
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 from sim import load_scenario, run
 from sim.engine import Model
-from sim.formation import migrate_out
+from sim.migration import migrate_out
 from sim.results import _elderly_alone
 from sim.steady import stationary_age_shares, stationary_birth_rate
 
