@@ -12,8 +12,9 @@ p-value and the mean level in the first and the last year; then the same for
 :data:`NOT_TESTED`, quantities the test leaves out because they are known not to be
 stationary (README "Still drifting"); then the households by the make-up of their
 members' ages in the first and the last December with the share of each poor in that
-year (:func:`makeup_poverty`); then the age structure at
-the start and at the end (at the same point of the year, see :func:`age_shares`) beside
+year (:func:`makeup_poverty`); then where the children are and can be born, in the same
+two Decembers (:func:`where_children_are`); then the age structure at the start and at
+the end (at the same point of the year, see :func:`age_shares`) beside
 the stationary one the scenario starts from. ``tests/test_steady_state.py`` runs the
 check at 10,000 x 4, where drifts under about 1% a year pass unseen; this measures them at
 the size asked for.
@@ -88,6 +89,24 @@ def makeup_poverty(model) -> tuple[np.ndarray, np.ndarray]:
     return n, poor / np.maximum(n, 1)
 
 
+#: where the county's births can happen (sim.health.births: a woman 15-44 in the
+#: household) and where its children are, by household
+CHILDREN = ("households with a woman 15-44", "with a man 18-49 and no woman 15-44",
+            "households with children under 15", "children per household with children")
+
+
+def where_children_are(model) -> np.ndarray:
+    """The four figures of :data:`CHILDREN`, among the living households."""
+    P, H = model.pop.persons, model.pop.households
+    living = P.alive & P.born
+    woman = living & P.female & (P.age >= 15) & (P.age <= 44)
+    man = living & ~P.female & (P.age >= 18) & (P.age <= 49)
+    n_woman, n_man, n_kids = (np.bincount(P.hh[w], minlength=H.n)[H.size > 0]
+                              for w in (woman, man, living & (P.age < 15)))
+    return np.array([np.count_nonzero(n_woman), np.count_nonzero((n_man > 0) & (n_woman == 0)),
+                     np.count_nonzero(n_kids), n_kids.sum() / max(np.count_nonzero(n_kids), 1)])
+
+
 def main(argv=None) -> int:
     """Run the replications and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -101,15 +120,16 @@ def main(argv=None) -> int:
     sc = load_scenario("steady_state")
     if args.set:
         sc = sc.with_overrides(args.set)
-    frames, start, end, makeups = [], [], [], []
+    frames, start, end, makeups, children = [], [], [], [], []
     for seed in range(args.reps):
         model = Model(sc, seed=seed, households=args.households)
         start.append(age_shares(model))
         model.run_to(model.timeline.warmup + 12)  # the first reported December
-        first = makeup_poverty(model)
+        first, children_first = makeup_poverty(model), where_children_are(model)
         a = model.run().annual
         end.append(age_shares(model, years_on=1))
         makeups.append((first, makeup_poverty(model)))
+        children.append((children_first, where_children_are(model)))
         frames.append(a[a.group == "all"].set_index("year"))
     print(f"steady_state, {args.households:,} households x {args.reps}, "
           f"{frames[0].index.min()}-{frames[0].index.max()}")
@@ -130,6 +150,11 @@ def main(argv=None) -> int:
           "year | in the last |\n|---|---|---|---|---|")
     for k, name in enumerate(MAKEUPS):
         print(f"| {name} | {n0[k]:,.0f} | {n1[k]:,.0f} | {p0[k]:.1%} | {p1[k]:.1%} |")
+    c0, c1 = (np.mean([rep[when] for rep in children], axis=0) for when in (0, 1))
+    print("\n| where the children are | first year | last year |\n|---|---|---|")
+    for k, name in enumerate(CHILDREN):
+        f = ",.2f" if k == len(CHILDREN) - 1 else ",.0f"
+        print(f"| {name} | {c0[k]:{f}} | {c1[k]:{f}} |")
     stationary = sc.get("population.age_bands")
     print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")
     for b, band in enumerate(AGE_BANDS):

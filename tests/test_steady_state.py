@@ -161,6 +161,6 @@ def test_the_drift_script_prints_the_tested_and_the_untested_slopes(capsys):
     spec.loader.exec_module(drift)
     assert drift.main(["--households", "400", "--reps", "2"]) == 0
     out = capsys.readouterr().out
-    for name in [*ANNUAL_RATES, *drift.NOT_TESTED, *drift.MAKEUPS]:
+    for name in [*ANNUAL_RATES, *drift.NOT_TESTED, *drift.MAKEUPS, *drift.CHILDREN]:
         assert f"| {name} | " in out, name
     assert not set(drift.NOT_TESTED) & set(ANNUAL_RATES)  # shown apart, never tested
