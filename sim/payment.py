@@ -163,36 +163,30 @@ class Ledger:
     has seen, which is what their annual deductibles apply to.
     """
 
-    #: column of each field in the table
-    COLUMN = {f: k for k, f in enumerate(LEDGER_FIELDS)}
+    #: row of each field in the table
+    ROW = {f: k for k, f in enumerate(LEDGER_FIELDS)}
 
     def __init__(self, n_persons: int):
-        #: one row a person (float32): a batch reads and writes each person's fields
-        #: together, a row at a time, instead of gathering from eight arrays apart
-        self.table = np.zeros((n_persons, len(LEDGER_FIELDS)), np.float32)
-        #: the same memory seen as one opaque item a row, for writing whole rows back
-        self._rows = self.table.view(np.dtype((np.void, self.table.strides[0]))).ravel()
+        #: one row a field (float32), each a contiguous array over persons: a batch
+        #: gathers and scatters only the fields it settles (outpatient bills, the largest
+        #: batch, one), within arrays small enough to stay in cache, instead of whole
+        #: person rows spread over the full table
+        self.table = np.zeros((len(LEDGER_FIELDS), n_persons), np.float32)
 
     def take(self, persons: np.ndarray, fields=LEDGER_FIELDS) -> dict[str, np.ndarray]:
         """Year-to-date amounts of some persons (float64 copies), for the given fields."""
-        return self._fields(np.take(self.table, persons, axis=0), fields)
+        return {k: self.table[self.ROW[k]].take(persons).astype(np.float64) for k in fields}
 
     def update(self, persons: np.ndarray, fields, settle_fn):
         """Pass the year-to-date ``fields`` of ``persons`` (distinct) to ``settle_fn``.
 
         ``settle_fn(ytd)`` returns ``(result, new)``; the amounts in ``new`` are written
-        back and ``result`` is returned. The persons' rows are gathered once for both the
-        reading and the writing.
+        back (as float32) and ``result`` is returned.
         """
-        block = np.take(self.table, persons, axis=0)
-        result, new = settle_fn(self._fields(block, fields))
+        result, new = settle_fn(self.take(persons, fields))
         for k, v in new.items():
-            block[:, self.COLUMN[k]] = v
-        np.put(self._rows, persons, block.view(self._rows.dtype).ravel())
+            self.table[self.ROW[k]].put(persons, v)
         return result
-
-    def _fields(self, block: np.ndarray, fields) -> dict[str, np.ndarray]:
-        return {k: block[:, self.COLUMN[k]].astype(np.float64) for k in fields}
 
     def reset(self) -> None:
         """Start a new insurance year."""
@@ -200,7 +194,7 @@ class Ledger:
 
     def clear(self, persons: np.ndarray) -> None:
         """New persons in old slots start the year with nothing paid."""
-        self.table[persons] = 0.0
+        self.table[:, persons] = 0.0
 
     def nbytes(self) -> int:
         """Memory held."""
