@@ -295,12 +295,17 @@ class Contracts(Measure):
         self.count("contracts_persons", self.n_contracted.copy())
         self.count("contracts_cost_yuan", self.n_contracted
                    * self.p["fee_yuan_per_contract_year"] / 12.0)
+        # the contracted among the ill first (about two thirds in the default scenario),
+        # then the diagnosed and living of them: each column gathered (take) at fewer
+        # persons, and the due months once
         ill = model.chronic_ill
-        patients = ill[self.contracted[ill] & (P.diagnosed[ill] != 0) & P.alive[ill]]
+        signed = ill.compress(self.contracted.take(ill))
+        patients = signed.compress((P.diagnosed.take(signed) != 0) & P.alive.take(signed))
         self.count("contracts_patients", self.by_group(patients))
-        fresh = patients[self.due[patients] == NEVER]
+        due_month = self.due.take(patients)  # NEVER for the fresh, also <= m: due too
+        fresh = patients.compress(due_month == NEVER)
         self.due[fresh] = m  # sign, serve, record at once (seed 003)
-        due = patients[self.due[patients] <= m]
+        due = patients.compress(due_month <= m)
         self.count("followups_due", self.by_group(due))
         self._yearly_check(m)
         if len(due) == 0:
