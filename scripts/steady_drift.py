@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sim import load_scenario  # noqa: E402
 from sim.engine import Model  # noqa: E402
+from sim.health import household_members  # noqa: E402
 from sim.parameters import AGE_BANDS  # noqa: E402
 from sim.population import age_band_index  # noqa: E402
 from sim.steady import ANNUAL_RATES, replication_slopes, slope  # noqa: E402
@@ -92,7 +93,24 @@ def makeup_poverty(model) -> tuple[np.ndarray, np.ndarray]:
 #: where the county's births can happen (sim.health.births: a woman 15-44 in the
 #: household) and where its children are, by household
 CHILDREN = ("households with a woman 15-44", "with a man 18-49 and no woman 15-44",
-            "households with children under 15", "children per household with children")
+            "households with children under 15", "children per household with children",
+            "women 25-44 with a possible husband")
+
+
+def with_possible_husband(model, women: np.ndarray) -> np.ndarray:
+    """Whether each woman lives with a man of 20+ from 3 years younger to 10 years older.
+
+    The model has no marital status; this is the share of them who could be married to
+    someone in their household.
+    """
+    P = model.pop.persons
+    hh = P.hh[women]
+    members = household_members(model, hh)
+    owner = np.repeat(np.arange(len(women)), model.hh_size0[hh])
+    gap = P.age[members].astype(np.int64) - P.age[women][owner]
+    man = (P.alive[members] & P.born[members] & ~P.female[members]
+           & (P.age[members] >= 20) & (gap >= -3) & (gap <= 10))
+    return np.bincount(owner, weights=man, minlength=len(women)) > 0
 
 
 def where_children_are(model) -> np.ndarray:
@@ -103,8 +121,10 @@ def where_children_are(model) -> np.ndarray:
     man = living & ~P.female & (P.age >= 18) & (P.age <= 49)
     n_woman, n_man, n_kids = (np.bincount(P.hh[w], minlength=H.n)[H.size > 0]
                               for w in (woman, man, living & (P.age < 15)))
+    wives = np.flatnonzero(living & P.female & (P.age >= 25) & (P.age <= 44))
     return np.array([np.count_nonzero(n_woman), np.count_nonzero((n_man > 0) & (n_woman == 0)),
-                     np.count_nonzero(n_kids), n_kids.sum() / max(np.count_nonzero(n_kids), 1)])
+                     np.count_nonzero(n_kids), n_kids.sum() / max(np.count_nonzero(n_kids), 1),
+                     with_possible_husband(model, wives).mean()])
 
 
 def main(argv=None) -> int:
@@ -153,7 +173,7 @@ def main(argv=None) -> int:
     c0, c1 = (np.mean([rep[when] for rep in children], axis=0) for when in (0, 1))
     print("\n| where the children are | first year | last year |\n|---|---|---|")
     for k, name in enumerate(CHILDREN):
-        f = ",.2f" if k == len(CHILDREN) - 1 else ",.0f"
+        f = ",.0f" if k < 3 else (",.2f" if k == 3 else ".1%")
         print(f"| {name} | {c0[k]:{f}} | {c1[k]:{f}} |")
     stationary = sc.get("population.age_bands")
     print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")
