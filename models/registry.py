@@ -54,11 +54,12 @@ COMPONENTS = {
                 ("deaths", "registry_deaths_illness_persons"),
                 ("left", "registry_left_illness_persons"),
                 ("births", "registry_births_illness_persons"),
-                ("returned", "registry_returned_illness_persons")],
+                ("returned", "registry_returned_illness_persons"),
+                ("married_in", "registry_married_in_illness_persons")],
 }
 
 #: The components that add to the count (negative in the fall).
-GAINS = ("births", "returned")
+GAINS = ("births", "returned", "married_in")
 
 
 @dataclass(frozen=True)

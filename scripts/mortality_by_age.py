@@ -56,7 +56,9 @@ def rates_by_age(sc, households: int, reps: int) -> tuple[np.ndarray, np.ndarray
     """Deaths per 1,000 person-years by cause and age band, and new households' members.
 
     Returns the rates, shape (cause, band); the person-years by band; and the persons
-    joining new households per 1,000 person-years (reported months only). Runs
+    who join the sample's households from outside it, net of those who leave it, per
+    1,000 person-years (reported months only): new households' members from outside,
+    migrants out and back, and brides from outside (``sim.marriage``). Runs
     replication ``r`` with seed ``r`` (warm-up included), watching the engine's monthly
     split of deaths by cause for each dead person's age; person-years are counted from
     the living at each month's deaths.
@@ -84,7 +86,9 @@ def rates_by_age(sc, households: int, reps: int) -> tuple[np.ndarray, np.ndarray
             model = engine.Model(sc, seed=seed, households=households)
             monthly = model.run().monthly.query("group == 'all'")
             joined += float((monthly["persons_joined"] - monthly["persons_left"]
-                             - monthly["persons_migrated_out"]).sum())
+                             - monthly["persons_migrated_out"] + monthly["persons_returned"]
+                             + monthly["persons_married_in"]
+                             - monthly["persons_married_out"]).sum())
             reported_years += float(monthly["persons"].sum()) / 12.0
     finally:
         engine.death_causes = split

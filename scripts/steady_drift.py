@@ -30,7 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim import load_scenario  # noqa: E402
+from sim import load_scenario, marriage  # noqa: E402
 from sim.engine import Model  # noqa: E402
 from sim.health import household_members  # noqa: E402
 from sim.parameters import AGE_BANDS  # noqa: E402
@@ -94,14 +94,14 @@ def makeup_poverty(model) -> tuple[np.ndarray, np.ndarray]:
 #: household) and where its children are, by household
 CHILDREN = ("households with a woman 15-44", "with a man 18-49 and no woman 15-44",
             "households with children under 15", "children per household with children",
-            "women 25-44 with a possible husband")
+            "women 25-44 with a possible husband", "women 25-44 married")
 
 
 def with_possible_husband(model, women: np.ndarray) -> np.ndarray:
     """Whether each woman lives with a man of 20+ from 3 years younger to 10 years older.
 
-    The model has no marital status; this is the share of them who could be married to
-    someone in their household.
+    The share of them who could be married to someone in their household, whether or not
+    the scenario has marriage (``sim.marriage``; "married" is the share who are).
     """
     P = model.pop.persons
     hh = P.hh[women]
@@ -114,7 +114,7 @@ def with_possible_husband(model, women: np.ndarray) -> np.ndarray:
 
 
 def where_children_are(model) -> np.ndarray:
-    """The four figures of :data:`CHILDREN`, among the living households."""
+    """The figures of :data:`CHILDREN`, among the living households."""
     P, H = model.pop.persons, model.pop.households
     living = P.alive & P.born
     woman = living & P.female & (P.age >= 15) & (P.age <= 44)
@@ -124,7 +124,8 @@ def where_children_are(model) -> np.ndarray:
     wives = np.flatnonzero(living & P.female & (P.age >= 25) & (P.age <= 44))
     return np.array([np.count_nonzero(n_woman), np.count_nonzero((n_man > 0) & (n_woman == 0)),
                      np.count_nonzero(n_kids), n_kids.sum() / max(np.count_nonzero(n_kids), 1),
-                     with_possible_husband(model, wives).mean()])
+                     with_possible_husband(model, wives).mean(),
+                     marriage.married(model, wives).mean()])
 
 
 def main(argv=None) -> int:
@@ -173,7 +174,7 @@ def main(argv=None) -> int:
     c0, c1 = (np.mean([rep[when] for rep in children], axis=0) for when in (0, 1))
     print("\n| where the children are | first year | last year |\n|---|---|---|")
     for k, name in enumerate(CHILDREN):
-        f = ",.0f" if k < 3 else (",.2f" if k == 3 else ".1%")
+        f = ",.0f" if k < 3 else (",.2f" if k == 3 else ".1%")  # counts, ratio, shares
         print(f"| {name} | {c0[k]:{f}} | {c1[k]:{f}} |")
     stationary = sc.get("population.age_bands")
     print("\n| age | stationary (the scenario) | start | end |\n|---|---|---|---|")

@@ -30,7 +30,7 @@ from collections import defaultdict
 import numpy as np
 import simpy
 
-from sim import health
+from sim import health, marriage
 from sim.arrays import member, unique
 from sim.care import CareSystem, CareTables
 from sim.checks import NEVER
@@ -147,6 +147,11 @@ class Model:
         self.household_epoch = np.zeros(H.n, np.int64)
         self.away = Away()  # migrants who may come back (sim.migration)
         self.mothers = None  # women who can give birth this year (set each January)
+        self.mothers_rate = None  # each one's birth rate over the county's
+        #: each person's spouse (-1: none); married only while both live in one household
+        self.spouse = np.full(P.n, -1, np.int64)
+        if marriage.on(self.params):
+            marriage.pair_spouses(self)
         self.pgroup = H.group[P.hh]  # int8: cheap to gather for counts by group
         self.pplace = place_of_township(self.params)[H.township[P.hh]]  # int8 (sim.places)
         self.chronic_ill = np.flatnonzero(P.chronic != 0)  # refreshed by each monthly step
@@ -287,7 +292,7 @@ class Model:
                     self._form_households(m)
                 health.schedule_background_deaths(self, m)
                 self._death_base = m
-                self.mothers = health.eligible_mothers(self)
+                self.mothers, self.mothers_rate = health.eligible_mothers(self)
             if m == tl.warmup:
                 self.recorder.start_window(self)
             if self.reported(m) and (moy == 1 or m == tl.warmup):
@@ -422,11 +427,12 @@ class Model:
         counts["income_loss_yuan"] = self._hh_by_group(loss_hh)
 
     def _form_households(self, m: int) -> None:
-        """January: new households, splits at marriage, out-migration, then returns.
+        """January: new households, splits, weddings, out-migration, then returns.
 
         New households take over ended ones and young couples split off at marriage
-        (``sim.formation``); young adults leave the county and earlier migrants come back
-        (``sim.migration``).
+        (``sim.formation``); young men marry, their brides moving in or the couple setting
+        up a household (``sim.marriage``); young adults leave the county and earlier
+        migrants come back (``sim.migration``).
         """
         members = form_households(self, m)
         if len(members):
@@ -436,10 +442,16 @@ class Model:
         if len(split):
             self._welcome(split)
             formed = np.union1d(formed, self.pop.persons.hh[split])
+        brides, couples = marriage.weddings(self, m)
+        if len(couples):
+            self._welcome(couples)
+            formed = np.union1d(formed, self.pop.persons.hh[couples])
+        if len(brides):
+            self._joined(brides, "married_in")
         migrate_out(self, m, formed=formed)
         back = come_home(self, m)
         if len(back):
-            self._returned(back)
+            self._joined(back, "returned")
 
     def _welcome(self, members: np.ndarray) -> None:
         """Enrol, count and register the members of newly formed households."""
@@ -453,17 +465,19 @@ class Model:
             self.pop.households.group[first], minlength=N_GROUPS)
         self.month_counts["persons_joined"] += self._by_group(members)
 
-    def _returned(self, persons: np.ndarray) -> None:
-        """Enrol, count and register migrants who came back to their households.
+    def _joined(self, persons: np.ndarray, how: str) -> None:
+        """Enrol, count and register persons who joined existing households.
 
-        New persons to every module, as newborns are (``on_births``), though not births.
+        Migrants who came back (``how`` "returned", ``sim.migration``) or brides who moved
+        in ("married_in", ``sim.marriage``): new persons to every module, as newborns are
+        (``on_births``), though not births; counted in ``persons_<how>``.
         """
         self.enrolment.enrol(persons)
         self.recorder.born(persons)
         for measure in self.measures.values():
             measure.on_births(persons)
-        self.registry.on_returned(persons)
-        self.month_counts["persons_returned"] += self._by_group(persons)
+        self.registry.on_joined(persons, how)
+        self.month_counts[f"persons_{how}"] += self._by_group(persons)
 
     def departed(self, persons: np.ndarray) -> None:
         """Tell every counter of the living that ``persons`` left their household alive.

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import marriage
 from sim.checks import NEVER
 from sim.health import household_members, refresh_age, share_earnings
 from sim.liquidity import cash_buffer
@@ -80,7 +81,8 @@ def spare_blocks(pop, params: dict, years: float) -> int:
     plus three standard deviations of a Poisson count and one.
     """
     if (params["population"]["households_formed_share"] <= 0
-            and params["population"]["marriage_split_per_year"] <= 0):
+            and params["population"]["marriage_split_per_year"] <= 0
+            and not marriage.on(params)):
         return 0
     P = pop.persons
     n = pop.sample_households
@@ -93,25 +95,44 @@ def spare_blocks(pop, params: dict, years: float) -> int:
     dead = 1.0 - np.exp(-mu[band].sum(axis=1))
     log_ended = np.bincount(P.hh[members], weights=np.log(np.maximum(dead, 1e-300)),
                             minlength=n)
-    expected = float(np.exp(log_ended[small]).sum()) + _expected_splits(pop, params, years)
+    ended = float(np.exp(log_ended[small]).sum())
+    if params["population"]["households_formed_share"] <= 0:
+        ended = 0.0  # no ended household is taken over
+    expected = ended + _expected_splits(pop, params, years)
     expected *= SPARE_MARGIN
     return int(np.ceil(expected + 3.0 * np.sqrt(expected))) + 1
 
 
 def _expected_splits(pop, params: dict, years: float) -> float:
-    """Households a run of ``years`` is expected to split off (:func:`split_at_marriage`).
+    """Households a run of ``years`` is expected to split off at marriage.
 
     Each year's candidates are taken as the sample's persons of the formation ages at the
-    start (a county whose ages hold), each splitting with the yearly chance; an upper
-    bound, since some candidates' households have no other adult.
+    start (a county whose ages hold), each splitting with the yearly chance
+    (:func:`split_at_marriage`), and its men of those ages without a possible wife and
+    without room for a bride and her children at home marrying with theirs
+    (``sim.marriage.weddings``). The splits are an upper bound (some candidates'
+    households have no other adult); the weddings an estimate (a pool of such men that
+    stays as at the start), checked in tests/test_formation.py: ``steady_state`` never
+    runs out.
     """
-    rate = params["population"]["marriage_split_per_year"]
-    if rate <= 0:
-        return 0.0
-    lo, hi = params["population"]["formation_age_min"], params["population"]["formation_age_max"]
+    pop_ = params["population"]
+    lo, hi = pop_["formation_age_min"], pop_["formation_age_max"]
     P, n = pop.persons, pop.sample_households
-    ages = P.age[P.born & (P.hh < n)]
-    return float(rate * np.count_nonzero((ages >= lo) & (ages <= hi)) * np.ceil(years))
+    sample = P.born & (P.hh < n)
+    persons = np.count_nonzero(sample & (P.age >= lo) & (P.age <= hi))
+    men = 0
+    if marriage.on(params):
+        born = np.flatnonzero(sample)
+        age, female = P.age[born], P.female[born]
+        wife = marriage.any_member(P.hh[born], np.arange(len(born)),
+                                   lambda a, b: marriage.could_marry(age, female, a, b))
+        members = np.bincount(P.hh[born], minlength=n)
+        room = pop.slots[:n] - members >= 1 + min(marriage.ROOM_FOR_CHILDREN,
+                                                  int(pop_["birth_slots"]))
+        men = np.count_nonzero(~female & ~wife & ~room[P.hh[born]]
+                               & (age >= max(lo, marriage.LEGAL_AGE[0])) & (age <= hi))
+    return float((pop_["marriage_split_per_year"] * persons
+                  + pop_["marriage_per_year"] * men) * np.ceil(years))
 
 
 def form_households(model, m: int) -> np.ndarray:
@@ -144,15 +165,13 @@ def split_at_marriage(model, m: int, formed: np.ndarray) -> np.ndarray:
     A person who could leave (:func:`young_adults_who_can_leave`) and whose household was
     not formed or split this January (``formed``, household indices) marries and leaves
     with yearly chance ``population.marriage_split_per_year`` (keyed, stream
-    ``formation``), at most one of a household a year (the first by the keys). The couple
-    takes a spare block (:func:`spare_blocks`) with the group, township, distance and
-    transfers of the household the person left; the spouse is found as a new household's
-    adults are (:func:`choose_leavers`, other sex, same township, not from that
-    household), or joins from outside. Unlike :func:`form_households`, this does not wait
-    for a household to end, so households of parents without their married children (the
+    ``formation``), at most one of a household a year (the first by the keys), and sets
+    up a household with a spouse found as a new household's adults are
+    (:func:`choose_leavers`, other sex, same township, not from that household) or from
+    outside (:func:`split_off`). Unlike :func:`form_households`, this does not wait for a
+    household to end, so households of parents without their married children (the
     empty nest, 空巢) and young families arise at the pace of marriages; the number of
-    households grows by the splits and falls by the households that end. When the spare
-    blocks run out, the rest stay with their parents and the events table says so once.
+    households grows by the splits and falls by the households that end.
     """
     rate = model.params["population"]["marriage_split_per_year"]
     if rate <= 0:
@@ -162,10 +181,26 @@ def split_at_marriage(model, m: int, formed: np.ndarray) -> np.ndarray:
     cand = young_adults_who_can_leave(model)
     cand = cand[~np.isin(P.hh[cand], formed)]
     chosen = one_per_household(model, cand, stream.keyed(cand, m, 6), rate)
+    origin = P.hh[chosen]
+    # households that give a spouse: not those the marrying persons leave this January
+    spouse = choose_leavers(model, H.township[origin], ~P.female[chosen], H.group[origin],
+                            m, keys=(7, 8), exclude=origin)
+    return split_off(model, m, chosen, spouse)
+
+
+def split_off(model, m: int, chosen: np.ndarray, spouse: np.ndarray) -> np.ndarray:
+    """The persons ``chosen`` leave with their ``spouse`` (-1: from outside); new members.
+
+    Each couple takes a spare block (:func:`spare_blocks`) with the group, township,
+    distance and transfers of the household the chosen person left. When the spare
+    blocks run out, the rest stay where they are and the events table says so once.
+    """
+    P, H = model.pop.persons, model.pop.households
+    stream = model.streams["formation"]
     blocks = np.arange(model.next_spare, H.n)[:len(chosen)]
     if len(blocks) < len(chosen):
         model.log(m, "spare blocks used up", marriages_not_split=int(len(chosen) - len(blocks)))
-        chosen = chosen[:len(blocks)]
+        chosen, spouse = chosen[:len(blocks)], spouse[:len(blocks)]
     if len(chosen) == 0:
         return np.zeros(0, np.int64)
     origin = P.hh[chosen]
@@ -176,12 +211,9 @@ def split_at_marriage(model, m: int, formed: np.ndarray) -> np.ndarray:
     owner, position, members = _new_slots(model, blocks, n_new)
     female = position == 1
     own = 2 * np.arange(len(chosen)) + P.female[chosen]  # the member who marries
-    spouse = np.setdiff1d(np.arange(len(members)), own)
     leaver = np.full(len(members), -1, np.int64)
     leaver[own] = chosen
-    # households that give a spouse: not those the marrying persons leave this January
-    leaver[spouse] = choose_leavers(model, H.township[blocks], female[spouse],
-                                    H.group[blocks], m, keys=(7, 8), exclude=origin)
+    leaver[own ^ 1] = spouse
     return _set_up(model, blocks, n_new, owner, members, female, leaver,
                    _outsider_age(model, members, m, 9),
                    (stream.generator(m, 2), stream.generator(m, 3)), m)
@@ -216,12 +248,11 @@ def _set_up(model, blocks, n_new, owner, members, female, leaver, age, rngs, m):
     model.dead_replaced += np.bincount(model.pgroup[was_dead], minlength=len(GROUPS))
     arrive_as_adults(model, members, np.where(came, P.age[leaver], age), female, rngs[0],
                      m, 2)
-    fro, to = leaver[came], members[came]
-    for column in ("chronic", "diagnosed", "managed"):
-        getattr(P, column)[to] = getattr(P, column)[fro]
-    model.last_check[to] = model.last_check[fro]
-    model.disability_u[to] = model.disability_u[fro]
-    model.care.chronic_share_paid[to] = model.care.chronic_share_paid[fro]
+    carry_state(model, leaver[came], members[came])
+    if marriage.on(model.params):
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        couple = first[n_new[owner[first]] == 2]
+        marriage.link(model, members[couple], members[couple + 1])
     model.special_family_u[blocks] = 1.0  # young adults: not a special family
     model.household_epoch[blocks] += 1
     capacity = work_capacity(P.age[members], model.params)
@@ -235,6 +266,21 @@ def _set_up(model, blocks, n_new, owner, members, female, leaver, age, rngs, m):
     return members
 
 
+def carry_state(model, leavers: np.ndarray, slots: np.ndarray) -> None:
+    """Persons of the sample who moved from ``leavers`` to ``slots`` take their state along.
+
+    Their chronic diseases, awareness and management, last health check, disability draw
+    and the share of this year's chronic bills already paid (age and sex the caller
+    gives; persons with a major disease do not move).
+    """
+    P = model.pop.persons
+    for column in ("chronic", "diagnosed", "managed"):
+        getattr(P, column)[slots] = getattr(P, column)[leavers]
+    model.last_check[slots] = model.last_check[leavers]
+    model.disability_u[slots] = model.disability_u[leavers]
+    model.care.chronic_share_paid[slots] = model.care.chronic_share_paid[leavers]
+
+
 def arrive_as_adults(model, members: np.ndarray, age: np.ndarray, female: np.ndarray,
                      rng, m: int, disability_slot: int) -> None:
     """Persons who arrive from outside the sample in the empty slots ``members``.
@@ -246,6 +292,7 @@ def arrive_as_adults(model, members: np.ndarray, age: np.ndarray, female: np.nda
     their household's earnings shares and refreshes what depends on age.
     """
     P = model.pop.persons
+    marriage.unlink(model, members)
     P.age[members] = np.asarray(age).astype(P.age.dtype)
     P.female[members] = female
     P.alive[members] = True
@@ -276,25 +323,27 @@ def one_per_household(model, cand: np.ndarray, key: np.ndarray, rate: float
     return np.sort(cand[first])
 
 
-def young_adults_who_can_leave(model) -> np.ndarray:
+def young_adults_who_can_leave(model, min_age: int = 0) -> np.ndarray:
     """Living persons of the formation ages, no major disease, whose household keeps an adult.
 
-    In households that are open (``Model.open_block``); the candidates of
+    In households that are open (``Model.open_block``), unmarried where the scenario has
+    marriage (``sim.marriage``), aged ``min_age`` or more; the candidates of
     :func:`choose_leavers` and ``sim.migration.migrate_out``, in index order.
     """
     P, H, pop = model.pop.persons, model.pop.households, model.params["population"]
     alive = np.flatnonzero(P.alive)
     hh, age = P.hh[alive], P.age[alive]
     adults = np.bincount(hh, weights=age >= 18, minlength=H.n)
-    fits = ((age >= pop["formation_age_min"]) & (age <= pop["formation_age_max"])
+    fits = ((age >= max(pop["formation_age_min"], min_age)) & (age <= pop["formation_age_max"])
             & (P.major[alive] == NO_MAJOR) & model.open_block[hh])
     fits &= adults[hh] - (age >= 18) >= 1
-    return alive[fits]
+    fit = alive[fits]
+    return fit[~marriage.married(model, fit)] if marriage.on(model.params) else fit
 
 
 def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.ndarray,
                    m: int, keys: tuple[int, int] = (3, 4),
-                   exclude: np.ndarray | None = None) -> np.ndarray:
+                   exclude: np.ndarray | None = None, min_age: int = 0) -> np.ndarray:
     """The person of the sample each new adult was, or -1 for one who joins from outside.
 
     ``township``, ``female`` and ``group`` give each new adult's township, sex and the
@@ -307,7 +356,7 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.nd
     group, then of any group; a township with fewer candidates than adults sought fills
     the rest from outside. ``keys`` are the two keyed slots of the draws (whom to seek,
     the candidates' order): each caller its own; no member of the households ``exclude``
-    is chosen.
+    is chosen, nor anyone younger than ``min_age``.
     """
     P, H, pop = model.pop.persons, model.pop.households, model.params["population"]
     out = np.full(len(township), -1, np.int64)
@@ -316,7 +365,7 @@ def choose_leavers(model, township: np.ndarray, female: np.ndarray, group: np.nd
                           < pop["formation_from_households_share"])
     if len(seek) == 0:
         return out
-    cand = young_adults_who_can_leave(model)
+    cand = young_adults_who_can_leave(model, min_age)
     if exclude is not None:
         cand = cand[~np.isin(P.hh[cand], exclude)]
     if len(cand) == 0:
@@ -379,6 +428,7 @@ def leave_households(model, leavers: np.ndarray, count: str = "persons_left",
     H.earned_year[affected] *= 1.0 - lost * (1.0 - earnings_kept)
     model.month_counts[count] += np.bincount(model.pgroup[leavers], minlength=len(GROUPS))
     model.departed(leavers)
+    marriage.unlink(model, leavers)
     empty_person_slots(P, leavers)
     model.last_check[leavers] = NEVER
     model.ledger.clear(leavers)

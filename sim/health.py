@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import birth_screening
+from sim import birth_screening, marriage
 from sim.arrays import member, unique
-from sim.parameters import AGE_BANDS, CHILDBEARING_AGES, CHRONIC
+from sim.parameters import AGE_BANDS, CHILDBEARING_AGES, CHRONIC, MOTHER_AGES
 from sim.population import (
     NO_MAJOR,
     age_band_index,
@@ -539,10 +539,12 @@ def major_course(model, m: int, deaths: list) -> dict:
 def births(model, m: int) -> np.ndarray:
     """Births of the month into their mothers' households; returns the newborns' indices.
 
-    Women aged 15-44 give birth at ``population.births_per_woman_year``, at most one birth
-    per household and month, into the household's next empty slot, or, when none is left,
-    the slot of a member who has died or left to form a household (none: no birth; the
-    dead stay counted as dead, ``model.dead_replaced``).
+    Women aged 15-44 give birth at ``population.births_per_woman_year`` (where the
+    scenario has marriage, the wives of those ages living with their husbands, and by
+    ``population.births_by_age``, at rates that keep the county's: :func:`eligible_mothers`),
+    at most one birth per household and month, into the household's next empty slot, or,
+    when none is left, the slot of a member who has died or left (none: no birth; the dead
+    stay counted as dead, ``model.dead_replaced``).
     A pregnancy may carry a congenital condition (``birth_prevalence`` of health.major);
     prenatal screening may diagnose it, and the pregnancy may then end before birth (its
     slot stays empty); newborns are screened and found cases diagnosed at the early stage
@@ -555,7 +557,8 @@ def births(model, m: int) -> np.ndarray:
     if rate <= 0 or model.mothers is None or len(model.mothers) == 0:
         return np.zeros(0, np.int64)
     stream = model.streams["births"]
-    mothers = model.mothers[P.alive[model.mothers]]
+    living = P.alive[model.mothers]
+    mothers, rate = model.mothers[living], rate * model.mothers_rate[living]
     give = mothers[stream.keyed(mothers, m, 0) < 1.0 - np.exp(-rate / 12.0)]
     hh = unique(P.hh[give])
     baby, empty = free_slots(model, hh)
@@ -632,6 +635,7 @@ def _clear_slots(model, persons: np.ndarray) -> None:
     if len(persons) == 0:
         return
     P = model.pop.persons
+    marriage.unlink(model, persons)
     dead = persons[P.born[persons]]  # the others left to form a household (already empty)
     model.dead_replaced += np.bincount(model.pgroup[dead], minlength=len(model.dead_replaced))
     for column in (P.chronic, P.diagnosed, P.managed):
@@ -643,11 +647,26 @@ def _clear_slots(model, persons: np.ndarray) -> None:
     model.care.chronic_share_paid[persons] = np.nan
 
 
-def eligible_mothers(model) -> np.ndarray:
-    """Living women of childbearing age (``CHILDBEARING_AGES``; refreshed each January)."""
-    P = model.pop.persons
-    low, high = CHILDBEARING_AGES
-    return np.flatnonzero(P.alive & P.female & (P.age >= low) & (P.age <= high))
+def eligible_mothers(model) -> tuple[np.ndarray, np.ndarray]:
+    """The women who may give birth this year, and each one's rate over the county's.
+
+    Living women of childbearing age (``CHILDBEARING_AGES``; refreshed each January), or,
+    where the scenario has marriage, those of them with a husband at home
+    (``sim.marriage``). Their rates are in proportion to ``population.births_by_age``
+    (absent: equal), scaled so that they give the county's births per woman of 15-44 over
+    all its women of those ages.
+    """
+    women, wives = marriage.women_and_wives(model)
+    mothers = wives if marriage.on(model.params) else women
+    by_age = model.params["population"]["births_by_age"]
+    if by_age is None:
+        weight = np.ones(len(mothers))
+    else:
+        table = np.array([by_age[k] for k in MOTHER_AGES], float)
+        age = model.pop.persons.age[mothers].astype(np.int64)
+        weight = table[np.clip((age - CHILDBEARING_AGES[0]) // 5, 0, len(table) - 1)]
+    total = weight.sum()
+    return mothers, weight * (len(women) / total if total > 0 else 0.0)
 
 
 def schedule_background_deaths(model, m: int) -> None:

@@ -170,7 +170,7 @@ def come_home(model, m: int) -> np.ndarray:
     occupy_slots(model, hh, slots, empty)
     arrive_as_adults(model, slots, away.age[cand], away.female[cand], stream.generator(m),
                      m, 3)
-    _add_earnings(model, hh, slots, away.earnings_yuan[cand] * (
+    add_earnings(model, hh, slots, away.earnings_yuan[cand] * (
         1.0 - params["population"]["out_migrant_earnings_kept_share"]))
     H.size[hh] += 1
     refresh_age(model, slots)
@@ -178,7 +178,7 @@ def come_home(model, m: int) -> np.ndarray:
     return slots
 
 
-def _add_earnings(model, households, returners, gain_yuan) -> None:
+def add_earnings(model, households, returners, gain_yuan) -> None:
     """The households earn ``gain_yuan`` a year more, the returners' share of the new total."""
     P, H = model.pop.persons, model.pop.households
     old = H.earned_year[households].astype(np.float64)

@@ -42,6 +42,8 @@ LEVELS = ("village", "township", "county", "city")
 #: Age bands (lower bounds in years) used by prevalence, incidence and mortality tables.
 AGE_BANDS = ("0-14", "15-44", "45-59", "60-69", "70-79", "80+")
 AGE_BAND_LOWER = (0, 15, 45, 60, 70, 80)
+#: Five-year ages of the mothers (``population.births_by_age``), within CHILDBEARING_AGES
+MOTHER_AGES = ("15-19", "20-24", "25-29", "30-34", "35-39", "40-44")
 #: Ages (years, inclusive) at which women give birth (``population.births_per_woman_year``).
 CHILDBEARING_AGES = (15, 44)
 #: The four chronic diseases under family-doctor standardised management (seeds 000, 004).
@@ -154,6 +156,14 @@ POPULATION = Section({
     "distance_km_log_sd": Num("log km", "Log-scale spread of that distance.", low=0, high=3),
     "births_per_woman_year": Num("births per woman-year", "Births per woman aged 15-44 "
                                  "a year.", low=0, high=1),
+    "births_by_age": Table(MOTHER_AGES, Num("births per 1,000 women-years", low=0),
+                           required=False, fallback=None,
+                           doc="Relative fertility of the mothers' five-year ages (any "
+                           "scale: births per 1,000 women a year, say): the births of "
+                           "births_per_woman_year are shared among the mothers in "
+                           "proportion to it (sim.health.eligible_mothers), so the "
+                           "county's rate holds and the ages decide who gives birth. "
+                           "Absent: the same at every age."),
     "birth_slots": Num("slots", "Births a household can have during a run where a woman "
                        "can give birth in it: one aged 10-44 at the start, or a younger girl "
                        "who comes of age before a longer run ends "
@@ -180,6 +190,13 @@ POPULATION = Section({
         "year, whether or not a household has ended (sim.formation.split_at_marriage). "
         "Absent: 0 (new households form only where one has ended).",
         unit="per person-year", required=False, fallback=0.0),
+    "marriage_per_year": Prob(
+        "Yearly chance that an unmarried man of the formation ages (22 or older) marries "
+        "(sim.marriage): his bride, an unmarried woman of the township or from outside, "
+        "moves into his household, or the couple sets up its own. Above 0, the start "
+        "pairs couples as well and births go to wives. Absent: 0 (no marital status: "
+        "births to every woman of 15-44).", unit="per person-year", required=False,
+        fallback=0.0),
     "out_migration_per_year": Prob(
         "Yearly chance that a young adult of the sample (formation ages, no major disease, "
         "in a household that keeps an adult) leaves the county, at most one of a "

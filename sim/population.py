@@ -33,6 +33,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from sim import marriage
 from sim.parameters import (
     AGE_BAND_LOWER,
     AGE_BANDS,
@@ -196,9 +197,12 @@ def build_population(params: dict, streams: Streams, households: int | None = No
 
     hh = np.repeat(np.arange(n_hh, dtype=np.int32), sizes)
     n_p = len(hh)
-    age = _draw_member_ages(rng, pop, hh, sizes)
+    age, in_old_home = _draw_member_ages(rng, pop, hh, sizes)
     female = rng.random(n_p) < pop["female_share"]
     place_children_with_mothers(rng, hh, age, female)
+    if marriage.on(params):
+        marriage.place_husbands_with_wives(rng, hh, age, female, ~in_old_home)
+        place_children_with_mothers(rng, hh, age, female)
 
     earn_share, hh_capacity = capacity_shares(age, hh, sizes, params)
 
@@ -472,21 +476,23 @@ def _draw_ages(rng: np.random.Generator, bands: dict, n: int) -> np.ndarray:
 ELDERLY_BANDS = tuple(b for b, lower in zip(AGE_BANDS, AGE_BAND_LOWER, strict=True) if lower >= 60)
 
 
-def _draw_member_ages(rng, pop: dict, hh: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+def _draw_member_ages(rng, pop: dict, hh: np.ndarray, sizes: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Ages of every person, with older people living on their own where the scenario says.
 
     A share ``elderly_only_share`` of the households of each size are made of people aged
     60 or more only (in rural China mostly older people living alone or as a couple while
     their children work away). Their members' ages come from the 60+ bands; everyone
     else's from the bands left over, so that ``age_bands`` still describes all persons.
-    Without elderly-only households, ages are independent of household size.
+    Without elderly-only households, ages are independent of household size. Also returns
+    whether each person lives in an elderly-only household.
     """
     bands = pop["age_bands"]
     share = np.array([pop["elderly_only_share"][k] for k in HOUSEHOLD_SIZES])
     if not share.any():
         age = _draw_ages(rng, bands, len(hh))
         _ensure_an_adult(rng, hh, age, sizes, bands)
-        return age
+        return age, np.zeros(len(hh), bool)
     in_old_home = (rng.random(len(sizes)) < share[sizes - 1])[hh]
     n, n_old_home = len(hh), int(in_old_home.sum())
     old = {k: (v if k in ELDERLY_BANDS else 0.0) for k, v in bands.items()}
@@ -496,7 +502,7 @@ def _draw_member_ages(rng, pop: dict, hh: np.ndarray, sizes: np.ndarray) -> np.n
     age[in_old_home] = _draw_ages(rng, old, n_old_home)
     age[~in_old_home] = _draw_ages(rng, rest, n - n_old_home)
     _ensure_an_adult(rng, hh, age, sizes, rest, donors=~in_old_home)
-    return age
+    return age, in_old_home
 
 
 def elderly_only_persons_share(pop: dict) -> tuple[float, float]:
@@ -549,19 +555,16 @@ MOTHER_ROUNDS = 8
 def _mother_in_household(hh, age, female, child) -> np.ndarray:
     """Whether each child (indices) shares its household with a woman 15-44 years older.
 
-    That woman could be its mother: the model's mothers give birth at ``CHILDBEARING_AGES``.
-    Households are short, so each child scans its household's members one position at a
-    time (``hh`` sorted, as the builder makes it).
+    That woman could be its mother: the model's mothers give birth at ``CHILDBEARING_AGES``
+    (``hh`` sorted, as the builder makes it).
     """
     low, high = CHILDBEARING_AGES
-    start = np.searchsorted(hh, hh[child], "left")
-    end = np.searchsorted(hh, hh[child], "right")
-    found = np.zeros(len(child), bool)
-    for j in range(int((end - start).max(initial=0))):
-        member = np.minimum(start + j, len(hh) - 1)
-        gap = age[member].astype(np.int32) - age[child]
-        found |= (start + j < end) & female[member] & (gap >= low) & (gap <= high)
-    return found
+
+    def mother(c, member):
+        gap = age[member].astype(np.int32) - age[c]
+        return female[member] & (gap >= low) & (gap <= high)
+
+    return marriage.any_member(hh, child, mother)
 
 
 def place_children_with_mothers(rng, hh, age, female) -> None:
@@ -599,18 +602,10 @@ def place_children_with_mothers(rng, hh, age, female) -> None:
         host = women[n_old[hh[women]] > 0]
         if not len(child) or not len(host):
             return
-        lo = np.searchsorted(age[host], age[child] + low, "left")
-        hi = np.searchsorted(age[host], age[child] + high, "right")
-        seeking, lo, hi = child[hi > lo], lo[hi > lo], hi[hi > lo]
-        chosen = host[lo + (rng.random(len(seeking)) * (hi - lo)).astype(np.int64)]
+        seeking, chosen = random_of_age(rng, age, host, child, low, high)
         mover_of = _one_at_random(rng, hh, np.flatnonzero(age >= 60), n_hh)
-        order = rng.permutation(len(seeking))
-        seeking, chosen = seeking[order], chosen[order]
-        a, b = hh[seeking], hh[chosen]
-        first = (np.unique(a, return_index=True)[1], np.unique(b, return_index=True)[1])
-        keep = np.zeros(len(seeking), bool)
-        keep[np.intersect1d(*first)] = True
-        keep &= (a != b) & ~np.isin(a, b[keep]) & ~np.isin(b, a[keep])
+        seeking, chosen, keep = one_move_per_household(rng, hh, seeking, chosen)
+        b = hh[chosen]
         if not keep.any():
             return
         moved, other = seeking[keep], mover_of[b[keep]]
@@ -619,6 +614,34 @@ def place_children_with_mothers(rng, hh, age, female) -> None:
         n_old[hh[moved]] += 1  # a household takes part in one move a round at most
         n_old[hh[other]] -= 1
         child = child[~np.isin(child, moved)]
+
+
+def random_of_age(rng, age, pool, seekers, low: int, high: int):
+    """For each seeker, a member of ``pool`` aged ``low``-``high`` years more, at random.
+
+    ``pool`` is sorted by age; returns the seekers who found one and whom they found.
+    """
+    lo = np.searchsorted(age[pool], age[seekers] + low, "left")
+    hi = np.searchsorted(age[pool], age[seekers] + high, "right")
+    seekers, lo, hi = seekers[hi > lo], lo[hi > lo], hi[hi > lo]
+    return seekers, pool[lo + (rng.random(len(seekers)) * (hi - lo)).astype(np.int64)]
+
+
+def one_move_per_household(rng, hh, seekers, chosen):
+    """The pairs (in a random order) that may swap this round: each household in one.
+
+    Returns the shuffled seekers and chosen, and whether each pair is kept: the first of
+    its seeker's household and of its chosen's, the two households different, and no
+    household on both sides.
+    """
+    order = rng.permutation(len(seekers))
+    seekers, chosen = seekers[order], chosen[order]
+    a, b = hh[seekers], hh[chosen]
+    first = (np.unique(a, return_index=True)[1], np.unique(b, return_index=True)[1])
+    keep = np.zeros(len(seekers), bool)
+    keep[np.intersect1d(*first)] = True
+    keep &= (a != b) & ~np.isin(a, b[keep]) & ~np.isin(b, a[keep])
+    return seekers, chosen, keep
 
 
 def _one_at_random(rng, hh, persons, n_hh) -> np.ndarray:

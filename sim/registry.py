@@ -83,9 +83,13 @@ INDICATORS: tuple[Indicator, ...] = (
               "illness-labelled households (registered persons gained)."),
     Indicator("registry_left_illness_persons", "persons", "Members of registered "
               "illness-labelled households who left to form a new household "
-              "(sim.formation; registered persons lost)."),
+              "(sim.formation) or to marry into another (sim.marriage; registered persons "
+              "lost)."),
     Indicator("registry_returned_illness_persons", "persons", "Migrants who came back to "
               "registered illness-labelled households (sim.migration; registered persons "
+              "gained)."),
+    Indicator("registry_married_in_illness_persons", "persons", "Brides who moved into "
+              "registered illness-labelled households (sim.marriage; registered persons "
               "gained)."),
     *_counted("registry_programme_joins", "Registered poor households joining a "
               "non-health programme (one count per programme)."),
@@ -249,13 +253,17 @@ class Registry:
         self.model.month_counts["registry_deaths_illness_persons"] += self.model._by_group(
             lost)
 
-    def on_returned(self, returned: np.ndarray) -> None:
-        """Count migrants back in registered illness-labelled households (sim.migration)."""
+    def on_joined(self, joined: np.ndarray, how: str) -> None:
+        """Count persons who joined registered illness-labelled households.
+
+        ``how``: "returned" (migrants back, sim.migration) or "married_in" (brides,
+        sim.marriage), counted in ``registry_<how>_illness_persons``.
+        """
         H, P = self.model.pop.households, self.model.pop.persons
-        hh = P.hh[returned]
-        back = returned[H.registered[hh] & H.cause_illness[hh]]
-        self.model.month_counts["registry_returned_illness_persons"] += (
-            self.model._by_group(back))
+        hh = P.hh[joined]
+        came = joined[H.registered[hh] & H.cause_illness[hh]]
+        self.model.month_counts[f"registry_{how}_illness_persons"] += (
+            self.model._by_group(came))
 
     def on_left(self, left: np.ndarray) -> None:
         """Count members leaving registered illness-labelled households (sim.formation)."""

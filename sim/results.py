@@ -129,6 +129,12 @@ ENGINE_INDICATORS: tuple[Indicator, ...] = (
        "for good, or to come back with population.migrant_return_per_year."),
     _i("persons_returned", "persons", "Migrants who came back to the household they left "
        "(each January; sim.migration.come_home), by its group."),
+    _i("weddings", "couples", "Men who married (each January; sim.marriage.weddings), by "
+       "the group of their household."),
+    _i("persons_married_in", "persons", "Brides who moved into their husband's household "
+       "(sim.marriage), by its group; from the sample or from outside."),
+    _i("persons_married_out", "persons", "Brides of the sample who left their household "
+       "to move into their husband's (sim.marriage), by the group they left."),
     _i("persons_moved_in", "persons", "Persons (living or dead) whose household moved into "
        "this group (monitoring; sim.registry)."),
     _i("persons_moved_out", "persons", "Persons (living or dead) whose household moved out "

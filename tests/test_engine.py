@@ -440,7 +440,7 @@ def test_a_birth_takes_the_slot_of_a_dead_member_when_no_slot_is_empty():
     P.chronic[dead] = 1  # the dead member had hypertension
     sim.health.apply_deaths(model, np.array([dead]))
     model.n_born[hh] = model.pop.slots[hh]  # no empty slot left
-    model.mothers = np.array([mother])
+    model.mothers, model.mothers_rate = np.array([mother]), np.ones(1)
     before = model.dead_replaced.sum()
     size = H.size[hh]
     for m in range(120):  # one birth a year: within ten years of months
