@@ -368,15 +368,15 @@ class CareSystem:
         persons, cost_factor, listed = self._with_delayed(persons, month, listed)
         m.admission_rank[persons] = listed
         s = m.streams["care_inpatient"]
-        level = _pick_level(s.keyed(persons, month, 1), ct.inpatient_levels_cum,
-                             m.pplace[persons])
-        z = s.keyed_normal(persons, month, 2)
+        u = s.keyed_slots(persons, month, range(4))  # seek, level, bill, deposit
+        level = _pick_level(u[1], ct.inpatient_levels_cum, m.pplace[persons])
+        z = normal_from_uniform(u[2])
         amount = lognormal_with_mean(ct.inpatient_cost.take(level), ct.cost_log_sd, z) * (
             cost_factor * m.hooks.price_factor("inpatient", persons, level))
         tb = (P.chronic[persons] & np.uint8(1 << TB_INDEX)) != 0
         bills = self._bills("inpatient", persons, level, amount, tb)
-        seek = s.keyed(persons, month, 0) < self._seek("inpatient", bills, ct.inpatient_seek)
-        blocked = self.deposit_blocks(persons, level, s.keyed(persons, month, 3))
+        seek = u[0] < self._seek("inpatient", bills, ct.inpatient_seek)
+        blocked = self.deposit_blocks(persons, level, u[3])
         admitted = seek & ~blocked
         forgone = persons[~admitted]
         dies = forgone[s.keyed(forgone, month, 4)

@@ -40,11 +40,14 @@ def health_check(model, persons: np.ndarray, m: int) -> dict:
     stream = model.streams["health_check"]
     model.last_check[persons] = m
     chronic_found = np.zeros(len(persons), bool)
+    # every disease's draws in one hash (slots d: found, 40 + d: confirmed), and the
+    # undiagnosed bits gathered once: diagnosing disease d sets bit d only
+    n = len(CHRONIC)
+    u = stream.keyed_slots(persons, m, [*range(n), *range(40, 40 + n)])
+    hidden_bits = P.chronic[persons] & ~P.diagnosed[persons]
     for d, disease in enumerate(CHRONIC):
-        b = np.uint8(1 << d)
-        hidden = ((P.chronic[persons] & b) != 0) & ((P.diagnosed[persons] & b) == 0)
-        hit = hidden & (stream.keyed(persons, m, d) < hc["sensitivity"][disease]) & (
-            stream.keyed(persons, m, 40 + d) < hc["chronic_confirmed_share"])
+        hit = ((hidden_bits & np.uint8(1 << d)) != 0) & (u[d] < hc["sensitivity"][disease]) & (
+            u[n + d] < hc["chronic_confirmed_share"])
         diagnose_chronic(model, persons[hit], d, m)
         chronic_found |= hit
     early, late = find_major(model, persons, m, "health_check", hc["major_sensitivity"])

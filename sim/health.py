@@ -468,9 +468,10 @@ def major_course(model, m: int, deaths: list) -> dict:
 
     # symptomatic diagnosis of undiagnosed cases
     late = P.major_late[ill]
+    u = stream.keyed_slots(ill, m, range(4))  # diagnosis, progression, cure, death
     detection = model.hooks.detection_factor()
     p_diag = np.where(late, mt["diagnose_late"][k], mt["diagnose_early"][k]) * detection
-    newly = ~found & (stream.keyed(ill, m, 0) < p_diag)
+    newly = ~found & (u[0] < p_diag)
     P.major_found[ill[newly]] = True
     by = model._by_group
     counts = {"major_found_early": by(ill[newly & ~late]),
@@ -486,7 +487,7 @@ def major_course(model, m: int, deaths: list) -> dict:
         treating = P.major_months[ill] >= 0
 
     # progression while untreated (a case starting treatment this month no longer progresses)
-    prog = ~treating & ~late & (stream.keyed(ill, m, 1) < mt["progress"][k])
+    prog = ~treating & ~late & (u[1] < mt["progress"][k])
     P.major_late[ill[prog]] = True
     late = late | prog
 
@@ -503,12 +504,12 @@ def major_course(model, m: int, deaths: list) -> dict:
     # course end: cure or continue
     ended = in_course & (months + 1 >= course)
     cure_p = np.where(late, mt["cure_late"][k], mt["cure_early"][k])
-    cured = ended & (stream.keyed(ill, m, 2) < cure_p)
+    cured = ended & (u[2] < cure_p)
 
     # deaths
     p_die = np.where(late, np.where(treating, mt["death_late"][k], mt["death_untreated"][k]),
                      np.where(treating, mt["death_early_treated"][k], mt["death_early"][k]))
-    died = ~cured & (stream.keyed(ill, m, 3) < p_die)
+    died = ~cured & (u[3] < p_die)
     deaths.append(ill[died])
     counts["major_deaths"] = by(ill[died])
     counts["major_cured"] = by(ill[cured])

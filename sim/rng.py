@@ -86,6 +86,23 @@ class Stream:
         out *= _TO_UNIT
         return out
 
+    def keyed_slots(self, ids: np.ndarray, month: int, slots) -> np.ndarray:
+        """:meth:`keyed` for several ``slots`` at once: an array of shape (len(slots), len(ids)).
+
+        Row ``k`` is ``keyed(ids, month, slots[k])`` to the bit: the same integer
+        arithmetic, in one pass of a few numpy calls over all the slots instead of one
+        per slot (draws of the same persons, such as a health check's per-disease
+        findings, cost a dozen small calls each).
+        """
+        salts = np.array([self._salt(month, s) for s in slots], np.uint64)[:, None]
+        z = np.array(ids, dtype=np.uint64)
+        z *= _GOLDEN
+        z = _splitmix(z ^ salts)
+        z >>= _S11
+        out = z.astype(np.float64)
+        out *= _TO_UNIT
+        return out
+
     def keyed_parts(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:
         """Three uniforms per id from one hash: an array of shape (3, len(ids)).
 
@@ -99,11 +116,14 @@ class Stream:
         out *= 1.0 / 2097152.0
         return out
 
+    def _salt(self, month: int, slot: int) -> int:
+        """The 64-bit word that (stream, month, slot) mixes into each id's hash."""
+        return (self.key ^ ((int(month) + 1) * _MONTH_MUL) ^ ((int(slot) + 1) * _SLOT_MUL)) & _MASK
+
     def _hash(self, ids: np.ndarray, month: int, slot: int) -> np.ndarray:
-        salt = (self.key ^ ((int(month) + 1) * _MONTH_MUL) ^ ((int(slot) + 1) * _SLOT_MUL)) & _MASK
         z = np.array(ids, dtype=np.uint64)  # a copy, hashed in place
         z *= _GOLDEN
-        z ^= np.uint64(salt)
+        z ^= np.uint64(self._salt(month, slot))
         return _splitmix(z)
 
     def keyed_normal(self, ids: np.ndarray, month: int, slot: int = 0) -> np.ndarray:

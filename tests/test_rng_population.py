@@ -41,6 +41,16 @@ def test_keyed_draws_are_the_documented_integer_hash():
         assert s.keyed(np.array(ids, dtype), month, slot).tolist() == expected
 
 
+def test_keyed_slots_are_the_keyed_draws_of_each_slot():
+    s = Stream(42, "care")
+    for ids in (np.array([0, 5, 999, 2**40 + 3]), np.array([3, 1], np.int8), np.zeros(0, int)):
+        slots = [0, 3, 40, 2]
+        rows = s.keyed_slots(ids, 7, slots)
+        assert rows.shape == (len(slots), len(ids))
+        for row, slot in zip(rows, slots, strict=True):
+            assert row.tobytes() == s.keyed(ids, 7, slot).tobytes()
+
+
 def test_keyed_draws_differ_by_stream_month_slot_and_seed():
     ids = np.arange(2000)
     base = Stream(1, "a").keyed(ids, 3, 0)
