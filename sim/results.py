@@ -447,9 +447,11 @@ def _mean_ranks(values: np.ndarray, repeats: np.ndarray | None = None) -> np.nda
 
     ``repeats[i]`` (default 1) is how many equal items value ``i`` stands for: the ranks
     are those of the expanded list, one per value. With numpy only: importing scipy.stats
-    would cost every run's process about 0.7 s and 50 MB.
+    would cost every run's process about 0.7 s and 50 MB. Equal values share one rank
+    (their repeats are summed in any order), so the sort need not be stable: numpy's
+    default sort is several times quicker (200,000 incomes: 3.5 ms against 16 ms).
     """
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)
     sorted_values = values[order]
     starts = np.flatnonzero(np.r_[True, sorted_values[1:] != sorted_values[:-1]])
     if repeats is None:  # item i of the sorted list holds rank i + 1
