@@ -108,12 +108,12 @@ def _expected_splits(pop, params: dict, years: float) -> float:
 
     Each year's candidates are taken as the sample's persons of the formation ages at the
     start (a county whose ages hold), each splitting with the yearly chance
-    (:func:`split_at_marriage`), and its men of those ages without a possible wife and
-    without room for a bride and her children at home marrying with theirs
-    (``sim.marriage.weddings``). The splits are an upper bound (some candidates'
-    households have no other adult); the weddings an estimate (a pool of such men that
-    stays as at the start), checked in tests/test_formation.py: ``steady_state`` never
-    runs out.
+    (:func:`split_at_marriage`), and its men of those ages without a possible wife
+    marrying with theirs (``sim.marriage.weddings``): those without room for a bride and
+    her children at home, and the share of the others who would live on their own. The
+    splits are an upper bound (some candidates' households have no other adult); the
+    weddings an estimate (a pool of such men that stays as at the start), checked in
+    tests/test_formation.py: ``steady_state`` never runs out.
     """
     pop_ = params["population"]
     lo, hi = pop_["formation_age_min"], pop_["formation_age_max"]
@@ -129,8 +129,10 @@ def _expected_splits(pop, params: dict, years: float) -> float:
         members = np.bincount(P.hh[born], minlength=n)
         room = pop.slots[:n] - members >= 1 + min(marriage.ROOM_FOR_CHILDREN,
                                                   int(pop_["birth_slots"]))
-        men = np.count_nonzero(~female & ~wife & ~room[P.hh[born]]
-                               & (age >= max(lo, marriage.LEGAL_AGE[0])) & (age <= hi))
+        single = ~female & ~wife & (age >= max(lo, marriage.LEGAL_AGE[0])) & (age <= hi)
+        own = pop_["own_household_at_marriage_share"]
+        men = np.count_nonzero(single & ~room[P.hh[born]]) + own * np.count_nonzero(
+            single & room[P.hh[born]])
     return float((pop_["marriage_split_per_year"] * persons
                   + pop_["marriage_per_year"] * men) * np.ceil(years))
 

@@ -22,9 +22,11 @@ With ``population.marriage_per_year`` above zero:
   none left there or beyond ``population.formation_from_households_share``, a woman from
   outside the sample. She moves into his household (patrilocal residence, 从夫居) when it
   has a free slot for her and :data:`ROOM_FOR_CHILDREN` more, bringing her state and her
-  earnings; otherwise the couple sets up a household of its own in a spare block
-  (``sim.formation``), unless he cannot leave (his household would keep no adult, or he
-  has a major disease): then he does not marry this year.
+  earnings; otherwise, and for a share ``population.own_household_at_marriage_share`` of
+  the couples whatever the room, the couple sets up a household of its own in a spare
+  block (``sim.formation``), unless he cannot leave (his household would keep no adult,
+  or he has a major disease): then a couple without room does not marry this year, and
+  one with room lives at his home.
 - **Births to wives** (``sim.health.births``): the mothers are the women of 15-44 whose
   husband lives in their household, each at the county's births per woman of 15-44 times
   the number of such women over the number of wives (set each January), so that the
@@ -254,7 +256,10 @@ def weddings(model, m: int) -> tuple[np.ndarray, np.ndarray]:
     # a groom who cannot leave (his household would keep no adult, or he has a major
     # disease) and has no room at home does not marry this year
     room = (slot >= 0) & (free >= 1 + min(ROOM_FOR_CHILDREN, int(pop["birth_slots"])))
-    split = ~room & np.isin(groom, young_adults_who_can_leave(model))
+    # couples who would rather live on their own do so when he can leave
+    can = np.isin(groom, young_adults_who_can_leave(model))
+    room &= ~(can & (stream.keyed(groom, m, 3) < pop["own_household_at_marriage_share"]))
+    split = ~room & can
     wed_home = groom[room]
     moved = _move_in(model, wed_home, bride[room], slot[room], empty[room], m)
     formed = split_off(model, m, groom[split], bride[split])

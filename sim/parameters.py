@@ -167,7 +167,7 @@ POPULATION = Section({
     "birth_slots": Num("slots", "Births a household can have during a run where a woman "
                        "can give birth in it: one aged 10-44 at the start, or a younger girl "
                        "who comes of age before a longer run ends "
-                       "(sim.population.birth_slots).", low=0, high=5, integer=True),
+                       "(sim.population.birth_slots).", low=0, high=8, integer=True),
     "special_family_share": Prob(
         "Share of households that are family-planning special families (计生特殊家庭: the "
         "only child has died or is severely disabled), a fixed status of the household "
@@ -190,6 +190,11 @@ POPULATION = Section({
         "year, whether or not a household has ended (sim.formation.split_at_marriage). "
         "Absent: 0 (new households form only where one has ended).",
         unit="per person-year", required=False, fallback=0.0),
+    "own_household_at_marriage_share": Prob(
+        "Share of the couples who marry (sim.marriage.weddings) that set up a household "
+        "of their own (分家) even where the groom's household has room for the bride and "
+        "their children, when he can leave it. Absent: 0 (only couples without room do).",
+        unit="share of weddings", required=False, fallback=0.0),
     "marriage_per_year": Prob(
         "Yearly chance that an unmarried man of the formation ages (22 or older) marries "
         "(sim.marriage): his bride, an unmarried woman of the township or from outside, "

@@ -275,7 +275,14 @@ class Registry:
 
     # ---- the monthly process -------------------------------------------------------------
     def month(self, m: int) -> None:
-        """Programmes, dissolved households, and exits at assessment months."""
+        """Dissolved households, and, once the registry is active, programmes and exits.
+
+        Households whose members have all gone leave the registry in the month they do,
+        active or not, so that the counts of dissolved households match the stock's (a
+        household that ended before the registry's start was once counted as dissolved in
+        its first month).
+        """
+        self._dissolve()
         if not self.active(m):
             return
         self._identified(m)
@@ -283,7 +290,6 @@ class Registry:
         self._review_guarantee(m)
         self._leave_guarantee(m)
         self._programmes(m)
-        self._dissolve()
         if (m - self.active_from + 1) % self.p["exit"]["assessment_interval_months"] == 0:
             self._assess(m)
 

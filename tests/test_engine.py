@@ -52,8 +52,8 @@ def test_persons_are_conserved_and_each_in_one_state(default_run):
     start = m.groupby("group")["persons"].transform("first") + m.groupby("group")[
         "state_dead"].transform("first")
     came = (m["births"] + m["persons_joined"] - m["persons_left"] - m["persons_migrated_out"]
-            + m["persons_moved_in"]
-            - m["persons_moved_out"])
+            + m["persons_returned"] + m["persons_married_in"] - m["persons_married_out"]
+            + m["persons_moved_in"] - m["persons_moved_out"])
     born = came.groupby(m["group"]).cumsum() - came.groupby(m["group"]).transform("first")
     assert (states == start + born).all()  # every person in exactly one state, dead included
     assert (m["persons"] + m["state_dead"] == start + born).all()  # alive + dead = start + born

@@ -9,9 +9,13 @@ from sim.formation import _inherit_exited_status, block_slots, form_households
 from sim.parameters import GROUPS
 from sim.places import place_of_township
 
+#: The takeover of ended households, without marriage (the default's new households are
+#: couples who marry without room at home, sim.marriage)
+TAKEOVER = ["population.marriage_per_year=0", "population.households_formed_share=1"]
+
 
 def ended_model(share=1.0, households=400, ended=40):
-    model = Model(load_scenario(overrides=[
+    model = Model(load_scenario(overrides=[*TAKEOVER,
         f"population.households_formed_share={share}"]), seed=2, households=households)
     P, H = model.pop.persons, model.pop.households
     gone = np.arange(ended)
@@ -107,7 +111,7 @@ def test_no_household_is_formed_when_the_share_is_zero():
 
 
 def test_a_run_counts_formed_households_and_not_as_births():
-    res = Model(load_scenario(), seed=0, households=6000).run()
+    res = Model(load_scenario(overrides=TAKEOVER), seed=0, households=6000).run()
     a = res.annual[res.annual.group == "all"]
     assert a["households_formed"].sum() > 0
     # households end during the year and are taken over each January: the count dips
@@ -250,7 +254,7 @@ def test_matching_gives_each_request_a_distinct_item_of_its_key():
 
 def test_a_household_formed_from_a_formerly_poor_one_is_formerly_poor():
     """Hand-built: three new households and the households their adults left."""
-    model = Model(load_scenario(), seed=0, households=300)
+    model = Model(load_scenario(overrides=TAKEOVER), seed=0, households=300)
     P, H = model.pop.persons, model.pop.households
     fp_group, other = GROUPS.index("formerly_poor"), GROUPS.index("other")
     new = np.array([0, 1, 2])

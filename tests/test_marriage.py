@@ -38,7 +38,8 @@ def test_could_marry_needs_a_man_and_a_woman_of_legal_age_and_near_ages():
 
 
 def test_the_start_gives_most_women_a_husband_and_keeps_ages_sexes_and_sizes():
-    sc_off = load_scenario("transition_2021_2025")
+    sc_off = load_scenario("transition_2021_2025",
+                           overrides={"population.marriage_per_year": 0.0})
     sc_on = load_scenario("transition_2021_2025", overrides=ON)
     off = population_for_run(sc_off.params, Streams(0), 3000)
     on = population_for_run(sc_on.params, Streams(0), 3000)
@@ -95,14 +96,17 @@ def test_only_wives_give_birth_at_rates_by_age_that_keep_the_county_s():
     assert rate[(age >= 25) & (age <= 29)].mean() == pytest.approx(
         rate[(age >= 40) & (age <= 44)].mean() * 98 / 9)
     # without marriage or ages, every woman at the county's rate
-    plain = _model(overrides={"population.marriage_per_year": 0.0})
+    equal = {k: 1.0 for k in by_age}
+    plain = _model(overrides={"population.marriage_per_year": 0.0,
+                              "population.births_by_age": equal})
     mothers, rate = eligible_mothers(plain)
     assert np.array_equal(mothers, marriage.women_and_wives(plain)[0])
     assert np.all(rate == 1.0)
 
 
 def test_a_january_s_weddings_marry_men_and_move_brides_in():
-    model = _model(households=4000)
+    # room at home for some brides (the default's two birth slots leave little)
+    model = _model({"population.birth_slots": 8}, households=4000)
     P, H = model.pop.persons, model.pop.households
     model.run_to(12)  # the next month is a January
     before = model.spouse.copy()
@@ -129,6 +133,25 @@ def test_a_january_s_weddings_marry_men_and_move_brides_in():
     # the couples who set up households are each other's spouses, alone in them
     assert np.array_equal(model.spouse[model.spouse[couples]], couples)
     assert np.all(H.size[P.hh[couples]] == 2)
+
+
+def test_couples_who_would_live_on_their_own_leave_even_with_room_at_home():
+    from sim.formation import young_adults_who_can_leave
+
+    out = {}
+    for share in (0.0, 1.0):
+        model = _model({"population.own_household_at_marriage_share": share,
+                        "population.birth_slots": 8}, households=4000)
+        model.run_to(12)
+        can = young_adults_who_can_leave(model)
+        brides, couples = marriage.weddings(model, 12)
+        out[share] = (brides, couples, np.isin(model.spouse[brides], can))
+    # with room at home (eight birth slots) most brides move in when no couple prefers
+    # its own household; when every couple does, only grooms who cannot leave bring
+    # their brides home, and more couples set up households of their own
+    assert out[0.0][2].sum() > 10
+    assert not out[1.0][2].any()
+    assert len(out[1.0][1]) > len(out[0.0][1]) + 20
 
 
 def test_a_widow_is_unmarried_and_a_retaken_slot_frees_its_spouse():

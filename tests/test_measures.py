@@ -115,11 +115,17 @@ def test_a_deposit_changes_forgone_care_and_through_it_health_and_poverty(run_sm
         run_small(base + deadly + ("care.deposit_yuan=0",)))["deaths"]
 
 
-def test_fee_exemption_lowers_covered_outpatient_spending(run_small, default_run):
+def test_fee_exemption_makes_outpatient_care_cheaper_and_so_more_used(run_small, default_run):
     without = run_small(off("fee_exemption"))
     on, no = totals(default_run, "formerly_poor"), totals(without, "formerly_poor")
     assert on["fee_exemption_visits"] > 0
-    assert on["bills_yuan"] < no["bills_yuan"]
+    # a lower bill a visit; and, care responding to its price, fewer visits forgone and
+    # more made (so that the group's total outpatient spending may rise or fall)
+    per_visit = {k: (t["bills_yuan"] - t["inpatient_bills_yuan"]) / t["outpatient_episodes"]
+                 for k, t in (("on", on), ("off", no))}
+    assert per_visit["on"] < per_visit["off"]
+    assert on["outpatient_forgone"] < no["outpatient_forgone"]
+    assert on["outpatient_episodes"] > no["outpatient_episodes"]
     assert totals(default_run, "other")["fee_exemption_visits"] == 0
 
 

@@ -13,6 +13,7 @@ from sim.steady import stationary_age_shares, stationary_birth_rate
 
 def model_at(rate, kept=0.25, households=600):
     return Model(load_scenario(overrides=[
+        "population.marriage_per_year=0",  # every young adult may leave, not the unwed only
         f"population.out_migration_per_year={rate}",
         f"population.out_migrant_earnings_kept_share={kept}"]), seed=3,
         households=households)
