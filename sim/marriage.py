@@ -114,9 +114,12 @@ def place_husbands_with_wives(rng, hh, age, female, donors) -> None:
     if not len(hh):
         return
     n_hh = int(hh[-1]) + 1
-    everyone = np.arange(len(hh))
+
+    def possible_spouse(persons):
+        return any_member(hh, persons, lambda a, b: could_marry(age, female, a, b))
+
+    paired = possible_spouse(np.arange(len(hh)))
     for _ in range(START_ROUNDS):
-        paired = any_member(hh, everyone, lambda a, b: could_marry(age, female, a, b))
         seeker = np.flatnonzero(female & (age >= WIFE_AGES[0]) & (age <= WIFE_AGES[1])
                                 & ~paired & donors)
         swap_of = _one_at_random(rng, hh, np.flatnonzero((age >= 18) & ~paired & donors),
@@ -137,6 +140,11 @@ def place_husbands_with_wives(rng, hh, age, female, donors) -> None:
         man, other = chosen[keep], swap_of[a[keep]]
         age[man], age[other] = age[other], age[man].copy()
         female[man], female[other] = female[other], female[man].copy()
+        # only the members of the households that took part can have gained or lost one
+        touched = np.zeros(n_hh, bool)
+        touched[hh[man]] = touched[hh[other]] = True
+        again = np.flatnonzero(touched[hh])
+        paired[again] = possible_spouse(again)
 
 
 def pair_spouses(model, persons: np.ndarray | None = None) -> None:
